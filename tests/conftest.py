@@ -1,0 +1,4 @@
+"""Shared test set-up. Fixture modules live in tests/fixtures/ and are listed here."""
+
+pytest_plugins = [
+]

@@ -1,0 +1,169 @@
+"""The `oncall` command line.
+
+Only argparse is imported here; each command's module is imported when it runs,
+so `oncall validate` never pays for Textual or httpx.
+Exit codes: 0 done, 1 the check failed or the thing was not found, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# command -> "module:function"; each function takes (args, settings) and returns an exit code.
+HANDLERS = {
+    "app": "tui.commands.app_cmd:run_app",
+    "drill": "tui.commands.drill_cmd:run_drill",
+    "simulate": "tui.commands.drill_cmd:run_simulate",
+    "validate": "tui.commands.runbooks_cmd:run_validate",
+    "list": "tui.commands.runbooks_cmd:run_list",
+    "print": "tui.commands.runbooks_cmd:run_print",
+    "schema": "tui.commands.runbooks_cmd:run_schema",
+    "run": "tui.commands.run_cmd:run_command",
+    "metrics": "tui.commands.metrics_cmd:run_metrics",
+    "alerts": "tui.commands.metrics_cmd:run_alerts",
+    "journal": "tui.commands.journal_cmd:run_journal",
+}
+
+
+def _common(*, runbooks=True, prometheus=False, alertmanager=False, journal=False) -> argparse.ArgumentParser:
+    # SUPPRESS keeps a subcommand's absent flag from hiding the same flag given before it.
+    p = argparse.ArgumentParser(add_help=False)
+    s = argparse.SUPPRESS
+    if runbooks:
+        p.add_argument("--runbooks", action="append", metavar="DIR", default=s,
+                       help="runbook folder (repeatable; replaces the configured ones)")
+    if prometheus:
+        p.add_argument("--prometheus", metavar="URL", default=s, help="Prometheus base URL")
+    if alertmanager:
+        p.add_argument("--alertmanager", metavar="URL", default=s, help="Alertmanager base URL")
+    if journal:
+        p.add_argument("--journal", metavar="PATH", default=s, help="local journal file")
+        p.add_argument("--shared", metavar="PATH", default=s, help="shared journal file")
+        p.add_argument("--user", metavar="NAME", default=s, help="your name in the journal")
+    return p
+
+
+def _param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected K=V, got {text!r}")
+    return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    everything = _common(prometheus=True, alertmanager=True, journal=True)
+    parser = argparse.ArgumentParser(
+        prog="oncall", parents=[everything],
+        description="Guided incident response for AI systems: runbooks, live metrics, commands and a shared journal.",
+    )
+    parser.add_argument("--version", action="version", version="oncall 0.1.0")
+    parser.add_argument("--alert", metavar="NAME", help="open the runbook of this firing alert")
+    parser.add_argument("--runbook", metavar="ID", help="open this runbook directly")
+    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="refuse every danger command")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme (e.g. high-contrast)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("drill", parents=[_common(journal=True)], help="practise on a simulated AI service")
+    p.add_argument("scenario", nargs="?", help="scenario id (a picker when omitted)")
+    p.add_argument("--list", action="store_true", help="list the scenarios")
+    p.add_argument("--json", action="store_true", help="with --list: JSON output")
+    p.add_argument("--speed", type=float, default=1.0, help="simulated time runs this many times faster")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the simulation")
+
+    p = sub.add_parser("simulate", parents=[_common()], help="serve a scenario's metrics for Prometheus")
+    p.add_argument("scenario")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("validate", parents=[_common()], help="validate runbook files or folders")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--rules", action="append", default=[], metavar="FILE",
+                   help="Prometheus rule file whose alerts must each open a runbook (repeatable)")
+
+    p = sub.add_parser("list", parents=[_common()], help="list the runbooks")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("print", parents=[_common()], help="print a runbook as Markdown")
+    p.add_argument("id")
+
+    sub.add_parser("schema", help="print the runbook JSON Schema")
+
+    p = sub.add_parser("run", parents=[_common(journal=True)], help="run one runbook command")
+    p.add_argument("id")
+    p.add_argument("name", metavar="COMMAND")
+    p.add_argument("--param", action="append", type=_param, default=[], metavar="K=V")
+    p.add_argument("--yes", action="store_true", help="the typed confirmation for danger commands")
+    p.add_argument("--dry-run", action="store_true", help="print the command and run nothing")
+    p.add_argument("--incident", metavar="ID", help="record the run in this incident")
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                   help="refuse every danger command")
+
+    p = sub.add_parser("metrics", parents=[_common(prometheus=True)], help="evaluate a runbook's metrics once")
+    p.add_argument("id")
+    p.add_argument("--param", action="append", type=_param, default=[], metavar="K=V")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("alerts", parents=[_common(alertmanager=True)], help="firing alerts and their runbooks")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="include silenced and inhibited alerts")
+
+    j = sub.add_parser("journal", parents=[_common(journal=True)], help="the incident journal")
+    jsub = j.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    jc = _common(runbooks=False, journal=True)
+    p = jsub.add_parser("new", parents=[jc], help="start an incident")
+    p.add_argument("--title", required=True)
+    p.add_argument("--severity", choices=["critical", "high", "medium", "low"], default="high")
+    p.add_argument("--category", choices=["model-failure", "data-pipeline", "infrastructure", "unexpected-output"])
+    p.add_argument("--runbook", metavar="ID")
+    p = jsub.add_parser("list", parents=[jc], help="list incidents")
+    p.add_argument("--json", action="store_true")
+    p = jsub.add_parser("show", parents=[jc], help="show an incident and its events")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p = jsub.add_parser("note", parents=[jc], help="add a note to an incident")
+    p.add_argument("id")
+    p.add_argument("text")
+    p = jsub.add_parser("export", parents=[jc], help="write the post-incident report (Markdown)")
+    p.add_argument("id")
+    p.add_argument("--out", metavar="FILE")
+    jsub.add_parser("sync", parents=[jc], help="one sync pass with the shared journal")
+    return parser
+
+
+def settings_from(args: argparse.Namespace):
+    from tui.config import load_settings
+
+    flags = {k: getattr(args, k, None) for k in
+             ("runbooks", "prometheus", "alertmanager", "journal", "shared", "user", "read_only")}
+    return load_settings(flags)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from tui.errors import OncallError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "app"
+    module_name, func_name = HANDLERS[command].split(":")
+    try:
+        settings = settings_from(args)
+        handler = getattr(importlib.import_module(module_name), func_name)
+        return int(handler(args, settings) or 0)
+    except OncallError as exc:
+        print(f"oncall: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("oncall: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

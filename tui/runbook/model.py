@@ -1,0 +1,177 @@
+"""The runbook model: plain dataclasses built by the validator from a loaded file.
+
+A `Runbook` only exists for a file that passed validation, so code that walks or
+runs it can trust every reference in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")
+SEVERITIES = ("critical", "high", "medium", "low")
+UNITS = ("percent-ratio", "percent", "seconds", "ms", "count", "bytes", "none")
+DIRECTIONS = ("above", "below")
+METRIC_STATES = ("ok", "warn", "crit", "stale", "nodata")
+OUTCOMES = ("resolved", "escalate", "handoff")
+STEP_STATUSES = ("investigating", "contained", "resolved")
+JUMP_PREFIX = "runbook:"
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Position:
+    path: str
+    line: int  # 1-based
+    col: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    prompt: str
+    default: str | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    title: str
+    query: str
+    unit: str = "none"
+    warn: float | None = None
+    crit: float | None = None
+    direction: str = "above"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    title: str
+    run: tuple[str, ...] | None = None  # argv; exactly one of run / shell
+    shell: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class When:
+    """What pre-selects a choice: a metric state, an exit code or an output regex."""
+
+    state: str | None = None
+    exit: int | None = None
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    next: str  # a step id, or "runbook:ID"
+    when: When | None = None
+
+    @property
+    def jump(self) -> str | None:
+        """The runbook id this choice jumps into, if it leaves this runbook."""
+        return self.next[len(JUMP_PREFIX):] if self.next.startswith(JUMP_PREFIX) else None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: str  # "ask" | "do" | "outcome"
+    text: str  # the question, the action, or what to say at the outcome
+    detail: str | None = None
+    metric: str | None = None
+    command: str | None = None  # ask: the command whose result pre-selects a choice
+    commands: tuple[str, ...] = ()  # do: the commands offered
+    choices: tuple[Choice, ...] = ()
+    checklist: tuple[str, ...] = ()
+    next: str | None = None  # do: where to go when done (a step id or "runbook:ID")
+    outcome: str | None = None  # resolved | escalate | handoff
+    status: str | None = None  # incident status reached once this step is done
+
+    @property
+    def offered_commands(self) -> tuple[str, ...]:
+        """Every command this step offers, the pre-selecting one first."""
+        names = ((self.command,) if self.command else ()) + self.commands
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        if self.kind == "ask":
+            return tuple(c.next for c in self.choices)
+        return (self.next,) if self.next else ()
+
+
+@dataclass(frozen=True)
+class AlertMatch:
+    alertname: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        if labels.get("alertname") != self.alertname:
+            return False
+        return all(labels.get(k) == v for k, v in self.labels.items())
+
+
+@dataclass(frozen=True)
+class Comms:
+    name: str
+    every: float | None  # seconds between updates; None = once
+    template: str
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    title: str
+    version: int
+    summary: str
+    category: str
+    severity_hint: str
+    start: str
+    steps: dict[str, Step]
+    owners: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    alerts: tuple[AlertMatch, ...] = ()
+    params: dict[str, Param] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    commands: dict[str, Command] = field(default_factory=dict)
+    comms: dict[str, Comms] = field(default_factory=dict)
+    path: Path | None = None
+
+    def default_params(self) -> dict[str, str]:
+        return {p.name: p.default for p in self.params.values() if p.default is not None}
+
+    def jumps(self) -> set[str]:
+        return {c.jump for s in self.steps.values() for c in s.choices if c.jump} | {
+            s.next[len(JUMP_PREFIX):] for s in self.steps.values() if s.next and s.next.startswith(JUMP_PREFIX)
+        }
+
+    def walk_order(self) -> list[Step]:
+        """Steps in the order a walk first meets them (breadth first from start)."""
+        seen: dict[str, None] = {}
+        queue = [self.start]
+        while queue:
+            sid = queue.pop(0)
+            if sid in seen or sid not in self.steps:
+                continue
+            seen[sid] = None
+            queue.extend(t for t in self.steps[sid].targets if not t.startswith(JUMP_PREFIX))
+        return [self.steps[s] for s in seen]
+
+    def search_text(self) -> str:
+        """Everything a responder might type to find this runbook."""
+        parts = [self.id, self.title, self.summary, *self.tags, *self.symptoms]
+        parts += [a.alertname for a in self.alerts]
+        for step in self.steps.values():
+            parts.append(step.text)
+            if step.detail:
+                parts.append(step.detail)
+        return " \n".join(parts)
