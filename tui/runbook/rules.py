@@ -1,0 +1,81 @@
+"""Check Prometheus alerting-rule files: every alert should open a runbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tui.runbook.library import Library
+from tui.runbook.loader import Problem, compose, pos, read_text
+
+
+@dataclass(frozen=True)
+class RuleAlert:
+    name: str
+    labels: dict[str, str]
+    runbook_url: str | None
+    path: str
+    line: int
+    col: int
+
+
+def _mapping(node: yaml.Node) -> dict[str, yaml.Node]:
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)} if isinstance(node, yaml.MappingNode) else {}
+
+
+def _text_map(node: yaml.Node | None) -> dict[str, str]:
+    return {k: v.value for k, v in _mapping(node).items() if isinstance(v, yaml.ScalarNode)} if node else {}
+
+
+def read_rule_alerts(path: Path) -> tuple[list[RuleAlert], list[Problem]]:
+    text, problems = read_text(path)
+    if text is None:
+        return [], problems
+    root, problems = compose(text, str(path))
+    if root is None:
+        return [], problems
+    groups = _mapping(root).get("groups")
+    if not isinstance(groups, yaml.SequenceNode):
+        return [], [Problem(str(path), *pos(root), "not a Prometheus rule file: it needs a groups: list")]
+    alerts = []
+    for group in groups.value:
+        rules = _mapping(group).get("rules")
+        for rule in rules.value if isinstance(rules, yaml.SequenceNode) else []:
+            fields = _mapping(rule)
+            name = fields.get("alert")
+            if not isinstance(name, yaml.ScalarNode):
+                continue  # a recording rule
+            annotations = _text_map(fields.get("annotations"))
+            alerts.append(RuleAlert(name.value, _text_map(fields.get("labels")), annotations.get("runbook_url"),
+                                    str(path), *pos(name)))
+    return alerts, []
+
+
+def runbook_for(alert: RuleAlert, library: Library) -> str | None:
+    labels = {**alert.labels, "alertname": alert.name}
+    matched = library.for_alert(labels)
+    if matched:
+        return matched[0].id
+    if alert.runbook_url:
+        last = alert.runbook_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0].split("#")[0]
+        for suffix in (".yaml", ".yml", ".md", ".html"):
+            last = last.removesuffix(suffix)
+        if last in library.runbooks:
+            return last
+    return None
+
+
+def uncovered_alerts(paths: list[Path], library: Library) -> list[Problem]:
+    """One problem per alert that opens no runbook, plus unreadable rule files."""
+    problems = []
+    for path in paths:
+        alerts, read_problems = read_rule_alerts(path)
+        problems += read_problems
+        for alert in alerts:
+            if runbook_for(alert, library) is None:
+                problems.append(Problem(alert.path, alert.line, alert.col,
+                                        f"alert {alert.name} opens no runbook; list it under a runbook's alerts: "
+                                        "or point its runbook_url annotation at a runbook id"))
+    return problems

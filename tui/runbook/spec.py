@@ -1,0 +1,205 @@
+"""The runbook format as data: one description drives both the validator and the JSON Schema.
+
+Only structure lives here (keys, types, enums, patterns). Cross-references
+(next, metric, command, ${param}), reachability and duplicates are checked in
+validate.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.runbook.model import CATEGORIES, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+NAME_PATTERN = r"^[a-z_][a-z0-9_-]*$"
+PARAM_PATTERN = r"^[a-z_][a-z0-9_]*$"
+DURATION_PATTERN = r"^[0-9]+[smh]$"
+
+
+class Spec:
+    doc: str = ""
+
+
+@dataclass
+class Text(Spec):
+    doc: str = ""
+    pattern: str | None = None
+    hint: str = ""  # said when the pattern fails
+
+
+@dataclass
+class Int(Spec):
+    doc: str = ""
+    minimum: int | None = None
+
+
+@dataclass
+class Number(Spec):
+    doc: str = ""
+    positive: bool = False
+
+
+@dataclass
+class Bool(Spec):
+    doc: str = ""
+
+
+@dataclass
+class Enum(Spec):
+    values: tuple[str, ...]
+    doc: str = ""
+
+
+@dataclass
+class ListOf(Spec):
+    item: Spec
+    doc: str = ""
+    nonempty: bool = False
+
+
+@dataclass
+class MapOf(Spec):
+    """A mapping of user-chosen names to values of one kind (params, metrics, steps...)."""
+
+    value: Spec
+    key_pattern: str = NAME_PATTERN
+    doc: str = ""
+    nonempty: bool = False
+
+
+@dataclass
+class Obj(Spec):
+    fields: dict[str, Spec]
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()  # exactly one of these keys must be present
+    doc: str = ""
+    # values of these keys may be given as plain mappings of text (alert label matchers)
+    free_text_maps: tuple[str, ...] = ()
+
+
+@dataclass
+class When(Spec):
+    """A metric state, or {exit: N}, or {output: REGEX}."""
+
+    doc: str = "what pre-selects this choice"
+
+
+@dataclass
+class TextMap(Spec):
+    doc: str = ""
+
+
+PARAM = Obj(
+    {
+        "prompt": Text(doc="the question asked once per incident"),
+        "default": Text(doc="value used when the responder accepts the default"),
+        "pattern": Text(doc="regular expression every value must match before anything runs"),
+    },
+    required=("prompt",),
+)
+
+METRIC = Obj(
+    {
+        "title": Text(doc="what the metric is, in plain words"),
+        "query": Text(doc="PromQL; ${param} placeholders are substituted"),
+        "unit": Enum(UNITS, doc="how values are shown"),
+        "warn": Number(doc="warning threshold"),
+        "crit": Number(doc="critical threshold"),
+        "direction": Enum(DIRECTIONS, doc="above: higher is worse (default); below: lower is worse"),
+    },
+    required=("title", "query"),
+)
+
+COMMAND = Obj(
+    {
+        "title": Text(doc="what the command shows or does"),
+        "run": ListOf(Text(), nonempty=True, doc="argv list; no shell ever sees it"),
+        "shell": Text(doc="an explicit shell command; substituted values are shell-quoted"),
+        "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
+        "danger": Bool(doc="changes production: needs a typed confirmation"),
+    },
+    required=("title",),
+    one_of=("run", "shell"),
+)
+
+CHOICE = Obj(
+    {
+        "label": Text(doc="the answer, as the responder reads it"),
+        "next": Text(doc="step id, or runbook:ID to jump into another runbook"),
+        "when": When(),
+    },
+    required=("label", "next"),
+)
+
+STEP = Obj(
+    {
+        "ask": Text(doc="a question"),
+        "do": Text(doc="an action"),
+        "outcome": Enum(OUTCOMES, doc="a terminal step"),
+        "detail": Text(doc="more explanation"),
+        "say": Text(doc="what happens next, at an outcome"),
+        "metric": Text(pattern=NAME_PATTERN, doc="metric shown live; its state pre-selects a choice"),
+        "command": Text(pattern=NAME_PATTERN, doc="command whose result pre-selects a choice"),
+        "commands": ListOf(Text(pattern=NAME_PATTERN), doc="commands offered at this step"),
+        "choices": ListOf(CHOICE, nonempty=True, doc="numbered answers (at most 9)"),
+        "checklist": ListOf(Text(), doc="items to tick"),
+        "next": Text(doc="step id (or runbook:ID) once the action is done"),
+        "status": Enum(STEP_STATUSES, doc="incident status reached once this step is done"),
+    },
+    one_of=("ask", "do", "outcome"),
+)
+
+ALERT = Obj(
+    {
+        "alertname": Text(doc="Alertmanager alertname"),
+        "labels": TextMap(doc="extra label matchers"),
+    },
+    required=("alertname",),
+)
+
+COMMS = Obj(
+    {
+        "every": Text(pattern=DURATION_PATTERN, hint="write a duration such as 10m, 30s or 1h",
+                      doc="how often the update is due"),
+        "template": Text(doc="message with ${severity}, ${title}, ${status}, ${impact}, params..."),
+    },
+    required=("template",),
+)
+
+RUNBOOK = Obj(
+    {
+        "id": Text(pattern=ID_PATTERN, hint="use lowercase letters, digits and dashes", doc="unique id"),
+        "title": Text(doc="title"),
+        "version": Int(minimum=1, doc="bump on every change"),
+        "summary": Text(doc="one or two sentences"),
+        "category": Enum(CATEGORIES),
+        "severity_hint": Enum(SEVERITIES),
+        "owners": ListOf(Text()),
+        "tags": ListOf(Text()),
+        "symptoms": ListOf(Text(), doc="searchable symptoms"),
+        "alerts": ListOf(ALERT, doc="Alertmanager alerts that open this runbook"),
+        "params": MapOf(PARAM, key_pattern=PARAM_PATTERN, doc="asked once per incident"),
+        "metrics": MapOf(METRIC, key_pattern=PARAM_PATTERN),
+        "commands": MapOf(COMMAND),
+        "start": Text(pattern=NAME_PATTERN, doc="first step"),
+        "steps": MapOf(STEP, nonempty=True),
+        "comms": MapOf(COMMS),
+    },
+    required=("id", "title", "version", "summary", "category", "severity_hint", "start", "steps"),
+)
+
+# Step fields allowed for each kind of step; anything else is an error that says which kind.
+STEP_FIELDS = {
+    "ask": {"ask", "detail", "metric", "command", "commands", "choices", "checklist", "status"},
+    "do": {"do", "detail", "metric", "commands", "checklist", "next", "status"},
+    "outcome": {"outcome", "say", "detail", "metric", "status"},
+}
+STEP_REQUIRED = {"ask": ("choices",), "do": ("next",), "outcome": ()}
+
+# Incident fields a comms template may use besides the params.
+COMMS_FIELDS = ("severity", "title", "status", "impact", "category", "lead", "elapsed",
+                "incident", "runbook", "next_update", "summary")
+
+
+__all__ = ["RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED", "COMMS_FIELDS", "METRIC_STATES"]

@@ -1,0 +1,524 @@
+"""Validate one runbook: structure (from spec.py), references, reachability.
+
+Every problem is reported as `file:line:col: message`, with the fix where we can
+guess it. No input, however malformed, raises: anything unexpected becomes a
+problem on line 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tui.runbook import model as m
+from tui.runbook import spec as s
+from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
+from tui.runbook.render import placeholders
+
+_BAD = object()  # a value that failed its check (already reported)
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?\Z")
+_TRUE, _FALSE = {"true", "True", "TRUE"}, {"false", "False", "FALSE"}
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
+# An anchor reused inside itself could make the walk explode; no runbook needs this many values.
+_NODE_BUDGET = 200_000
+
+Where = tuple[int, int]
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return "empty" if is_null(node) else f"the text {node.value[:40]!r}"
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _pre(label: str) -> str:
+    return f"{label}: " if label else ""
+
+
+def _listing(options: Iterable[str]) -> str:
+    opts = list(options)
+    return ", ".join(opts[:12]) + (", ..." if len(opts) > 12 else "") if opts else "none"
+
+
+class _Checker:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.where: dict[tuple[Any, ...], Where] = {}
+        self.budget = _NODE_BUDGET
+
+    def error(self, where: Where, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.path, where[0], where[1], message, severity))
+
+    # -- structure -------------------------------------------------------------------
+    def check(self, node: yaml.Node, spec: s.Spec, kp: tuple[Any, ...], label: str) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self.error(pos(node), "the document expands to too many values (anchors reused in a loop?)")
+            return _BAD
+        where = pos(node)
+        self.where[kp] = where
+        if node.tag not in SAFE_TAGS:
+            self.error(where, f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+                              "runbooks are plain data, remove the tag")
+            return _BAD
+        handler = getattr(self, f"_check_{type(spec).__name__}")
+        return handler(node, spec, kp, label)
+
+    def _scalar(self, node: yaml.Node, label: str, expected: str) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or is_null(node):
+            self.error(pos(node), f"{label} must be {expected}, not {_kind(node)}")
+            return None
+        return node.value
+
+    def _check_Text(self, node, spec: s.Text, kp, label):
+        value = self._scalar(node, label, "text")
+        if value is None:
+            return _BAD
+        if spec.pattern and not re.search(spec.pattern, value):
+            hint = spec.hint or f"it must match {spec.pattern}"
+            self.error(pos(node), f"{label} {value!r} is not valid: {hint}")
+            return _BAD
+        return value
+
+    def _check_Int(self, node, spec: s.Int, kp, label):
+        value = self._scalar(node, label, "an integer")
+        if value is None:
+            return _BAD
+        if not is_plain(node) or not _INT.match(value):
+            self.error(pos(node), f"{label} must be an integer such as 3, not {value!r}")
+            return _BAD
+        number = int(value)
+        if spec.minimum is not None and number < spec.minimum:
+            self.error(pos(node), f"{label} must be at least {spec.minimum}")
+            return _BAD
+        return number
+
+    def _check_Number(self, node, spec: s.Number, kp, label):
+        value = self._scalar(node, label, "a number")
+        if value is None:
+            return _BAD
+        if not is_plain(node) or not _NUMBER.match(value):
+            self.error(pos(node), f"{label} must be a number such as 0.05, not {value!r}")
+            return _BAD
+        number = float(value.replace("_", ""))
+        if spec.positive and number <= 0:
+            self.error(pos(node), f"{label} must be greater than 0")
+            return _BAD
+        return number
+
+    def _check_Bool(self, node, spec: s.Bool, kp, label):
+        value = self._scalar(node, label, "true or false")
+        if value is None:
+            return _BAD
+        if is_plain(node) and value in _TRUE:
+            return True
+        if is_plain(node) and value in _FALSE:
+            return False
+        extra = " (YAML 1.1 words like yes/no are ambiguous)" if value in _YAML11_BOOLS else ""
+        self.error(pos(node), f"{label} must be true or false, not {value!r}{extra}")
+        return _BAD
+
+    def _check_Enum(self, node, spec: s.Enum, kp, label):
+        value = self._scalar(node, label, "one of " + ", ".join(spec.values))
+        if value is None:
+            return _BAD
+        if value not in spec.values:
+            self.error(pos(node), f"{label} {value!r} must be one of {', '.join(spec.values)}"
+                                  + _suggest(value, spec.values))
+            return _BAD
+        return value
+
+    def _check_ListOf(self, node, spec: s.ListOf, kp, label):
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(pos(node), f"{label} must be a list, not {_kind(node)}")
+            return _BAD
+        if spec.nonempty and not node.value:
+            self.error(pos(node), f"{label} must not be empty")
+            return _BAD
+        items = []
+        for i, item in enumerate(node.value):
+            value = self.check(item, spec.item, kp + (i,), f"{label}[{i + 1}]")
+            items.append(value)
+        return items
+
+    def _keys(self, node: yaml.MappingNode, label: str) -> list[tuple[str, yaml.Node, Where]]:
+        """Keys as text, with duplicates, merge keys and non-text keys reported and skipped."""
+        seen: dict[str, Where] = {}
+        out = []
+        for key_node, value_node in node.value:
+            where = pos(key_node)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in SAFE_TAGS:
+                self.error(where, f"{_pre(label)}keys must be plain words, not {_kind(key_node)}")
+                continue
+            key = key_node.value
+            if key == "<<" and is_plain(key_node):
+                self.error(where, f"{_pre(label)}merge keys (<<) are not supported; write the keys out")
+                continue
+            if key in seen:
+                self.error(where, f"{_pre(label)}duplicate key {key!r} (first at line {seen[key][0]}); "
+                                  "YAML would silently keep only the last one, remove one")
+                continue
+            seen[key] = where
+            out.append((key, value_node, where))
+        return out
+
+    def _check_MapOf(self, node, spec: s.MapOf, kp, label):
+        if not isinstance(node, yaml.MappingNode):
+            self.error(pos(node), f"{label} must be a mapping of names, not {_kind(node)}")
+            return _BAD
+        if spec.nonempty and not node.value:
+            self.error(pos(node), f"{label} must not be empty")
+            return _BAD
+        out = {}
+        for key, value_node, where in self._keys(node, label):
+            self.where[kp + (key, "<key>")] = where
+            if not re.search(spec.key_pattern, key):
+                self.error(where, f"{_pre(label)}the name {key!r} is not valid: use lowercase letters, digits, _ "
+                                  + ("" if spec.key_pattern == s.PARAM_PATTERN else "and - ")
+                                  + "starting with a letter")
+                continue
+            out[key] = self.check(value_node, spec.value, kp + (key,), f"{label}.{key}")
+        return out
+
+    def _check_TextMap(self, node, spec: s.TextMap, kp, label):
+        if not isinstance(node, yaml.MappingNode):
+            self.error(pos(node), f"{label} must be a mapping of label to value, not {_kind(node)}")
+            return _BAD
+        out = {}
+        for key, value_node, _ in self._keys(node, label):
+            value = self.check(value_node, s.Text(), kp + (key,), f"{label}.{key}")
+            if value is not _BAD:
+                out[key] = value
+        return out
+
+    def _check_When(self, node, spec: s.When, kp, label):
+        if isinstance(node, yaml.ScalarNode):
+            value = node.value.replace("-", "") if node.value == "no-data" else node.value
+            return self._check_Enum(yaml.ScalarNode(node.tag, value, node.start_mark, node.end_mark, node.style),
+                                    s.Enum(m.METRIC_STATES), kp, label)
+        if isinstance(node, yaml.MappingNode):
+            keys = self._keys(node, label)
+            if len(keys) == 1 and keys[0][0] == "exit":
+                value = self.check(keys[0][1], s.Int(), kp + ("exit",), f"{label}.exit")
+                return _BAD if value is _BAD else m.When(exit=value)
+            if len(keys) == 1 and keys[0][0] == "output":
+                value = self.check(keys[0][1], s.Text(), kp + ("output",), f"{label}.output")
+                if value is _BAD:
+                    return _BAD
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    self.error(pos(keys[0][1]), f"{label}.output is not a valid regular expression: {exc}")
+                    return _BAD
+                return m.When(output=value)
+        self.error(pos(node), f"{label} must be a metric state ({', '.join(m.METRIC_STATES)}), "
+                              "{exit: N} or {output: REGEX}")
+        return _BAD
+
+    def _check_Obj(self, node, spec: s.Obj, kp, label):
+        if not isinstance(node, yaml.MappingNode):
+            self.error(pos(node), f"{label or 'a runbook'} must be a mapping, not {_kind(node)}")
+            return _BAD
+        out: dict[str, Any] = {}
+        keys = self._keys(node, label)
+        allowed = spec.fields
+        if spec is s.STEP:
+            kinds = [k for k, _, _ in keys if k in spec.one_of]
+            if len(kinds) == 1:
+                allowed = {k: v for k, v in spec.fields.items() if k in s.STEP_FIELDS[kinds[0]]}
+        for key, value_node, where in keys:
+            self.where[kp + (key, "<key>")] = where
+            if key not in allowed:
+                if key in spec.fields:  # a step field that does not belong to this kind of step
+                    kind = next(k for k in spec.one_of if k in allowed)
+                    self.error(where, f"{_pre(label)}{'an' if kind in ('ask', 'outcome') else 'a'} {kind} step "
+                                      f"has no {key!r} (allowed: {', '.join(sorted(allowed))})")
+                else:
+                    self.error(where, f"{_pre(label)}unknown key {key!r}" + _suggest(key, allowed)
+                               + ("" if _suggest(key, allowed) else f" (known keys: {_listing(allowed)})"))
+                self._scan_tags(value_node, label)
+                continue
+            out[key] = self.check(value_node, allowed[key], kp + (key,), f"{label}.{key}" if label else key)
+        present = [k for k in spec.one_of if k in out or any(k == kk for kk, _, _ in keys)]
+        if spec.one_of and len(present) != 1:
+            what = " or ".join(spec.one_of)
+            if not present:
+                self.error(pos(node), f"{label or 'the runbook'} needs one of {what}")
+            else:
+                self.error(pos(node), f"{label} has both {' and '.join(present)}; keep exactly one of {what}")
+        for key in spec.required:
+            if key not in out and not any(key == kk for kk, _, _ in keys):
+                self.error(pos(node), f"{label or 'the runbook'}: missing required key {key!r}")
+        if spec is s.STEP and len(present) == 1:
+            for key in s.STEP_REQUIRED[present[0]]:
+                if not any(key == kk for kk, _, _ in keys):
+                    self.error(pos(node), f"{label}: {'an' if present[0] in ('ask', 'outcome') else 'a'} "
+                                          f"{present[0]} step needs {key!r}")
+        return out
+
+    def _scan_tags(self, node: yaml.Node, label: str, depth: int = 0) -> None:
+        """Report unsafe tags even under keys we otherwise skip."""
+        self.budget -= 1
+        if depth > 50 or self.budget < 0:
+            return
+        if node.tag not in SAFE_TAGS:
+            self.error(pos(node), f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+                                  "runbooks are plain data, remove the tag")
+        if isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._scan_tags(item, label, depth + 1)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                self._scan_tags(k, label, depth + 1)
+                self._scan_tags(v, label, depth + 1)
+
+
+def _ok(value: Any) -> bool:
+    return value is not _BAD and value is not None
+
+
+def _semantics(c: _Checker, d: dict[str, Any]) -> None:
+    params = d.get("params") if isinstance(d.get("params"), dict) else {}
+    metrics = d.get("metrics") if isinstance(d.get("metrics"), dict) else {}
+    commands = d.get("commands") if isinstance(d.get("commands"), dict) else {}
+    steps = d.get("steps") if isinstance(d.get("steps"), dict) else {}
+    sections_ok = {name: d.get(name) is not _BAD for name in ("params", "metrics", "commands", "steps")}
+
+    def at(*kp: Any) -> Where:
+        return c.where.get(kp) or c.where.get(kp[:-1]) or (1, 1)
+
+    def refs(text: Any, allowed: Iterable[str], kp: tuple[Any, ...], what: str) -> None:
+        if not isinstance(text, str) or not sections_ok["params"]:
+            return
+        allowed = set(allowed)
+        for name in placeholders(text):
+            if name not in allowed:
+                c.error(at(*kp), f"${{{name}}} names no {what}" + _suggest(name, allowed)
+                        + ("" if _suggest(name, allowed) else f" (known: {_listing(sorted(allowed))})"))
+
+    for name, p in params.items():
+        if not isinstance(p, dict):
+            continue
+        pattern = p.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                c.error(at("params", name, "pattern"), f"params.{name}.pattern is not a valid regular expression: {exc}")
+                continue
+            default = p.get("default")
+            if isinstance(default, str) and not compiled.search(default):
+                c.error(at("params", name, "default"),
+                        f"params.{name}.default {default!r} does not match its own pattern {pattern}")
+
+    for name, metric in metrics.items():
+        if not isinstance(metric, dict):
+            continue
+        refs(metric.get("query"), params, ("metrics", name, "query"), "parameter")
+        warn, crit = metric.get("warn"), metric.get("crit")
+        if isinstance(warn, float) and isinstance(crit, float):
+            below = metric.get("direction") == "below"
+            if (warn < crit) if below else (warn > crit):
+                c.error(at("metrics", name, "warn"),
+                        f"metrics.{name}: warn {warn:g} is {'below' if below else 'above'} crit {crit:g}; "
+                        f"with direction {'below' if below else 'above'} the warning line comes before the critical one")
+
+    for name, cmd in commands.items():
+        if not isinstance(cmd, dict):
+            continue
+        if isinstance(cmd.get("run"), list):
+            for i, arg in enumerate(cmd["run"]):
+                refs(arg, params, ("commands", name, "run", i), "parameter")
+        refs(cmd.get("shell"), params, ("commands", name, "shell"), "parameter")
+
+    comms = d.get("comms") if isinstance(d.get("comms"), dict) else {}
+    for name, comm in comms.items():
+        if isinstance(comm, dict):
+            refs(comm.get("template"), set(params) | set(s.COMMS_FIELDS), ("comms", name, "template"),
+                 "parameter or incident field")
+
+    if not sections_ok["steps"]:
+        return
+    step_names = set(steps)
+    text_names = set(params) | set(metrics)
+
+    def target(value: Any, kp: tuple[Any, ...], label: str) -> None:
+        if not isinstance(value, str):
+            return
+        if value.startswith(m.JUMP_PREFIX):
+            if not re.search(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
+                c.error(at(*kp), f"{label} {value!r}: write runbook: followed by a runbook id")
+        elif value not in step_names:
+            c.error(at(*kp), f"{label}: no step named {value!r}" + _suggest(value, step_names)
+                    + ("" if _suggest(value, step_names) else f" (steps: {_listing(steps)})"))
+
+    start = d.get("start")
+    if isinstance(start, str) and start not in step_names:
+        c.error(at("start"), f"start: no step named {start!r}" + _suggest(start, step_names))
+
+    for sid, step in steps.items():
+        if not isinstance(step, dict):
+            continue
+        label = f"steps.{sid}"
+        for key in ("ask", "do", "detail", "say"):
+            refs(step.get(key), text_names, ("steps", sid, key), "parameter or metric")
+        for i, item in enumerate(step.get("checklist") or [] if isinstance(step.get("checklist"), list) else []):
+            refs(item, text_names, ("steps", sid, "checklist", i), "parameter or metric")
+        metric = step.get("metric")
+        if isinstance(metric, str) and sections_ok["metrics"] and metric not in metrics:
+            c.error(at("steps", sid, "metric"), f"{label}.metric: no metric named {metric!r}"
+                    + _suggest(metric, metrics) + ("" if _suggest(metric, metrics) else f" (metrics: {_listing(metrics)})"))
+        command_names = []
+        if isinstance(step.get("command"), str):
+            command_names.append((step["command"], ("steps", sid, "command"), f"{label}.command"))
+        if isinstance(step.get("commands"), list):
+            command_names += [(n, ("steps", sid, "commands", i), f"{label}.commands[{i + 1}]")
+                              for i, n in enumerate(step["commands"]) if isinstance(n, str)]
+        for name, kp, lab in command_names:
+            if sections_ok["commands"] and name not in commands:
+                c.error(at(*kp), f"{lab}: no command named {name!r}" + _suggest(name, commands)
+                        + ("" if _suggest(name, commands) else f" (commands: {_listing(commands)})"))
+        target(step.get("next"), ("steps", sid, "next"), f"{label}.next")
+        choices = step.get("choices") if isinstance(step.get("choices"), list) else []
+        if len(choices) > 9:
+            c.error(at("steps", sid, "choices", 9), f"{label}: at most 9 choices (keys 1-9); split the question")
+        for i, choice in enumerate(choices):
+            if not isinstance(choice, dict):
+                continue
+            clabel = f"{label}.choices[{i + 1}]"
+            refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
+            target(choice.get("next"), ("steps", sid, "choices", i, "next"), f"{clabel}.next")
+            when = choice.get("when")
+            if isinstance(when, m.When) or isinstance(when, str):
+                if isinstance(when, str) and not step.get("metric"):
+                    c.error(at("steps", sid, "choices", i, "when"),
+                            f"{clabel}.when {when!r} is a metric state, but the step has no metric; add metric:")
+                if isinstance(when, m.When) and not step.get("command"):
+                    c.error(at("steps", sid, "choices", i, "when"),
+                            f"{clabel}.when reads a command's result, but the step has no command; add command:")
+
+    if not any(p.is_error for p in c.problems):  # on a broken graph this would only add noise
+        _reachability(c, steps, start, at)
+
+
+def _reachability(c: _Checker, steps: dict[str, Any], start: Any, at) -> None:
+    edges: dict[str, list[str]] = {}
+    terminal: set[str] = set()
+    for sid, step in steps.items():
+        if not isinstance(step, dict):
+            return  # a broken step already reported; the graph would only add noise
+        outs = []
+        if isinstance(step.get("next"), str):
+            outs.append(step["next"])
+        for choice in step.get("choices") or [] if isinstance(step.get("choices"), list) else []:
+            if isinstance(choice, dict) and isinstance(choice.get("next"), str):
+                outs.append(choice["next"])
+        if "outcome" in step or any(o.startswith(m.JUMP_PREFIX) for o in outs):
+            terminal.add(sid)
+        edges[sid] = [o for o in outs if o in steps]
+    if not isinstance(start, str) or start not in steps:
+        return
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in edges[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    for sid in steps:
+        if sid not in seen:
+            c.error(at("steps", sid, "<key>"), f"steps.{sid} cannot be reached from start {start!r}; "
+                                               "link it from a step or remove it")
+    reverse: dict[str, list[str]] = {sid: [] for sid in steps}
+    for sid, outs in edges.items():
+        for o in outs:
+            reverse[o].append(sid)
+    done, stack = set(terminal), list(terminal)
+    while stack:
+        for prev in reverse[stack.pop()]:
+            if prev not in done:
+                done.add(prev)
+                stack.append(prev)
+    for sid in steps:
+        if sid in seen and sid not in done:
+            c.error(at("steps", sid, "<key>"), f"steps.{sid}: no outcome can be reached from here (a loop?); "
+                                               "add a choice that leads to an outcome step")
+
+
+def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
+    def when(v: Any) -> m.When | None:
+        if v is None:
+            return None
+        return v if isinstance(v, m.When) else m.When(state=v)
+
+    steps = {}
+    for sid, st in d["steps"].items():
+        kind = next(k for k in ("ask", "do", "outcome") if k in st)
+        steps[sid] = m.Step(
+            id=sid, kind=kind,
+            text=st.get("say", "") if kind == "outcome" else st[kind],
+            detail=st.get("detail"), metric=st.get("metric"), command=st.get("command"),
+            commands=tuple(st.get("commands", ())),
+            choices=tuple(m.Choice(ch["label"], ch["next"], when(ch.get("when"))) for ch in st.get("choices", ())),
+            checklist=tuple(st.get("checklist", ())), next=st.get("next"),
+            outcome=st.get("outcome"), status=st.get("status"),
+        )
+    comms = {}
+    for name, cm in d.get("comms", {}).items():
+        every = cm.get("every")
+        seconds = None if every is None else int(every[:-1]) * {"s": 1, "m": 60, "h": 3600}[every[-1]]
+        comms[name] = m.Comms(name, seconds, cm["template"])
+    return m.Runbook(
+        id=d["id"], title=d["title"], version=d["version"], summary=d["summary"], category=d["category"],
+        severity_hint=d["severity_hint"], start=d["start"], steps=steps,
+        owners=tuple(d.get("owners", ())), tags=tuple(d.get("tags", ())), symptoms=tuple(d.get("symptoms", ())),
+        alerts=tuple(m.AlertMatch(a["alertname"], dict(a.get("labels", {}))) for a in d.get("alerts", ())),
+        params={n: m.Param(n, p["prompt"], p.get("default"), p.get("pattern")) for n, p in d.get("params", {}).items()},
+        metrics={n: m.Metric(n, x["title"], x["query"], x.get("unit", "none"), x.get("warn"), x.get("crit"),
+                             x.get("direction", "above")) for n, x in d.get("metrics", {}).items()},
+        commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
+                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False))
+                  for n, x in d.get("commands", {}).items()},
+        comms=comms, path=path,
+    )
+
+
+def validate_text(text: str, path: str | Path = "<runbook>") -> tuple[m.Runbook | None, list[Problem]]:
+    """The runbook (None when any error was found) and every problem, in file order."""
+    name = str(path)
+    try:
+        node, problems = compose(text, name)
+        if node is None:
+            return None, problems
+        checker = _Checker(name)
+        data = checker.check(node, s.RUNBOOK, (), "")
+        if isinstance(data, dict):
+            _semantics(checker, data)
+        problems = sorted(checker.problems, key=lambda p: (p.line, p.col))
+        if any(p.is_error for p in problems) or not isinstance(data, dict):
+            return None, problems
+        return _build(data, Path(path) if path != "<runbook>" else None), problems
+    except Exception as exc:  # a bug of ours must not stop the other runbooks from loading
+        return None, [Problem(name, 1, 1, f"internal error while validating ({type(exc).__name__}: {exc}); "
+                                          "please report it with this file")]
+
+
+def load_runbook_file(path: Path) -> tuple[m.Runbook | None, list[Problem]]:
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    return validate_text(text, path)
