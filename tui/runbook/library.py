@@ -120,6 +120,7 @@ def _check_library(entries: list[Entry], jumps_are_errors: bool, known: set[str]
             entry.problems.append(Problem(str(entry.path), *_jump_position(entry.path, target),
                                           f"runbook:{target} jumps to a runbook that is not in the library{hint}",
                                           severity))
+        entry.problems.sort(key=lambda p: (p.line, p.col))
         if jumps_are_errors and entry.errors:
             entry.runbook = None
 
