@@ -57,7 +57,7 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
-        self.where: dict[tuple[Any, ...], Where] = {}
+        self.where: dict[tuple[Any, ...], yaml.Node] = {}
         self.budget = _NODE_BUDGET
 
     def error(self, where: Where, message: str, severity: str = "error") -> None:
@@ -70,14 +70,12 @@ class _Checker:
             if self.budget == -1:
                 self.error(pos(node), "the document expands to too many values (anchors reused in a loop?)")
             return _BAD
-        where = pos(node)
-        self.where[kp] = where
+        self.where[kp] = node  # positions are computed only for the few that an error needs
         if node.tag not in SAFE_TAGS:
-            self.error(where, f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
+            self.error(pos(node), f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
                               "runbooks are plain data, remove the tag")
             return _BAD
-        handler = getattr(self, f"_check_{type(spec).__name__}")
-        return handler(node, spec, kp, label)
+        return _HANDLERS[type(spec)](self, node, spec, kp, label)
 
     def _scalar(self, node: yaml.Node, label: str, expected: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or is_null(node):
@@ -156,7 +154,7 @@ class _Checker:
             items.append(value)
         return items
 
-    def _keys(self, node: yaml.MappingNode, label: str) -> list[tuple[str, yaml.Node, Where]]:
+    def _keys(self, node: yaml.MappingNode, label: str, with_nodes: bool = False) -> list[tuple]:
         """Keys as text, with duplicates, merge keys and non-text keys reported and skipped."""
         seen: dict[str, Where] = {}
         out = []
@@ -174,7 +172,7 @@ class _Checker:
                                   "YAML would silently keep only the last one, remove one")
                 continue
             seen[key] = where
-            out.append((key, value_node, where))
+            out.append((key, value_node, where, key_node) if with_nodes else (key, value_node, where))
         return out
 
     def _check_MapOf(self, node, spec: s.MapOf, kp, label):
@@ -185,8 +183,8 @@ class _Checker:
             self.error(pos(node), f"{label} must not be empty")
             return _BAD
         out = {}
-        for key, value_node, where in self._keys(node, label):
-            self.where[kp + (key, "<key>")] = where
+        for key, value_node, where, key_node in self._keys(node, label, with_nodes=True):
+            self.where[kp + (key, "<key>")] = key_node
             if not re.search(spec.key_pattern, key):
                 self.error(where, f"{_pre(label)}the name {key!r} is not valid: use lowercase letters, digits, _ "
                                   + ("" if spec.key_pattern == s.PARAM_PATTERN else "and - ")
@@ -235,14 +233,14 @@ class _Checker:
             self.error(pos(node), f"{label or 'a runbook'} must be a mapping, not {_kind(node)}")
             return _BAD
         out: dict[str, Any] = {}
-        keys = self._keys(node, label)
+        keys = self._keys(node, label, with_nodes=True)
         allowed = spec.fields
         if spec is s.STEP:
-            kinds = [k for k, _, _ in keys if k in spec.one_of]
+            kinds = [k[0] for k in keys if k[0] in spec.one_of]
             if len(kinds) == 1:
                 allowed = {k: v for k, v in spec.fields.items() if k in s.STEP_FIELDS[kinds[0]]}
-        for key, value_node, where in keys:
-            self.where[kp + (key, "<key>")] = where
+        for key, value_node, where, key_node in keys:
+            self.where[kp + (key, "<key>")] = key_node
             if key not in allowed:
                 if key in spec.fields:  # a step field that does not belong to this kind of step
                     kind = next(k for k in spec.one_of if k in allowed)
@@ -254,7 +252,7 @@ class _Checker:
                 self._scan_tags(value_node, label)
                 continue
             out[key] = self.check(value_node, allowed[key], kp + (key,), f"{label}.{key}" if label else key)
-        present = [k for k in spec.one_of if k in out or any(k == kk for kk, _, _ in keys)]
+        present = [k for k in spec.one_of if k in out or any(k == kk[0] for kk in keys)]
         if spec.one_of and len(present) != 1:
             what = " or ".join(spec.one_of)
             if not present:
@@ -262,11 +260,11 @@ class _Checker:
             else:
                 self.error(pos(node), f"{label} has both {' and '.join(present)}; keep exactly one of {what}")
         for key in spec.required:
-            if key not in out and not any(key == kk for kk, _, _ in keys):
+            if key not in out and not any(key == kk[0] for kk in keys):
                 self.error(pos(node), f"{label or 'the runbook'}: missing required key {key!r}")
         if spec is s.STEP and len(present) == 1:
             for key in s.STEP_REQUIRED[present[0]]:
-                if not any(key == kk for kk, _, _ in keys):
+                if not any(key == kk[0] for kk in keys):
                     self.error(pos(node), f"{label}: {'an' if present[0] in ('ask', 'outcome') else 'a'} "
                                           f"{present[0]} step needs {key!r}")
         return out
@@ -288,6 +286,10 @@ class _Checker:
                 self._scan_tags(v, label, depth + 1)
 
 
+_HANDLERS = {spec_type: getattr(_Checker, f"_check_{spec_type.__name__}")
+             for spec_type in (s.Text, s.Int, s.Number, s.Bool, s.Enum, s.ListOf, s.MapOf, s.Obj, s.When, s.TextMap)}
+
+
 def _ok(value: Any) -> bool:
     return value is not _BAD and value is not None
 
@@ -300,7 +302,8 @@ def _semantics(c: _Checker, d: dict[str, Any]) -> None:
     sections_ok = {name: d.get(name) is not _BAD for name in ("params", "metrics", "commands", "steps")}
 
     def at(*kp: Any) -> Where:
-        return c.where.get(kp) or c.where.get(kp[:-1]) or (1, 1)
+        node = c.where.get(kp) or c.where.get(kp[:-1])
+        return pos(node) if node is not None else (1, 1)
 
     def refs(text: Any, allowed: Iterable[str], kp: tuple[Any, ...], what: str) -> None:
         if not isinstance(text, str) or not sections_ok["params"]:

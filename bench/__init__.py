@@ -1,0 +1,1 @@
+"""Benchmarks: each goal is a ratio against a baseline measured in the same run."""
