@@ -1,4 +1,6 @@
 """Shared test set-up. Fixture modules live in tests/fixtures/ and are listed here."""
 
 pytest_plugins = [
+    "tests.fixtures.servers",
+    "tests.fixtures.fault_server",
 ]

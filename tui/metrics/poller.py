@@ -1,0 +1,202 @@
+"""Poll a set of metric queries on a timer and hand each result to a callback.
+
+Plain asyncio, no Textual. One cycle is fetch → deliver → re-arm, so polls never
+overlap and a slow Prometheus slows the poll, never the caller's event loop.
+All queries of a cycle are in flight at once. While Prometheus is down the
+delay doubles (interval, 2x, 4x ... up to `max_backoff`) and the snapshot says
+so and when it retries; the first good poll brings back the normal interval.
+Range data for sparklines is fetched less often than the instant values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
+from tui.metrics.readings import STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus, reading_from_samples
+from tui.metrics.units import format_value
+from tui.runbook.model import Metric, Runbook
+from tui.runbook.render import render_query
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HISTORY_WINDOW = 1800.0  # the sparkline covers the last 30 minutes
+DEFAULT_HISTORY_POINTS = 120
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """A runbook metric with its query rendered for the incident's parameters."""
+
+    metric: Metric
+    query: str
+
+    @property
+    def name(self) -> str:
+        return self.metric.name
+
+
+def metric_queries(runbook: Runbook, params: Mapping[str, str]) -> list[MetricQuery]:
+    """Every metric of `runbook`, in its order, with `params` substituted (PromQL-escaped)."""
+    return [MetricQuery(m, render_query(m.query, params)) for m in runbook.metrics.values()]
+
+
+def _seconds(delay: float) -> str:
+    return format_value(round(delay), "seconds") if delay >= 1 else format_value(delay, "seconds")
+
+
+class Poller:
+    def __init__(self, client: PrometheusClient, queries: Iterable[MetricQuery],
+                 on_snapshot: Callable[[Snapshot], Any] | None = None, *, interval: float = 5.0,
+                 history_window: float = DEFAULT_HISTORY_WINDOW, history_points: int = DEFAULT_HISTORY_POINTS,
+                 history_every: float | None = None, max_backoff: float | None = None,
+                 clock: Callable[[], float] = time.time, owns_client: bool = False) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        self.client = client
+        self.queries: tuple[MetricQuery, ...] = tuple(queries)
+        self.on_snapshot = on_snapshot
+        self.interval = interval
+        self.history_window = history_window
+        self.history_points = history_points
+        # The sparkline moves slowly; refreshing it every few polls keeps polls cheap.
+        self.history_every = history_every if history_every is not None else max(30.0, 6 * interval)
+        self.max_backoff = max_backoff if max_backoff is not None else max(60.0, interval)
+        self._clock = clock
+        self._owns_client = owns_client
+        self._readings: dict[str, Reading] = {}
+        self._history: dict[str, tuple[Series, ...]] = {}
+        self._history_at: float | None = None
+        self._failures = 0
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.last: Snapshot | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any, queries: Iterable[MetricQuery],
+                      on_snapshot: Callable[[Snapshot], Any] | None = None, **options: Any) -> Poller:
+        """A poller with its own client, closed by `stop()`."""
+        timeout = options.pop("timeout", None)
+        client = PrometheusClient.from_settings(
+            settings, timeout=timeout if timeout is not None else min(10.0, max(2.0, 2 * settings.poll_interval)))
+        return cls(client, queries, on_snapshot, interval=settings.poll_interval, owns_client=True, **options)
+
+    # -- control ----------------------------------------------------------------
+
+    def set_queries(self, queries: Iterable[MetricQuery]) -> None:
+        """Poll these from the next cycle on (a new step or new parameters); polls at once."""
+        self.queries = tuple(queries)
+        keep = {q.name: q.query for q in self.queries}
+        # A reading stays only while its query is unchanged: a new parameter is a new series.
+        self._readings = {k: r for k, r in self._readings.items() if keep.get(k) == r.query}
+        self._history = {k: h for k, h in self._history.items() if k in self._readings}
+        self._history_at = None
+        self.poll_now()
+
+    def poll_now(self) -> None:
+        """Cut the current wait short (also a backoff wait)."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> asyncio.Task[None]:
+        """Start polling on the running event loop; returns the task."""
+        if not self.running:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="oncall-metrics-poller")
+        assert self._task is not None
+        return self._task
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._owns_client:
+            await self.client.aclose()
+
+    def next_delay(self) -> float:
+        """Seconds until the next poll: the interval, or the backoff while Prometheus is down."""
+        if self._failures == 0:
+            return self.interval
+        return min(self.interval * 2 ** (self._failures - 1), self.max_backoff)
+
+    # -- polling ----------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            now = self._clock()
+            due = self._history_at is None or now - self._history_at >= self.history_every
+            snapshot = await self.poll_once(history=due)
+            self._deliver(snapshot)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.next_delay())
+
+    def _deliver(self, snapshot: Snapshot) -> None:
+        if self.on_snapshot is None:
+            return
+        try:
+            self.on_snapshot(snapshot)
+        except Exception:  # a broken consumer must not stop the metrics
+            log.exception("metrics snapshot callback failed")
+
+    async def poll_once(self, *, history: bool = False) -> Snapshot:
+        """One poll of every query at once (plus range data when `history`); never overlaps another."""
+        async with self._lock:
+            queries = self.queries
+            calls = [self.client.query(q.query) for q in queries]
+            if history and self._failures == 0:
+                end = self._clock()
+                start, step = end - self.history_window, range_step(self.history_window, self.history_points)
+                calls += [self.client.query_range(q.query, start, end, step) for q in queries]
+            results = await asyncio.gather(*calls, return_exceptions=True)
+            now = self._clock()
+            instant, ranges = results[: len(queries)], results[len(queries):]
+            if ranges:
+                self._history_at = now
+                for q, res in zip(queries, ranges):
+                    if isinstance(res, QueryResult):
+                        self._history[q.name] = res.series
+            down = next((r for r in instant if isinstance(r, PrometheusError) and r.server_down), None)
+            readings = {q.name: self._reading(q, res, now, down is not None) for q, res in zip(queries, instant)}
+            self._readings = readings
+            status = self._status(down, now)
+            self.last = Snapshot(readings, now, self.interval, status)
+            return self.last
+
+    def _reading(self, q: MetricQuery, result: object, now: float, down: bool) -> Reading:
+        history = self._history.get(q.name, ())
+        if isinstance(result, QueryResult):
+            return reading_from_samples(q.metric, q.query, result.samples(), now, history=history)
+        if isinstance(result, PrometheusError):
+            message = str(result)
+        else:  # a bug, not a fault of Prometheus: keep polling, and say so
+            log.error("metrics query %s failed", q.name, exc_info=result if isinstance(result, BaseException) else None)
+            message = f"Evaluating {q.name} failed unexpectedly ({type(result).__name__}); report this bug."
+        prev = self._readings.get(q.name)
+        base = prev if prev is not None and prev.query == q.query else Reading(q.metric, q.query, "stale")
+        if down:
+            state = "down"
+        else:  # only this query failed: the old value stands until it is too old
+            recent = base.last_success is not None and now - base.last_success <= STALE_AFTER_INTERVALS * self.interval
+            state = base.state if recent and base.state not in ("down", "stale") else "stale"
+        return replace(base, state=state, at=now, error=message, history=history)
+
+    def _status(self, down: PrometheusError | None, now: float) -> SourceStatus:
+        if down is None:
+            self._failures = 0
+            return SourceStatus("prometheus")
+        self._failures += 1
+        delay = self.next_delay()
+        message = f"{str(down).rstrip('.')}; retrying in {_seconds(delay)}."
+        return SourceStatus("prometheus", up=False, message=message, retry_at=now + delay, failures=self._failures)

@@ -1,0 +1,238 @@
+"""A small async client for the Prometheus HTTP API (also spoken by Thanos, Mimir, VictoriaMetrics).
+
+One `httpx.AsyncClient` is reused for every query: on these machines the
+client's CPU, not the server, dominates a query's cost, so the client parses
+only what it needs and keeps connections alive. Every failure becomes a
+`PrometheusError` whose message is one sentence saying what to do, and whose
+`kind` tells a poller whether the server is down or only this query failed.
+Credentials live only in the httpx client: never in a message, a log or repr.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from tui.errors import OncallError
+from tui.metrics.readings import Series
+
+MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
+DEFAULT_TIMEOUT = 10.0
+# Bodies longer than this go as a POST form, which every Prometheus-compatible server accepts.
+_MAX_GET_QUERY = 2_000
+# Server-side errors that mean the server, not the query, is unwell.
+_UNAVAILABLE_TYPES = frozenset({"unavailable", "internal"})
+
+
+class PrometheusError(OncallError):
+    """kind: unreachable | timeout | auth | http | malformed | unavailable | query."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+    @property
+    def server_down(self) -> bool:
+        """True unless only this query failed while the server answered properly."""
+        return self.kind != "query"
+
+
+def safe_url(url: str) -> str:
+    """The URL without user:password@, for messages."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def range_step(window: float, points: int = 120) -> float:
+    """A step in whole seconds that gives about `points` points over `window`, always under the 11,000 cap."""
+    step = max(1.0, math.ceil(window / max(1, points)))
+    while window / step + 1 >= MAX_POINTS:
+        step += 1.0
+    return step
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    result_type: str  # vector | scalar | matrix | string
+    series: tuple[Series, ...]  # vector/scalar: one point each; matrix: many
+    warnings: tuple[str, ...] = ()
+
+    def samples(self) -> list[tuple[Mapping[str, str], float]]:
+        """(labels, latest value) per series."""
+        return [(s.labels, s.last) for s in self.series if s.points]
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _point(pair: Any) -> tuple[float, float]:
+    ts, value = pair
+    return float(ts), float(value)  # float() reads "NaN", "+Inf", "-Inf" as Prometheus writes them
+
+
+class PrometheusClient:
+    def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
+                 password: str | None = None, ca_file: str | None = None, insecure: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise OncallError(f"{safe_url(base_url)!r} is not an http(s) URL; pass --prometheus http://HOST:9090.")
+        self.url = safe_url(base_url).rstrip("/")
+        self._secrets = tuple(s for s in (token, password, parts.password) if s)
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        auth = httpx.BasicAuth(username, password or "") if username else None
+        verify: ssl.SSLContext | bool = True
+        if insecure:
+            verify = False
+        elif ca_file:
+            try:
+                verify = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise OncallError(f"Cannot use the CA file {ca_file} ({_one_line(exc)}); fix prometheus_ca_file.") from None
+        self.timeout = timeout
+        # Enough keep-alive connections for a whole poll, so the next poll reuses them all.
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=headers, auth=auth,
+                                       verify=verify, timeout=timeout, limits=limits, transport=transport)
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                      transport: httpx.AsyncBaseTransport | None = None) -> PrometheusClient:
+        url = url or settings.prometheus_url
+        if not url:
+            raise OncallError("No Prometheus URL is set; pass --prometheus URL or set ONCALL_PROMETHEUS_URL.")
+        return cls(url, token=settings.prometheus_token, username=settings.prometheus_username,
+                   password=settings.prometheus_password, ca_file=settings.prometheus_ca_file,
+                   insecure=settings.prometheus_insecure, timeout=timeout, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"PrometheusClient({self.url!r})"
+
+    async def __aenter__(self) -> PrometheusClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- queries ---------------------------------------------------------------
+
+    async def query(self, promql: str, at: float | None = None) -> QueryResult:
+        """An instant query (`/api/v1/query`), evaluated now or at unix time `at`."""
+        params = {"query": promql}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        return self._parse(await self._call("api/v1/query", params))
+
+    async def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
+        """A range query (`/api/v1/query_range`); the step is raised to stay under 11,000 points."""
+        step = max(step, math.ceil((end - start) / (MAX_POINTS - 2)) or 1)
+        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        return self._parse(await self._call("api/v1/query_range", params))
+
+    async def query_recent(self, promql: str, window: float = 1800.0, points: int = 120) -> QueryResult:
+        """The last `window` seconds of `promql`, about `points` points: sparkline data."""
+        end = time.time()
+        return await self.query_range(promql, end - window, end, range_step(window, points))
+
+    # -- transport and parsing -------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _fail(self, message: str, kind: str) -> PrometheusError:
+        return PrometheusError(self._scrub(message), kind)
+
+    async def _call(self, path: str, params: dict[str, str]) -> Any:
+        try:
+            if len(params["query"]) > _MAX_GET_QUERY:
+                response = await self._http.post(path, data=params)
+            else:
+                response = await self._http.get(path, params=params)
+        except httpx.TimeoutException as exc:
+            what = "accept a connection" if isinstance(exc, httpx.ConnectTimeout) else "answer"
+            raise self._fail(f"Prometheus at {self.url} did not {what} within {self.timeout:g}s; "
+                             "check that it is up and not overloaded.", "timeout") from None
+        except httpx.HTTPError as exc:  # refused, reset, DNS, TLS...
+            reason = _one_line(exc) or type(exc).__name__
+            raise self._fail(f"Cannot reach Prometheus at {self.url} ({reason}); check --prometheus "
+                             "or ONCALL_PROMETHEUS_URL and that Prometheus is running.", "unreachable") from None
+        return self._decode(response)
+
+    def _decode(self, response: httpx.Response) -> Any:
+        status = response.status_code
+        body: Any = None
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            pass
+        if isinstance(body, dict) and body.get("status") == "error":
+            etype = str(body.get("errorType") or "error")
+            detail = _one_line(body.get("error") or "no detail")
+            if etype in _UNAVAILABLE_TYPES:
+                raise self._fail(f"Prometheus at {self.url} is not able to serve queries ({etype}: {detail}); "
+                                 "check its health and retry.", "unavailable")
+            if etype == "timeout":
+                raise self._fail(f"Prometheus gave up on the query ({detail}); make the query cheaper "
+                                 "or its range shorter.", "query")
+            raise self._fail(f"Prometheus rejected the query ({etype}: {detail}); fix the query in the runbook.",
+                             "query")
+        if status in (401, 403):
+            raise self._fail(f"Prometheus at {self.url} refused the credentials (HTTP {status}); check "
+                             "ONCALL_PROMETHEUS_TOKEN or the configured username and password.", "auth")
+        if status == 404:
+            raise self._fail(f"Prometheus at {self.url} has no query API (HTTP 404); pass its base URL, "
+                             "such as http://HOST:9090.", "http")
+        if status >= 400:
+            reason = response.reason_phrase or "error"
+            raise self._fail(f"Prometheus at {self.url} answered HTTP {status} ({reason}); check that it "
+                             "is healthy and retry.", "http")
+        if not isinstance(body, dict) or body.get("status") != "success" or not isinstance(body.get("data"), dict):
+            raise self._fail(f"Prometheus at {self.url} sent a reply that is not Prometheus API JSON; check "
+                             "that the URL points at Prometheus, not at a proxy or login page.", "malformed")
+        return body
+
+    def _parse(self, body: dict[str, Any]) -> QueryResult:
+        data = body["data"]
+        rtype = data.get("resultType")
+        result = data.get("result")
+        warnings = tuple(str(w) for w in body.get("warnings") or ())
+        try:
+            if rtype == "vector":
+                series = tuple(Series(item.get("metric") or {}, (_point(item["value"]),)) for item in result)
+            elif rtype == "matrix":
+                series = tuple(Series(item.get("metric") or {}, tuple(_point(p) for p in item["values"]))
+                               for item in result)
+            elif rtype == "scalar":
+                series = (Series({}, (_point(result),)),)
+            elif rtype == "string":
+                raise self._fail("The query returns a string, not a number; fix the query in the runbook.",
+                                 "query")
+            else:
+                raise ValueError(rtype)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise self._fail(f"Prometheus at {self.url} sent a result that cannot be read (resultType "
+                             f"{_one_line(rtype, 40)!r}); check that the server speaks the Prometheus API.",
+                             "malformed") from None
+        return QueryResult(rtype, series, warnings)

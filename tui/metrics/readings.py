@@ -1,0 +1,162 @@
+"""What the metrics pane shows, whatever produced it: Prometheus or a drill's simulation.
+
+A `Reading` is one metric evaluated once (every series, the state of each, the
+worst one, and a short history for the sparkline); a `Snapshot` is every
+reading of one poll plus the health of the source. Both are plain frozen data
+so that the poller, a drill and the tests can all build them.
+
+Several series: each keeps its labels and state; the metric's state and value
+are those of the worst series (crit > warn > ok > NaN, then the value furthest
+in the metric's bad direction), so a breach in one model is never averaged away.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from tui.metrics.thresholds import LIVE_STATES, classify, severity_key, state_label, state_word, worst
+from tui.metrics.units import format_value
+from tui.runbook.model import Metric
+
+# A metric whose last good value is older than this many poll intervals is stale.
+STALE_AFTER_INTERVALS = 3
+
+
+def labels_text(labels: Mapping[str, str]) -> str:
+    """`{model="a",zone="b"}` (sorted, without __name__), or "" for no labels."""
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
+    return "{" + inner + "}" if inner else ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One labelled time series: (unix time, value) points, oldest first."""
+
+    labels: Mapping[str, str]
+    points: tuple[tuple[float, float], ...]
+
+    @property
+    def last(self) -> float:
+        return self.points[-1][1]
+
+
+@dataclass(frozen=True)
+class SeriesReading:
+    labels: Mapping[str, str]
+    value: float
+    state: str
+
+    @property
+    def labels_text(self) -> str:
+        return labels_text(self.labels)
+
+
+@dataclass(frozen=True)
+class Reading:
+    metric: Metric
+    query: str  # as sent, parameters substituted
+    state: str  # ok | warn | crit | nodata | stale | down
+    value: float | None = None  # the worst series' value; None when there never was one
+    series: tuple[SeriesReading, ...] = ()  # worst first
+    at: float = 0.0  # unix time this reading was made
+    last_success: float | None = None  # unix time of the last good evaluation
+    error: str | None = None  # why the last evaluation failed, one sentence
+    history: tuple[Series, ...] = ()  # range data for the sparkline
+    simulated: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.metric.name
+
+    @property
+    def title(self) -> str:
+        return self.metric.title
+
+    @property
+    def unit(self) -> str:
+        return self.metric.unit
+
+    @property
+    def word(self) -> str:
+        """The state as a word: ok, WARN, CRIT, STALE, NO DATA, DOWN."""
+        return state_word(self.state)
+
+    @property
+    def label(self) -> str:
+        """The state with the line it crossed: "CRIT >5%"."""
+        return state_label(self.state, self.metric)
+
+    @property
+    def display(self) -> str:
+        """The value for people: "12.4%", "820ms"."""
+        return format_value(self.value, self.metric.unit)
+
+    @property
+    def worst_series(self) -> SeriesReading | None:
+        return self.series[0] if self.series else None
+
+    def sparkline(self) -> list[float]:
+        """History values of the worst series (or the only one), oldest first."""
+        if not self.history:
+            return []
+        chosen = self.history[0]
+        if self.series:
+            want = dict(self.series[0].labels)
+            chosen = next((s for s in self.history if dict(s.labels) == want), chosen)
+        return [v for _, v in chosen.points]
+
+    def aged(self, now: float, interval: float) -> Reading:
+        """This reading as seen at `now`: stale once its last good value is too old."""
+        if self.state not in LIVE_STATES:
+            return self
+        if self.last_success is not None and now - self.last_success <= STALE_AFTER_INTERVALS * interval:
+            return self
+        return replace(self, state="stale")
+
+
+def reading_from_samples(metric: Metric, query: str, samples: Iterable[tuple[Mapping[str, str], float]],
+                         at: float, *, history: tuple[Series, ...] = (), simulated: bool = False) -> Reading:
+    """A fresh reading from (labels, value) samples; no samples is `nodata`."""
+    rated = [SeriesReading(labels, value, classify(value, metric)) for labels, value in samples]
+    rated.sort(key=lambda s: labels_text(s.labels))  # stable order between polls...
+    rated.sort(key=lambda s: severity_key(s.state, s.value, metric.direction), reverse=True)  # ...worst first
+    state = worst(s.state for s in rated)
+    value = rated[0].value if rated else None
+    return Reading(metric, query, state, value, tuple(rated), at=at, last_success=at,
+                   history=history, simulated=simulated)
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """Health of where the readings come from, for the pane's title line."""
+
+    name: str  # "prometheus", "simulated"
+    up: bool = True
+    message: str | None = None  # one sentence when something is wrong
+    retry_at: float | None = None  # unix time of the next attempt while down
+    failures: int = 0  # consecutive failed polls
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    readings: Mapping[str, Reading]  # by metric name, in the runbook's order
+    at: float
+    interval: float  # seconds between polls
+    source: SourceStatus = field(default_factory=lambda: SourceStatus("prometheus"))
+    simulated: bool = False
+
+    def get(self, name: str) -> Reading | None:
+        return self.readings.get(name)
+
+    def aged(self, now: float) -> Snapshot:
+        """Every reading as seen at `now` (for a pane that redraws between polls)."""
+        return replace(self, readings={k: r.aged(now, self.interval) for k, r in self.readings.items()})
+
+
+def finite_or_text(value: float | None) -> float | str | None:
+    """A value for JSON: a number, or "NaN" / "+Inf" / "-Inf" as Prometheus writes them."""
+    if value is None or math.isfinite(value):
+        return value
+    return format_value(value)
