@@ -118,6 +118,8 @@ class Walker:
     log: list[Move] = field(default_factory=list)
     ticked: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     suggestion: Suggestion | None = None
+    # Fills ${param} and ${metric} into step text for the journal; the walker itself never needs values.
+    render: Callable[[str], str] = field(default=lambda text: text, repr=False)
 
     def __post_init__(self) -> None:
         if not self.trail:
@@ -215,9 +217,9 @@ class Walker:
         hint = self.suggestion
         here = self.current.id
         to, jumped = self._go(choice.next)
-        text = f"{step.id}: {step.text} → {choice.label}"
+        text = f"{step.id}: {self.render(step.text)} → {self.render(choice.label)}"
         if hint is not None and hint.index != index:
-            text += f" (suggested: {step.choices[hint.index].label})"
+            text += f" (suggested: {self.render(step.choices[hint.index].label)})"
         move = Move("answer", here, step.id, text, choice=index, label=choice.label,
                     suggested=hint.index if hint else None, reason=hint.reason if hint else None,
                     to_runbook=to.runbook.id, to_step=to.step_id, jumped=jumped, depth=self.depth,
@@ -234,7 +236,7 @@ class Walker:
         unchecked = tuple(text for text, ticked in self.checklist() if not ticked)
         here = self.current.id
         to, jumped = self._go(step.next)
-        text = f"{step.id}: done ({step.text})"
+        text = f"{step.id}: done ({self.render(step.text)})"
         if unchecked:
             text += f"; {len(unchecked)} checklist item(s) not ticked"
         move = Move("done", here, step.id, text,

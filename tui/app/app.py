@@ -1,0 +1,242 @@
+"""The oncall Textual app: opens on the picker, loads the library in the background, runs incidents.
+
+Screens: picker → params form → the split view, with dialogs on top. Every
+background job is a worker with `exit_on_error=False`; one `Worker.StateChanged`
+handler turns a failure into a visible sentence instead of an exit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from tui.app.palette import OncallCommands
+from tui.app.services import Loaded, Services
+from tui.app.theme import DEFAULT_THEME, THEMES
+from tui.errors import OncallError
+
+UNEXPECTED = "Something went wrong in {what} ({error}); the rest goes on. Please report it."
+
+
+class OncallApp(App[int]):
+    CSS_PATH = "oncall.tcss"
+    TITLE = "oncall"
+    COMMANDS = App.COMMANDS | {OncallCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "help", key_display="?", id="app.help"),
+        Binding("ctrl+q", "quit_app", "quit", priority=True, show=False, id="app.quit"),
+    ]
+
+    def __init__(self, services: Services, *, runbook: str | None = None, alert: str | None = None,
+                 theme: str | None = None, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.services = services
+        self.start_runbook = runbook
+        self.start_alert = alert
+        self.requested_theme = theme or services.settings.theme
+        self.cursor_blink = cursor_blink
+        self.loaded: Loaded | None = None
+        self.alert_links: list[Any] | None = None  # None: not fetched (or no Alertmanager)
+        self.alerts_error: str | None = None
+
+    # -- start-up -----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
+        if self.requested_theme and self.requested_theme not in self.available_themes:
+            self.notify(f"There is no theme {self.requested_theme!r}; using {DEFAULT_THEME} "
+                        "(try --theme high-contrast).", severity="warning")
+        from tui.app.screens.picker import PickerScreen
+
+        self.push_screen(PickerScreen())
+        self.run_worker(self.services.load, name="load", thread=True, exit_on_error=False)
+
+    @property
+    def library(self) -> Any:
+        return self.loaded.library if self.loaded else None
+
+    @property
+    def journal(self) -> Any:
+        return self.loaded.journal if self.loaded else None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.SUCCESS and worker.name == "load":
+            self.loaded = worker.result
+            self._after_load()
+        elif event.state == WorkerState.ERROR:
+            error = worker.error
+            if isinstance(error, OncallError):
+                message = str(error)
+            else:
+                message = UNEXPECTED.format(what=worker.name or "a background task",
+                                            error=f"{type(error).__name__}: {error}")
+            self.log.error(f"worker {worker.name} failed: {error!r}")
+            if worker.name == "load":
+                self.loaded = Loaded(journal_error=message)
+                self._after_load()
+            self.notify(message, severity="error", timeout=10)
+
+    def _after_load(self) -> None:
+        from tui.app.screens.picker import PickerScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PickerScreen):
+                screen.refresh_items()
+        if self.services.alerts_fetcher() is not None and self.library is not None:
+            self.fetch_alerts()
+        elif self.start_alert:
+            self.fail(f"Cannot look up alert {self.start_alert}: no Alertmanager URL is set; pass --alertmanager "
+                      "URL, or pick the runbook from the list.")
+            self.start_alert = None
+        if self.start_runbook:
+            runbook, self.start_runbook = self.start_runbook, None
+            self.open_runbook(runbook)
+
+    def fetch_alerts(self) -> None:
+        self.run_worker(self._fetch_alerts, name="alerts", group="alerts", exclusive=True, exit_on_error=False)
+
+    async def _fetch_alerts(self) -> None:
+        fetch = self.services.alerts_fetcher()
+        if fetch is None or self.library is None:
+            return
+        try:
+            self.alert_links = list(await fetch(self.library.runbooks))
+            self.alerts_error = None
+        except OncallError as exc:
+            self.alerts_error = str(exc)
+        from tui.app.screens.picker import PickerScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PickerScreen):
+                screen.refresh_items()
+        if self.start_alert:
+            name, self.start_alert = self.start_alert, None
+            self.open_alert(name)
+
+    # -- opening runbooks and incidents ------------------------------------
+
+    def fail(self, message: str) -> None:
+        """One plain sentence, where the person is looking."""
+        self.notify(message, severity="error", timeout=8)
+
+    def open_alert(self, name: str) -> None:
+        links = [link for link in (self.alert_links or []) if link.alert.name == name]
+        if self.alert_links is None:
+            self.fail(self.alerts_error or f"Alerts are not available (no Alertmanager URL); "
+                      f"open the runbook for {name} from the list.")
+            return
+        if not links:
+            self.fail(f"Alert {name} is not firing now; pick its runbook from the list.")
+            return
+        link = links[0]
+        if not link.runbook:
+            self.fail(f"Alert {name} has no runbook; add `alerts: [{{alertname: {name}}}]` to one.")
+            return
+        self.open_runbook(link.runbook, dict(link.params), alert=link.alert)
+
+    def open_runbook(self, runbook_id: str, params: dict[str, str] | None = None, *, alert: Any = None) -> None:
+        if self.library is None:
+            self.fail("The runbooks are still loading; try again in a moment.")
+            return
+        try:
+            runbook = self.library.get(runbook_id)
+        except OncallError as exc:
+            self.fail(str(exc))
+            return
+        from tui.app.screens.params import ParamsScreen
+
+        self._to_picker()
+        if runbook.params:
+            self.push_screen(ParamsScreen(runbook, params or {}),
+                             callback=lambda values: self.start_incident(runbook, values, alert) if values else None)
+        else:
+            self.start_incident(runbook, {}, alert)
+
+    def _to_picker(self) -> None:
+        """Back to the picker at the bottom of the stack (an incident left stays open in the journal)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def start_incident(self, runbook: Any, params: dict[str, str], alert: Any = None) -> None:
+        journal = self.journal
+        if journal is None:
+            reason = self.loaded.journal_error if self.loaded else None
+            self.fail(reason or "The journal is not open; start oncall with --journal PATH.")
+            return
+        clock = self.services.clock
+        try:
+            incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, category=runbook.category,
+                                            runbook=runbook.id, params=params, drill=self.services.drill)
+            started = getattr(alert, "starts_at", None)
+            fields: dict[str, Any] = {"detected_at": clock.now().isoformat()}
+            if alert is not None:
+                fields["alert"] = alert.name
+                if started:
+                    fields["alert_started_at"] = started
+            journal.set_fields(incident.id, **fields)
+        except OncallError as exc:
+            self.fail(str(exc))
+            return
+        self._show_incident(incident.id, runbook, params)
+
+    def join_incident(self, incident_id: str) -> None:
+        journal = self.journal
+        if journal is None or self.library is None:
+            self.fail("The journal is not open yet; try again in a moment.")
+            return
+        try:
+            incident = journal.incident(incident_id)
+            runbook_id = incident.runbooks[0] if incident.runbooks else None
+            if runbook_id is None:
+                raise OncallError(f"Incident {incident_id} has no runbook; open one from the list to work on it.")
+            runbook = self.library.get(runbook_id)
+        except OncallError as exc:
+            self.fail(str(exc))
+            return
+        params = {k: v for k, v in incident.params.items() if k in runbook.params}
+        self._to_picker()
+        self._show_incident(incident.id, runbook, {**runbook.default_params(), **params}, replay=True)
+
+    def _show_incident(self, incident_id: str, runbook: Any, params: dict[str, str], replay: bool = False) -> None:
+        from tui.app.screens.incident import IncidentScreen
+        from tui.app.session import Session
+
+        session = Session(self.journal, incident_id, runbook, params, self.library.get, self.services.clock,
+                          self.services.settings.user)
+        if replay:
+            try:
+                session.replay(session.events())
+            except OncallError as exc:
+                self.fail(str(exc))
+        self._to_picker()
+        self.push_screen(IncidentScreen(session))
+
+    # -- app-wide actions ---------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.app.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_quit_app(self) -> None:
+        from tui.app.screens.dialogs import QuitScreen
+
+        if isinstance(self.screen, QuitScreen):
+            return
+        self.push_screen(QuitScreen(), callback=lambda yes: self.exit(0) if yes else None)
+
+    def action_search(self) -> None:
+        from tui.app.screens.picker import PickerScreen
+
+        self._to_picker()
+        picker = self.screen_stack[1] if len(self.screen_stack) > 1 else None
+        if isinstance(picker, PickerScreen):
+            picker.focus_filter()

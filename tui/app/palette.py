@@ -1,0 +1,58 @@
+"""The command palette (ctrl+p): every action of the current screen, and every runbook.
+
+Commands are named "category: action", as the best Textual apps do, so typing
+"note" or "runbook refusal" finds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+RUNBOOKS_SHOWN = 30
+
+
+class OncallCommands(Provider):
+    def _actions(self) -> Iterator[tuple[str, str, Any]]:
+        """(name, help, callback) for the screen the palette was opened from."""
+        screen = self.screen
+        seen: set[str] = set()
+        for binding in getattr(screen, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.description or binding.description in seen:
+                continue
+            action = binding.action
+            if action.startswith("answer("):
+                continue  # answering belongs on the number keys, where the choices are shown
+            check = getattr(screen, "check_action", None)
+            if check is not None and not check(action.split("(")[0], ()):
+                continue
+            seen.add(binding.description)
+            key = binding.key_display or binding.key
+            yield (f"action: {binding.description}", f"key {key}", partial(screen.run_action, action))
+
+    def _runbooks(self) -> Iterator[tuple[str, str, Any]]:
+        app: Any = self.app
+        library = getattr(app, "library", None)
+        if library is None:
+            return
+        for rb in library.runbooks.values():
+            yield (f"runbook: {rb.title}", f"{rb.id} · open it and start an incident", partial(app.open_runbook, rb.id))
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._actions():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        hits = []
+        for name, help_text, callback in [*self._actions(), *self._runbooks()]:
+            score = matcher.match(name)
+            if score > 0:
+                hits.append(Hit(score, matcher.highlight(name), callback, text=name, help=help_text))
+        hits.sort(key=lambda h: -h.score)
+        for hit in hits[:RUNBOOKS_SHOWN]:
+            yield hit

@@ -1,0 +1,168 @@
+"""Small modal dialogs: quit, pick one of a list, fill in a form, confirm a dangerous command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from tui.app.widgets.field import Field
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class QuitScreen(ModalScreen[bool]):
+    """q then y: nothing is lost, every entry is already saved."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "yes, quit", id="quit.yes"),
+        Binding("n,escape", "answer(False)", "no, stay", key_display="n", id="quit.no"),
+    ]
+    PURPOSE = "Quit oncall? The journal already holds everything; the incident stays open for later."
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Quit oncall?", classes="dialog-title")
+            yield Static("Everything is already saved in the journal; the incident stays open.\n"
+                         "Press y to quit, n to stay.")
+        yield Footer()
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class ChoiceScreen(ModalScreen[int | None]):
+    """Numbered options: press the number, or move and press Enter; Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="choice.cancel")] + [
+        Binding(str(n), f"pick({n})", "pick", show=n == 1, key_display=f"1-9" if n == 1 else None)
+        for n in range(1, 10)
+    ]
+
+    def __init__(self, title: str, options: Sequence[str], *, current: int | None = None, purpose: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = list(options)
+        self.current = current
+        self.PURPOSE = purpose or title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield OptionList(*[Option(Content(f"{i}  {text}"), id=str(i - 1)) for i, text in
+                               enumerate(self.options, 1)], id="choice-list")
+            yield Static("Press a number, or ↑↓ and Enter · Escape cancels", classes="dialog-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.current is not None:
+            options.highlighted = self.current
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(int(event.option.id or 0))
+
+    def action_pick(self, n: int) -> None:
+        if 1 <= n <= len(self.options):
+            self.dismiss(n - 1)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormScreen(ModalScreen[list[str] | None]):
+    """Labelled inputs; Enter on the last one (or ctrl+s) saves, Escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "save", id="form.save"),
+        Binding("escape", "cancel", "cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, title: str, fields: Sequence[tuple[str, str]], *, hint: str = "",
+                 placeholders: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = list(fields)
+        self.hint = hint
+        self.placeholders = list(placeholders)
+        self.PURPOSE = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            for i, (label, value) in enumerate(self.fields):
+                yield Label(label)
+                placeholder = self.placeholders[i] if i < len(self.placeholders) else ""
+                yield Field(value=value, placeholder=placeholder, id=f"field-{i}")
+            yield Static("", id="form-error", classes="error-line")
+            yield Static(self.hint or "Enter moves on and saves after the last field · Escape cancels",
+                         classes="dialog-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#field-0", Field).focus()
+
+    def on_input_submitted(self, event: Field.Submitted) -> None:
+        event.stop()
+        index = int((event.input.id or "field-0").split("-")[1])
+        if index + 1 < len(self.fields):
+            self.query_one(f"#field-{index + 1}", Field).focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        self.dismiss([self.query_one(f"#field-{i}", Field).value for i in range(len(self.fields))])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(message)
+
+
+class DangerScreen(ModalScreen[bool]):
+    """A command that changes production: show exactly what runs, and ask for the word to be typed."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="danger.cancel")]
+    PURPOSE = "This command changes production. Read it, then type the word shown to run it, or press Escape."
+
+    def __init__(self, name: str, title: str, command: str, params: dict[str, str], word: str) -> None:
+        super().__init__()
+        self.name_text = name
+        self.title_text = title
+        self.command = command
+        self.params = params
+        self.word = word
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog danger"):
+            yield Static(Content.from_markup("[reverse $error b] DANGER [/] $title", title=self.title_text),
+                         classes="dialog-title")
+            yield Static("This changes production. It will run exactly:")
+            yield Static(self.command, classes="command-line")
+            if self.params:
+                yield Static("with " + ", ".join(f"{k}={v}" for k, v in self.params.items()))
+            yield Label(Content.from_markup("Type [b]$word[/] and press Enter to run it:", word=self.word))
+            yield Field(placeholder=self.word, id="danger-word")
+            yield Static("", id="danger-error", classes="error-line")
+            yield Static("Escape cancels: nothing runs.", classes="dialog-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#danger-word", Field).focus()
+
+    def on_input_submitted(self, event: Field.Submitted) -> None:
+        event.stop()
+        if event.value.strip() == self.word:
+            self.dismiss(True)
+        else:
+            self.query_one("#danger-error", Static).update(
+                f"That is not {self.word!r}; type it exactly, or press Escape to cancel.")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,56 @@
+"""? : every key of the screen you came from, and what that screen is for."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and actions"), ("/", "search runbooks"),
+            ("q", "quit (asks first; nothing is lost)")]
+
+
+def key_rows(screen: Screen) -> list[tuple[str, str]]:
+    """The screen's keys as (key, what it does), in the order declared, hidden digit keys folded."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for binding in screen.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.description:
+            continue
+        key = binding.key_display or binding.key.split(",")[0]
+        if binding.description in seen and not binding.show:
+            continue
+        seen.add(binding.description)
+        rows.append((key, binding.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", "close", key_display="esc", id="help.close")]
+    PURPOSE = "The keys of the screen you came from, and what it is for."
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self.target = screen
+
+    def compose(self) -> ComposeResult:
+        purpose = getattr(self.target, "PURPOSE", "")
+        rows = key_rows(self.target)
+        own = {k for k, _ in rows}
+        rows += [(k, d) for k, d in APP_KEYS if k not in own]
+        width = max(len(k) for k, _ in rows) + 2
+        lines = [Content.from_markup("[b]$key[/]$pad$what", key=k, pad=" " * (width - len(k)), what=d)
+                 for k, d in rows]
+        with Vertical(classes="dialog help"):
+            yield Static("Help", classes="dialog-title")
+            yield Static(purpose, classes="help-purpose")
+            with VerticalScroll():
+                yield Static(Content("\n").join(lines), id="help-keys")
+            yield Static("Nothing needs the mouse. Esc closes this help.", classes="dialog-hint")
+        yield Footer()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,566 @@
+"""The 3am split view: the step on the left; metrics, command output and journal on the right.
+
+Every key acts through the `Session`, which journals what happened; this screen
+only turns keys into session calls and renders the result. Background work
+(metrics polling, a running command, journal sync) never blocks the keys.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, FormScreen
+from tui.app.session import ROLES, SEVERITY_LABELS, CommandOutcome, Session
+from tui.app.widgets.breadcrumb import Breadcrumb
+from tui.app.widgets.incident_bar import IncidentBar
+from tui.app.widgets.journal_pane import JournalPane
+from tui.app.widgets.metrics_pane import MetricsPane
+from tui.app.widgets.output_pane import OutputPane
+from tui.app.widgets.step_view import StepView
+from tui.errors import OncallError
+from tui.runbook.model import SEVERITIES
+from tui.walk import Move
+
+SEVERITY_HELP = {
+    "critical": "users broadly affected, wrong decisions or data at scale, or spreading",
+    "high": "many users affected or a key feature down",
+    "medium": "some users affected, a workaround exists",
+    "low": "minor, no user impact yet",
+}
+
+
+class IncidentScreen(Screen):
+    PURPOSE = ("Work the incident one step at a time. Answer the question with its number (the suggested answer is "
+               "pre-selected: Enter takes it), run the step's commands with r, go back with b. Metrics, command "
+               "output and the shared journal are on the right; everything you do is journaled.")
+    BINDINGS = [
+        Binding("1", "answer(1)", "answer", key_display="1-9", id="step.answer"),
+        *[Binding(str(n), f"answer({n})", "answer", show=False) for n in range(2, 10)],
+        Binding("enter", "accept", "ok", key_display="⏎", id="step.accept"),
+        Binding("b", "back", "back", id="step.back"),
+        Binding("up", "move(-1)", "up", show=False),
+        Binding("down", "move(1)", "down", show=False),
+        Binding("space", "tick", "tick", key_display="␣", id="step.tick"),
+        Binding("r", "run_first", "run", id="command.run"),
+        Binding("R", "pick_command", "run…", key_display="R", id="command.pick"),
+        Binding("ctrl+c", "cancel_command", "cancel run", priority=True, id="command.cancel"),
+        Binding("n", "note", "note", id="incident.note"),
+        Binding("a", "action_item", "action", id="incident.action_item"),
+        Binding("s", "severity", "sev", id="incident.severity"),
+        Binding("o", "roles", "roles", id="incident.roles"),
+        Binding("u", "comms", "update", id="incident.comms"),
+        Binding("x", "export", "report", id="incident.export"),
+        Binding("slash", "search", "search", key_display="/", id="incident.search"),
+        Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
+        Binding("q", "app.quit_app", "quit", id="incident.quit"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.selected: int | None = None
+        self.user_moved = False  # the person chose with ↑↓: a new suggestion must not move it
+        self.cursor = 0
+        self.launch: Any = None  # the running tui.launch.Launch
+        self.running: tuple[str, datetime] | None = None  # (command name, when it started)
+        self.metrics_source: Any = None
+        self.metrics_runbook: str | None = None
+        self.snapshot: Any = None
+        self.sync_status: Any = None
+        self.synced_at: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield IncidentBar(id="bar")
+        yield Breadcrumb(id="crumbs")
+        with Horizontal(id="main"):
+            yield StepView(id="step")
+            with Vertical(id="side"):
+                yield MetricsPane(id="metrics")
+                yield OutputPane(id="output")
+                yield JournalPane(self.session.clock, id="journal")
+        yield Footer(compact=True)
+
+    @property
+    def services(self) -> Any:
+        return self.app.services  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self._start_metrics()
+        self._update_suggestion()
+        self.render_all()
+        self.refresh_journal()
+        self._journal_title()
+        self.set_interval(1.0, self.tick)
+        if self.services.settings.shared_journal is not None:
+            self.sync_now()
+            self.set_interval(self.services.sync_every, self.sync_now)
+
+    async def on_unmount(self) -> None:
+        if self.launch is not None:
+            self.launch.cancel()
+        await self._stop_metrics()
+
+    # -- rendering ----------------------------------------------------------
+
+    def render_all(self) -> None:
+        self.query_one(IncidentBar).show(self.session)
+        self.query_one(Breadcrumb).show(self.session.walker.breadcrumb())
+        self.render_step()
+        self.refresh_bindings()
+
+    def render_step(self) -> None:
+        self.query_one(StepView).show(self.session, selected=self.selected, cursor=self.cursor,
+                                      running=self.running is not None)
+
+    def tick(self) -> None:
+        self.query_one(IncidentBar).show(self.session)
+        if self.snapshot is not None:
+            self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
+        if self.running is not None:
+            name, started = self.running
+            seconds = (self.session.clock.now() - started).total_seconds()
+            self.query_one(OutputPane).set_title(f"OUTPUT  {name} · running {seconds:.0f}s · ctrl+c cancels")
+        self._journal_title()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that do nothing on this step, so the footer fits 80 columns."""
+        step = self.session.step
+        if action == "answer":
+            return step.kind == "ask"
+        if action == "tick":
+            return bool(step.checklist)
+        if action in ("run_first", "pick_command"):
+            return bool(self.session.current.commands) and (action == "pick_command" or bool(step.offered_commands))
+        if action == "cancel_command":
+            return self.running is not None
+        if action == "back":
+            return self.session.walker.can_back
+        if action == "accept":
+            return not self.session.walker.finished
+        return True
+
+    def _now(self) -> float:
+        return self.session.clock.now().timestamp()
+
+    # -- the walk -----------------------------------------------------------
+
+    def _apply(self, move_fn) -> Move | None:
+        try:
+            move = move_fn()
+        except OncallError as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return None
+        if move.action in ("answer", "done", "back", "resume"):
+            self.selected, self.user_moved, self.cursor = None, False, 0
+            self._runbook_changed()
+            self._update_suggestion()
+        self.render_all()
+        self.refresh_journal()
+        if move.outcome and move.action != "back":
+            self.notify(f"Outcome reached: {move.outcome}. See the left side for what to do now.")
+        return move
+
+    def action_answer(self, n: int) -> None:
+        step = self.session.step
+        if step.kind != "ask":
+            self.app.fail("This step is not a question; press Enter when it is done.")  # type: ignore[attr-defined]
+            return
+        if n > len(step.choices):
+            self.app.fail(f"There is no choice {n}; press 1 to {len(step.choices)}.")  # type: ignore[attr-defined]
+            return
+        self._apply(lambda: self.session.answer(n - 1))
+
+    def action_accept(self) -> None:
+        session = self.session
+        step = session.step
+        if step.kind == "ask":
+            if self.selected is None:
+                self.app.fail(f"Press 1 to {len(step.choices)} to answer (nothing is pre-selected here).")  # type: ignore[attr-defined]
+                return
+            self._apply(lambda: session.answer(self.selected))  # type: ignore[arg-type]
+        elif step.kind == "do":
+            self._apply(session.done)
+        elif session.walker.can_resume:
+            self._apply(session.resume)
+        else:
+            self.notify("This runbook is finished: u sends the update, x exports the report, b goes back.")
+
+    def action_back(self) -> None:
+        self._apply(self.session.back)
+
+    def action_move(self, delta: int) -> None:
+        step = self.session.step
+        if step.kind == "ask":
+            count = len(step.choices)
+            current = self.selected if self.selected is not None else (-1 if delta > 0 else count)
+            self.selected = max(0, min(count - 1, current + delta))
+            self.user_moved = True
+        elif step.checklist:
+            self.cursor = max(0, min(len(step.checklist) - 1, self.cursor + delta))
+        self.render_step()
+
+    def action_tick(self) -> None:
+        items = self.session.walker.checklist()
+        if not items:
+            return
+        if self.session.step.kind == "ask" or self.cursor >= len(items):
+            # No cursor on a question: tick the first open item.
+            self.cursor = next((i for i, (_, done) in enumerate(items) if not done), 0)
+        item = self.cursor
+        if self._apply(lambda: self.session.toggle(item)) is not None:
+            after = self.session.walker.checklist()
+            nxt = next((i for i in range(item + 1, len(after)) if not after[i][1]), None)
+            self.cursor = nxt if nxt is not None else item
+            self.render_step()
+
+    def _update_suggestion(self) -> None:
+        """Pre-select what the metric or the command result points to; the person still confirms."""
+        from tui.metrics.suggest import suggest
+
+        session = self.session
+        step = session.step
+        if step.kind != "ask":
+            session.walker.suggest(None)
+            return
+        reading = session.readings.get(step.metric) if step.metric else None
+        result = session.result_for_step() if step.command else None
+        hint = suggest(step, reading, result)
+        session.walker.suggest(hint.index if hint else None, hint.reason if hint else "")
+        if not self.user_moved:
+            self.selected = hint.index if hint else None
+
+    def _runbook_changed(self) -> None:
+        """After a jump (or back out of one): the new runbook's parameters and metrics."""
+        session = self.session
+        current = session.current
+        if current.id == self.metrics_runbook:
+            return
+        if session.carry_params(current) is None:
+            from tui.app.screens.params import ParamsScreen
+
+            def done(values: dict[str, str] | None) -> None:
+                if values is None:
+                    self._apply(session.back)  # no values, no walk: undo the jump (journaled)
+                    return
+                try:
+                    session.set_params(current, values)
+                except OncallError as exc:
+                    self.app.fail(str(exc))  # type: ignore[attr-defined]
+                self._retarget_metrics()
+                self.render_all()
+
+            self.app.push_screen(ParamsScreen(current, session.values(current),
+                                              note=f"{current.title} needs these values before you go on."), done)
+            return
+        self._retarget_metrics()
+
+    # -- metrics ------------------------------------------------------------
+
+    def _queries(self) -> list[Any]:
+        from tui.metrics.poller import metric_queries
+
+        return metric_queries(self.session.current, self.session.values())
+
+    def _start_metrics(self) -> None:
+        pane = self.query_one(MetricsPane)
+        factory = self.services.metrics_factory()
+        self.metrics_runbook = self.session.current.id
+        if factory is None:
+            pane.show_message("METRICS  not connected", self.services.not_connected())
+            return
+        try:
+            self.metrics_source = factory(self._queries(), self._on_snapshot)
+            self.metrics_source.start()
+        except OncallError as exc:
+            self.metrics_source = None
+            pane.show_message("METRICS  not connected", str(exc))
+            return
+        pane.show_message("METRICS  connecting…", f"Polling {len(self.session.current.metrics)} metrics…")
+
+    def _retarget_metrics(self) -> None:
+        self.metrics_runbook = self.session.current.id
+        self.session.readings = {}
+        self.snapshot = None
+        if self.metrics_source is None:
+            return
+        try:
+            self.metrics_source.set_queries(self._queries())
+        except OncallError as exc:
+            self.query_one(MetricsPane).show_message("METRICS  not connected", str(exc))
+
+    async def _stop_metrics(self) -> None:
+        source, self.metrics_source = self.metrics_source, None
+        if source is not None:
+            await source.stop()
+
+    def _on_snapshot(self, snapshot: Any) -> None:
+        if not self.is_mounted:
+            return
+        self.snapshot = snapshot
+        aged = snapshot.aged(self._now())
+        self.session.readings = dict(aged.readings)
+        self.query_one(MetricsPane).show_snapshot(snapshot, self._now())
+        self._update_suggestion()
+        self.render_step()
+
+    # -- commands -----------------------------------------------------------
+
+    def action_run_first(self) -> None:
+        names = self.session.step.offered_commands
+        if not names:
+            self.app.fail("This step offers no command; R lists every command of the runbook.")  # type: ignore[attr-defined]
+            return
+        self.run_command(names[0])
+
+    def action_pick_command(self) -> None:
+        runbook = self.session.current
+        names = list(dict.fromkeys([*self.session.step.offered_commands, *runbook.commands]))
+        if not names:
+            self.app.fail("This runbook has no commands.")  # type: ignore[attr-defined]
+            return
+        labels = [f"{n}: {runbook.commands[n].title}" + ("  DANGER" if runbook.commands[n].danger else "")
+                  for n in names]
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                self.run_command(names[index])
+
+        self.app.push_screen(ChoiceScreen("Run which command?", labels, purpose="Pick the command to run."), picked)
+
+    def run_command(self, name: str) -> None:
+        from tui.launch import DangerRefused, check_danger, confirmation_word, prepare_command
+
+        if self.running is not None:
+            self.app.fail(f"{self.running[0]} is still running; ctrl+c cancels it first.")  # type: ignore[attr-defined]
+            return
+        try:
+            prepared = prepare_command(self.session.current, name, self.session.values())
+        except OncallError as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return
+        if not prepared.danger:
+            self._start_command(prepared, confirmed=False)
+            return
+        try:  # read-only refuses before anyone types anything
+            check_danger(prepared, read_only=self.services.settings.read_only, confirmed=True)
+        except DangerRefused as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._start_command(prepared, confirmed=True)
+            else:
+                self.notify(f"{name} was not run.")
+
+        self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
+                                          confirmation_word(prepared)), confirmed)
+
+    def _start_command(self, prepared: Any, *, confirmed: bool) -> None:
+        from tui.launch import launch_for
+
+        pane = self.query_one(OutputPane)
+        try:
+            launch = launch_for(prepared, self.services.settings, confirmed=confirmed, on_lines=pane.feed)
+        except OncallError as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return
+        self.launch = launch
+        self.running = (prepared.name, self.session.clock.now())
+        pane.start(f"OUTPUT  {prepared.name} · running · ctrl+c cancels", prepared.display)
+        self.render_step()
+        self.refresh_bindings()
+        self.run_worker(self._run(prepared, launch), name=f"command {prepared.name}", group="command",
+                        exit_on_error=False)
+
+    async def _run(self, prepared: Any, launch: Any) -> None:
+        from tui.launch import record_run, settings_secrets
+
+        pane = self.query_one(OutputPane)
+        session = self.session
+        try:
+            result = await launch.run()
+        except OncallError as exc:
+            pane.note(str(exc))
+            pane.set_title(f"OUTPUT  {prepared.name} · did not start")
+            session.record_command(CommandOutcome(prepared.name, None, "", 0.0, "did not start"))
+            self._journal(lambda: session.journal.add_event(
+                session.incident_id, "command", f"could not run {prepared.name}: {exc}",
+                {"command": prepared.name, "runbook": prepared.runbook_id, "status": "did not start"}))
+            return
+        finally:
+            self.launch = None
+            self.running = None
+            self.refresh_bindings()
+        outcome = CommandOutcome(prepared.name, result.exit_code, result.output(), result.duration, result.status)
+        if result.dropped_lines > 0 and result.log_path:
+            pane.note(f"full output: {result.log_path}")
+        pane.note(f"{prepared.name}: {outcome.status_text}")
+        pane.set_title(f"OUTPUT  {prepared.name} · {outcome.status_text}")
+        session.record_command(outcome)
+        self._journal(lambda: record_run(session.journal, session.incident_id, prepared, result,
+                                         settings_secrets(self.services.settings)))
+        self._update_suggestion()
+        self.render_step()
+
+    def action_cancel_command(self) -> None:
+        if self.launch is not None:
+            self.launch.cancel()
+            self.query_one(OutputPane).note("cancelling: stopping the command and everything it started…")
+
+    # -- journal ------------------------------------------------------------
+
+    def _journal(self, write) -> bool:
+        try:
+            write()
+        except OncallError as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return False
+        self.refresh_journal()
+        return True
+
+    def refresh_journal(self) -> None:
+        try:
+            events = self.session.events()
+        except OncallError as exc:
+            self.query_one(JournalPane).set_status("JOURNAL  unreadable", str(exc))
+            return
+        self.query_one(JournalPane).add_events(events)
+        self.session.observe(events)
+
+    def sync_now(self) -> None:
+        self.run_worker(self._sync, name="journal sync", group="sync", exclusive=True, thread=True,
+                        exit_on_error=False)
+
+    def _sync(self) -> None:
+        status = self.session.journal.sync()
+        self.app.call_from_thread(self._synced, status)
+
+    def _synced(self, status: Any) -> None:
+        self.sync_status = status
+        if getattr(status, "ok", False):
+            self.synced_at = time.monotonic()
+        self.refresh_journal()
+        self._journal_title()
+        self.query_one(IncidentBar).show(self.session)
+
+    def _journal_title(self) -> None:
+        pane = self.query_one(JournalPane)
+        status = self.sync_status
+        if self.services.settings.shared_journal is None:
+            pane.set_status("JOURNAL  local only (no --shared file)")
+            return
+        if status is None:
+            pane.set_status("JOURNAL  syncing…")
+            return
+        responders = getattr(status, "responders", 0)
+        count = len(responders) if isinstance(responders, (set, list, tuple, frozenset)) else int(responders or 0)
+        who = f"{count} responder{'s' if count != 1 else ''}"
+        if self.synced_at is None:
+            pane.set_status(f"JOURNAL  not synced · {who}", getattr(status, "message", None))
+            return
+        ago = time.monotonic() - self.synced_at
+        pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}", None if status.ok else status.message)
+
+    # -- incident actions ---------------------------------------------------
+
+    def action_note(self) -> None:
+        def saved(values: list[str] | None) -> None:
+            if values is not None and values[0].strip():
+                self._journal(lambda: self.session.note(values[0]))
+
+        self.app.push_screen(FormScreen("Add a note to the journal", [("Note", "")],
+                                        hint="Enter saves it · Escape cancels"), saved)
+
+    def action_action_item(self) -> None:
+        due = (self.session.clock.local(self.session.clock.now()) + timedelta(days=7)).strftime("%Y-%m-%d")
+
+        def saved(values: list[str] | None) -> None:
+            if values is not None:
+                self._journal(lambda: self.session.add_action_item(*values))
+
+        self.app.push_screen(FormScreen("Add an action item", [("What needs doing", ""),
+                                                               ("Owner", self.session.user),
+                                                               ("Due (YYYY-MM-DD)", due)]), saved)
+
+    def action_severity(self) -> None:
+        current = self.session.severity()
+        labels = [f"{SEVERITY_LABELS[s]} {s}: {SEVERITY_HELP[s]}" for s in SEVERITIES]
+
+        def picked(index: int | None) -> None:
+            if index is not None and SEVERITIES[index] != current:
+                if self._journal(lambda: self.session.set_severity(SEVERITIES[index])):
+                    self.render_all()
+
+        self.app.push_screen(ChoiceScreen("Severity of this incident", labels,
+                                          current=SEVERITIES.index(current) if current in SEVERITIES else None,
+                                          purpose="Set how bad this is; the change is journaled."), picked)
+
+    def action_roles(self) -> None:
+        roles = getattr(self.session.incident, "roles", None) or {}
+
+        def saved(values: list[str] | None) -> None:
+            if values is not None:
+                if self._journal(lambda: self.session.set_roles(dict(zip(ROLES, values)))):
+                    self.render_all()
+
+        self.app.push_screen(FormScreen("Who does what (leave a role empty if nobody has it)",
+                                        [(role.capitalize(), roles.get(role, "")) for role in ROLES]), saved)
+
+    def action_comms(self) -> None:
+        from tui.app.screens.comms import CommsScreen
+
+        session = self.session
+        due = session.clock.hhmm(session.comms_due())
+        state = f"OVERDUE since {due}" if session.comms_overdue() else f"next due {due}"
+
+        def sent(text: str | None) -> None:
+            if text is not None:
+                if self._journal(lambda: session.mark_comms_sent(text)):
+                    self.notify("Update marked as sent; the next reminder is reset.")
+                    self.render_all()
+
+        self.app.push_screen(CommsScreen(session.comms_text(), state), sent)
+
+    def report_path(self) -> Path:
+        return self.services.settings.journal_path.parent / "reports" / f"{self.session.incident_id}.md"
+
+    def action_export(self) -> None:
+        from tui.app.screens.report import ReportScreen
+        from tui.journal.report import render_report
+
+        try:
+            markdown = render_report(self.session.journal, self.session.incident_id)
+        except OncallError as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return
+        path = self.report_path()
+
+        def write(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".md.tmp")
+                tmp.write_text(markdown, encoding="utf-8")
+                tmp.replace(path)
+            except OSError as exc:
+                self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
+                return
+            self.notify(f"Report written to {path}")
+
+        self.app.push_screen(ReportScreen(markdown, str(path)), write)
+
+    def action_search(self) -> None:
+        from tui.app.screens.picker import PickerScreen
+
+        self.app.push_screen(PickerScreen(overlay=True))

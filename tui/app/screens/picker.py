@@ -1,0 +1,227 @@
+"""The first screen: open incidents to join, firing alerts, then runbooks, filtered as you type.
+
+Broken runbooks are listed too, with their first error: a runbook that fails
+validation must be visible at 3am, not silently missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from tui.app.widgets.field import Field
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.app.session import SEVERITY_LABELS
+
+LIST_LIMIT = 200  # rows shown; the filter narrows the rest
+
+
+class PickerScreen(Screen):
+    PURPOSE = ("Pick what is on fire: join an open incident, open a firing alert's runbook, or search the runbooks "
+               "by title, symptom, tag or step text. Enter opens the highlighted line.")
+    BINDINGS = [
+        Binding("enter", "open", "open", id="picker.open", priority=True),
+        Binding("down", "move(1)", "down", show=False, priority=True),
+        Binding("up", "move(-1)", "up", show=False, priority=True),
+        Binding("pagedown", "move(10)", show=False, priority=True),
+        Binding("pageup", "move(-10)", show=False, priority=True),
+        Binding("slash", "focus_filter", "search", key_display="/", id="picker.search"),
+        Binding("escape", "escape", "clear / back", key_display="esc", id="picker.escape"),
+        Binding("ctrl+r", "reload_alerts", "refresh alerts", id="picker.alerts"),
+        Binding("question_mark", "app.help", "help", key_display="?", id="picker.help"),
+        Binding("ctrl+q", "app.quit_app", "quit", id="picker.quit"),
+    ]
+
+    def __init__(self, *, overlay: bool = False) -> None:
+        super().__init__()
+        self.overlay = overlay  # pushed over an incident by `/`: escape goes back to it
+        self.keys: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("oncall · what is on fire?", id="picker-title")
+            yield Field(placeholder="type to search: title, symptom, tag, alert, step text", id="filter")
+            yield OptionList(id="choices")
+            yield Static(id="picker-detail")
+            yield Static(id="picker-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_items()
+        self.focus_filter()
+
+    def focus_filter(self) -> None:
+        self.query_one("#filter", Field).focus()
+
+    # -- the list -----------------------------------------------------------
+
+    def refresh_items(self) -> None:
+        app: Any = self.app
+        query = self.query_one("#filter", Field).value
+        options: list[Option | None] = []
+        self.keys = []
+
+        def add(key: str, content: Content, disabled: bool = False) -> None:
+            options.append(Option(content, id=key, disabled=disabled))
+            self.keys.append(key)
+
+        journal = app.journal
+        if journal is not None and not query:
+            try:
+                incidents = [i for i in journal.open_incidents() if not i.drill or app.services.drill]
+            except Exception:  # a damaged journal must not hide the runbooks; its pane says why
+                incidents = []
+            for inc in incidents[:20]:
+                add(f"join:{inc.id}", Content.from_markup(
+                    "[reverse b] JOIN [/] $sev $title [dim]· $status · $id[/]",
+                    sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=inc.title, status=inc.status, id=inc.id))
+        for i, link in enumerate(app.alert_links or []):
+            alert = link.alert
+            text = f"{alert.name} {link.runbook or ''} {alert.summary}".lower()
+            if query and query.lower() not in text:
+                continue
+            target = f"→ {link.runbook}" if link.runbook else "→ no runbook for this alert"
+            add(f"alert:{i}", Content.from_markup("[reverse $error b] ALERT [/] [b]$name[/] $target [dim]$summary[/]",
+                                                  name=alert.name, target=target, summary=alert.summary))
+        if options:
+            options.append(None)
+        loaded = app.loaded
+        if loaded is None:
+            add("loading", Content("Loading runbooks…"), disabled=True)
+        elif loaded.library is not None:
+            runbooks = loaded.library.runbooks
+            broken = {f"broken:{e.path}": e for e in loaded.library.broken}
+            for hit in loaded.index.search(query, limit=LIST_LIMIT):
+                if hit.key in broken:
+                    entry = broken[hit.key]
+                    add(hit.key, Content.from_markup("[reverse $warning b] BROKEN [/] $name [dim]$error[/]",
+                                                     name=entry.path.name, error=entry.first_error or ""))
+                    continue
+                rb = runbooks[hit.key]
+                where = f" · matched in {hit.where}" if query and hit.where and hit.where != "title" else ""
+                add(hit.key, Content.from_markup("[b]$title[/] [dim]$id · $sev$where[/]", title=rb.title, id=rb.id,
+                                                 sev=rb.severity_hint, where=where))
+            if query and not any(k for k in self.keys if not k.startswith(("alert:", "join:"))):
+                add("none", Content(f"No runbook matches {query!r}; try fewer or other words."), disabled=True)
+        option_list = self.query_one("#choices", OptionList)
+        option_list.clear_options()
+        option_list.add_options(options)
+        first = next((i for i, o in enumerate(o for o in options if o is not None) if not o.disabled), None)
+        option_list.highlighted = first
+        self._status()
+        self._detail()
+
+    def _status(self) -> None:
+        app: Any = self.app
+        parts = []
+        loaded = app.loaded
+        if loaded is not None and loaded.library is not None:
+            lib = loaded.library
+            parts.append(f"{len(lib.runbooks)} runbooks" + (f", {len(lib.broken)} broken" if lib.broken else ""))
+            if lib.missing_dirs:
+                parts.append("missing folder: " + ", ".join(str(p) for p in lib.missing_dirs))
+        if app.services.alerts_fetcher() is None:
+            parts.append("alerts: no Alertmanager (--alertmanager URL)")
+        elif app.alerts_error:
+            parts.append(f"alerts: {app.alerts_error}")
+        elif app.alert_links is not None:
+            parts.append(f"{len(app.alert_links)} alerts firing")
+        if loaded is not None and loaded.journal_error:
+            parts.append(f"journal: {loaded.journal_error}")
+        self.query_one("#picker-status", Static).update(" · ".join(parts))
+
+    def _selected_key(self) -> str | None:
+        option_list = self.query_one("#choices", OptionList)
+        if option_list.highlighted is None:
+            return None
+        option = option_list.get_option_at_index(option_list.highlighted)
+        return None if option.disabled else option.id
+
+    def _detail(self) -> None:
+        app: Any = self.app
+        key = self._selected_key()
+        text = ""
+        if key and app.library is not None:
+            if key.startswith("broken:"):
+                entry = next((e for e in app.library.broken if f"broken:{e.path}" == key), None)
+                if entry is not None:
+                    text = f"{entry.path}: {entry.first_error}. Fix it, then check with `oncall validate {entry.path}`."
+            elif key.startswith("alert:"):
+                link = app.alert_links[int(key.split(":")[1])]
+                labels = ", ".join(f"{k}={v}" for k, v in link.alert.labels.items() if k != "alertname")
+                text = f"{link.alert.name} ({labels}) since {link.alert.starts_at}"
+            elif key.startswith("join:"):
+                text = "Join this open incident: its steps so far are replayed from the journal."
+            elif key in app.library.runbooks:
+                rb = app.library.runbooks[key]
+                text = rb.summary + ("\nSymptoms: " + "; ".join(rb.symptoms) if rb.symptoms else "")
+        self.query_one("#picker-detail", Static).update(text)
+
+    # -- events and actions -------------------------------------------------
+
+    def on_input_changed(self, event: Field.Changed) -> None:
+        self.refresh_items()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._detail()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_move(self, delta: int) -> None:
+        option_list = self.query_one("#choices", OptionList)
+        if option_list.option_count == 0:
+            return
+        current = option_list.highlighted if option_list.highlighted is not None else -1
+        target = max(0, min(option_list.option_count - 1, current + delta))
+        step = 1 if delta > 0 else -1
+        while 0 <= target < option_list.option_count and option_list.get_option_at_index(target).disabled:
+            target += step
+        if 0 <= target < option_list.option_count:
+            option_list.highlighted = target
+
+    def action_open(self) -> None:
+        app: Any = self.app
+        key = self._selected_key()
+        if key is None:
+            app.fail("Nothing is highlighted; type to search, then ↑↓ and Enter." if app.loaded
+                     else "The runbooks are still loading; try again in a moment.")
+            return
+        if key.startswith("broken:"):
+            entry = next((e for e in app.library.broken if f"broken:{e.path}" == key), None)
+            app.fail(f"This runbook is broken ({entry.first_error if entry else 'see the list'}); "
+                     "fix it and run `oncall validate`, or pick another.")
+        elif key.startswith("alert:"):
+            link = app.alert_links[int(key.split(":")[1])]
+            if link.runbook:
+                app.open_runbook(link.runbook, dict(link.params), alert=link.alert)
+            else:
+                app.fail(f"Alert {link.alert.name} has no runbook; pick one from the list.")
+        elif key.startswith("join:"):
+            app.join_incident(key.split(":", 1)[1])
+        else:
+            app.open_runbook(key)
+
+    def action_focus_filter(self) -> None:
+        self.focus_filter()
+
+    def action_escape(self) -> None:
+        filt = self.query_one("#filter", Field)
+        if filt.value:
+            filt.value = ""
+        elif self.overlay:
+            self.dismiss()
+
+    def action_reload_alerts(self) -> None:
+        app: Any = self.app
+        if app.services.alerts_fetcher() is None:
+            app.fail("No Alertmanager is configured; pass --alertmanager URL or set ONCALL_ALERTMANAGER_URL.")
+            return
+        app.fetch_alerts()

@@ -1,0 +1,1 @@
+"""Widgets of the split view, one per thing shown."""

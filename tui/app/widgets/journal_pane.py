@@ -1,0 +1,58 @@
+"""The journal pane: the incident's events as they arrive, yours and other responders'."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import RichLog, Static
+
+from tui.app.clock import Clock, parse_time
+
+KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
+               "role": "yellow", "metric": "dim", "action-item": "green"}
+
+
+def event_line(event: Any, clock: Clock) -> Text:
+    moment = parse_time(getattr(event, "time", None))
+    when = clock.hhmm(moment) if moment else "--:--"
+    text = Text(f"{when} {event.author} ", style="dim")
+    text.append(f"{event.kind}: ", style=KIND_STYLES.get(event.kind, ""))
+    text.append(" ".join(str(event.text).split()))
+    return text
+
+
+class JournalPane(Vertical):
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.clock = clock
+        self.seen: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="journal-sync")
+        yield RichLog(wrap=True, markup=False, highlight=False, auto_scroll=True, max_lines=5000, min_width=20,
+                      id="journal-log")
+
+    def on_mount(self) -> None:
+        self.border_title = "JOURNAL"
+
+    def add_events(self, events: Iterable[Any]) -> int:
+        """Show the events not shown yet (in the order given); returns how many were new."""
+        log = self.query_one("#journal-log", RichLog)
+        new = 0
+        for event in events:
+            if event.id in self.seen:
+                continue
+            self.seen.add(event.id)
+            log.write(event_line(event, self.clock))
+            new += 1
+        return new
+
+    def set_status(self, title: str, problem: str | None = None) -> None:
+        self.border_title = title
+        line = self.query_one("#journal-sync", Static)
+        line.display = bool(problem)
+        line.update(problem or "")

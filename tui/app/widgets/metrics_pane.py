@@ -1,0 +1,65 @@
+"""The metrics pane: each metric's value, sparkline and state in words.
+
+It renders whatever snapshot it is given (Prometheus or a drill's simulation)
+and never invents a value: without a source it says "not connected".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import Static
+
+SPARKS = "▁▂▃▄▅▆▇█"
+STATE_STYLES = {"ok": "$success", "warn": "$warning b", "crit": "$error b", "stale": "dim i", "nodata": "dim",
+                "down": "$error i"}
+
+
+def sparkline(values: Sequence[float], width: int = 10) -> str:
+    finite = [v for v in values if not math.isnan(v) and not math.isinf(v)]
+    if not finite:
+        return " " * width
+    data = finite[-width:]
+    lo, hi = min(data), max(data)
+    span = hi - lo
+    chars = [SPARKS[0 if span == 0 else min(7, int((v - lo) / span * 7.999))] for v in data]
+    return "".join(chars).rjust(width)
+
+
+class MetricsPane(Static):
+    """Border title: source · interval · live/down; one row per metric."""
+
+    def on_mount(self) -> None:
+        self.border_title = "METRICS"
+
+    def show_message(self, title: str, message: str) -> None:
+        self.border_title = title
+        self.update(Content(message))
+
+    def show_snapshot(self, snapshot: Any, now: float) -> None:
+        snap = snapshot.aged(now)
+        source = snap.source
+        simulated = snap.simulated or any(getattr(r, "simulated", False) for r in snap.readings.values())
+        where = "SIMULATED" if simulated else source.name
+        live = "live" if source.up else "DOWN"
+        self.border_title = f"METRICS  {where} · every {snap.interval:g}s · {live}"
+        narrow = self.size.width and self.size.width < 50
+        name_w = max([len(n) for n in snap.readings] + [6])
+        name_w = min(name_w, 14 if narrow else 22)
+        rows: list[Content] = []
+        if not source.up and source.message:
+            rows.append(Content.from_markup("[$error]$msg[/]", msg=source.message))
+        if not snap.readings:
+            rows.append(Content("This runbook has no metrics."))
+        for name, r in snap.readings.items():
+            spark = "" if narrow else " " + sparkline(r.sparkline())
+            label = r.label + (" SIM" if getattr(r, "simulated", False) and not simulated else "")
+            style = STATE_STYLES.get(r.state, "")
+            value_style = "dim" if r.state in ("stale", "down", "nodata") else "b"
+            rows.append(Content.from_markup(
+                f"$name [{value_style}]$value[/]$spark [{style}]$label[/]",
+                name=name[:name_w].ljust(name_w), value=r.display.rjust(8), spark=spark, label=label))
+        self.update(Content("\n").join(rows))

@@ -1,0 +1,84 @@
+"""The command output pane: a Log fed in time-bounded batches.
+
+One `Log.write_lines` call per line freezes the screen (FACTS.md), and one call
+per big read blocks it for 100 ms. So lines wait in a queue, and a 30 ms timer
+writes at most `BATCH` of them at a time. When the queue holds more than the
+Log keeps anyway, the oldest queued lines are skipped, and the pane says how
+many (the full output is in the run's log file).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Log
+
+FLUSH_EVERY = 0.03  # seconds
+BATCH = 1500  # lines per flush: keeps each write well under the 100 ms a key may wait
+MAX_LINES = 20_000  # lines the Log keeps; older ones scroll away
+
+
+class OutputPane(Vertical):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._pending: deque[str] = deque()
+        self._skipped = 0
+        self._timer = None
+        self.lines_shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True, id="output-log")
+
+    def on_mount(self) -> None:
+        self.border_title = "OUTPUT"
+        self._timer = self.set_interval(FLUSH_EVERY, self._flush, pause=True)
+        self.log_widget.write_line("No command run yet: r runs this step's command, R picks any command.")
+
+    @property
+    def log_widget(self) -> Log:
+        return self.query_one("#output-log", Log)
+
+    def start(self, title: str, header: str) -> None:
+        """A new run: clear, title it, and show the exact command first."""
+        self._pending.clear()
+        self._skipped = 0
+        self.lines_shown = 0
+        self.log_widget.clear()
+        self.border_title = title
+        self.log_widget.write_line(f"$ {header}")
+        if self._timer is not None:
+            self._timer.resume()
+
+    def feed(self, lines: Iterable[str]) -> None:
+        self._pending.extend(lines)
+        overflow = len(self._pending) - MAX_LINES
+        if overflow > 0:
+            for _ in range(overflow):
+                self._pending.popleft()
+            self._skipped += overflow
+
+    def set_title(self, title: str) -> None:
+        self.border_title = title
+
+    def note(self, text: str) -> None:
+        """A line from oncall itself (not the command), after what is queued."""
+        self._pending.append(f"── {text}")
+
+    def _flush(self) -> None:
+        if self._skipped:
+            self.log_widget.write_line(f"… {self._skipped} lines skipped here to keep up (the run's log file has them)")
+            self._skipped = 0
+        if not self._pending:
+            return
+        n = min(BATCH, len(self._pending))
+        batch = [self._pending.popleft() for _ in range(n)]
+        self.log_widget.write_lines(batch)
+        self.lines_shown += n
+
+    def flush_all(self) -> None:
+        """Write everything queued now (end of a run, tests)."""
+        while self._pending or self._skipped:
+            self._flush()

@@ -1,0 +1,139 @@
+"""The left side: one step at a time, in large plain words, with what to press next."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.app.session import Session
+
+KIND_TITLES = {"ask": "QUESTION", "do": "DO THIS", "outcome": "OUTCOME"}
+OUTCOME_NEXT = {
+    "resolved": "Validate that the metrics are back to baseline, then send the update (u) and export the report (x).",
+    "escalate": "Page the people named above now, and note who you paged (n).",
+    "handoff": "Hand over to the runbook or team named above; note the handover (n).",
+}
+
+
+class StepView(VerticalScroll, can_focus=False):
+    """Shows `session.step`; the screen owns the keys and tells this view what is selected."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="step-kind")
+        yield Static(id="step-text")
+        yield Static(id="step-detail")
+        yield Static(id="step-evidence")
+        yield Static(id="step-choices")
+        yield Static(id="step-checklist")
+        yield Static(id="step-commands")
+        yield Static(id="step-hint")
+
+    def show(self, session: Session, *, selected: int | None, cursor: int, running: bool = False) -> None:
+        step = session.step
+        walker = session.walker
+        kind = KIND_TITLES[step.kind]
+        if step.kind == "outcome":
+            kind += f": {step.outcome}"
+        if walker.depth > 1:
+            kind += f"  (inside {session.current.id}, from {walker.caller.runbook.id})" if walker.caller else ""
+        self._set("#step-kind", Content(kind))
+        self._set("#step-text", Content(session.text(step.text)))
+        self._set("#step-detail", Content(session.text(step.detail)) if step.detail else None)
+        self._set("#step-evidence", self._evidence(session))
+        self._set("#step-choices", self._choices(session, selected))
+        self._set("#step-checklist", self._checklist(session, cursor))
+        self._set("#step-commands", self._commands(session, running))
+        self._set("#step-hint", Content(self._hint(session, selected)))
+
+    def _set(self, selector: str, content: Content | None) -> None:
+        widget = self.query_one(selector, Static)
+        widget.display = content is not None and bool(content.plain)
+        widget.update(content if content is not None else "")
+
+    @staticmethod
+    def _evidence(session: Session) -> Content | None:
+        """The live value the step depends on, and the suggestion it leads to."""
+        step = session.step
+        lines: list[Content] = []
+        if step.metric:
+            reading = session.readings.get(step.metric)
+            if reading is None:
+                lines.append(Content.from_markup("[dim]$name: no value yet (metrics not connected or not polled)[/]",
+                                                 name=step.metric))
+            else:
+                lines.append(Content.from_markup("$name  [b]$value[/]  $label",
+                                                 name=step.metric, value=reading.display, label=reading.label))
+        result = session.result_for_step()
+        if result is not None and step.command == result.name:
+            lines.append(Content(f"{result.name}: {result.status_text}"))
+        hint = session.walker.suggestion
+        if hint is not None:
+            label = step.choices[hint.index].label
+            lines.append(Content.from_markup("[$accent]Suggested: $n $label, because $reason.[/]",
+                                             n=str(hint.index + 1), label=label, reason=hint.reason))
+        return Content("\n").join(lines) if lines else None
+
+    @staticmethod
+    def _choices(session: Session, selected: int | None) -> Content | None:
+        step = session.step
+        if step.kind != "ask":
+            return None
+        hint = session.walker.suggestion
+        rows = []
+        for i, choice in enumerate(step.choices):
+            mark = "▶" if i == selected else " "
+            tail = "  ← suggested" if hint and hint.index == i else ""
+            jump = f"  (opens runbook {choice.jump})" if choice.jump else ""
+            style = "reverse b" if i == selected else "b"
+            rows.append(Content.from_markup(f"$mark [{style}] $n [/] $label[dim]$jump[/][$accent]$tail[/]",
+                                            mark=mark, n=str(i + 1), label=session.text(choice.label),
+                                            jump=jump, tail=tail))
+        return Content("\n").join(rows)
+
+    @staticmethod
+    def _checklist(session: Session, cursor: int) -> Content | None:
+        items = session.walker.checklist()
+        if not items:
+            return None
+        rows = [Content("Checklist (space ticks, ↑↓ move):")]
+        for i, (text, ticked) in enumerate(items):
+            box = "[x]" if ticked else "[ ]"
+            pointer = "▶" if i == cursor else " "
+            style = "reverse" if i == cursor else ""
+            rows.append(Content.from_markup(f"$pointer [{style or 'none'}]$box $text[/]",
+                                            pointer=pointer, box=box, text=session.text(text)))
+        return Content("\n").join(rows)
+
+    @staticmethod
+    def _commands(session: Session, running: bool) -> Content | None:
+        names = session.step.offered_commands
+        if not names:
+            return None
+        commands = session.current.commands
+        parts = []
+        for i, name in enumerate(names):
+            cmd = commands.get(name)
+            key = "r" if i == 0 else "R"
+            danger = " DANGER" if cmd is not None and cmd.danger else ""
+            title = f" ({cmd.title})" if cmd is not None else ""
+            parts.append(Content.from_markup("[b]$key[/] $name$title[$error b]$danger[/]",
+                                             key=key, name=name, title=title, danger=danger))
+        head = Content("Commands (running: ctrl+c cancels):" if running else "Commands:")
+        return Content("\n").join([head, *parts])
+
+    @staticmethod
+    def _hint(session: Session, selected: int | None) -> str:
+        step = session.step
+        walker = session.walker
+        if step.kind == "ask":
+            n = len(step.choices)
+            enter = f" · Enter takes {selected + 1}" if selected is not None else ""
+            return f"Press 1-{n} to answer{enter} · b back"
+        if step.kind == "do":
+            return "Enter when done · b back"
+        text = OUTCOME_NEXT.get(step.outcome or "", "")
+        if walker.can_resume and walker.caller is not None:
+            text += f"\nEnter returns to {walker.caller.runbook.id} at {walker.caller.step_id}."
+        return text + " · b back"
