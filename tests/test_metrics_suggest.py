@@ -129,3 +129,11 @@ def test_launcher_run_result_fits_the_protocol():
                     exit_code=0, signal=None, timed_out=False, cancelled=False, timeout=30.0,
                     head=("rev 5 deployed 3h ago: 7m",), tail=(), total_lines=1, log_path=None)
     assert suggest(CMD, None, run).index == 0
+
+
+def test_series_named_by_the_labels_that_differ():
+    r = reading_from_samples(RATE, "q", [({"job": "ai", "model": "a"}, 0.01), ({"job": "ai", "model": "b"}, 0.2)],
+                             at=1.0)
+    assert [r.series_label(s) for s in r.series] == ['{model="b"}', '{model="a"}']
+    one = reading_from_samples(RATE, "q", [({"job": "ai", "model": "a"}, 0.01)], at=1.0)
+    assert one.series_label(one.series[0]) == '{job="ai",model="a"}'

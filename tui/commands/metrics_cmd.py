@@ -45,7 +45,7 @@ def _print_readings(readings: list[Reading], out: TextIO) -> None:
     for r in readings:
         rows.append([r.name, r.display, r.label, r.title])
         if len(r.series) > 1:
-            rows += [[f"  {s.labels_text}", format_value(s.value, r.unit), state_label(s.state, r.metric), ""]
+            rows += [[f"  {r.series_label(s)}", format_value(s.value, r.unit), state_label(s.state, r.metric), ""]
                      for s in r.series]
     _table(rows, out)
     for r in readings:
@@ -90,6 +90,11 @@ def _link_json(link: AlertLink) -> dict[str, Any]:
     }
 
 
+def _since(starts_at: str) -> str:
+    """RFC 3339 from Alertmanager as "2026-11-22 23:10:29Z" (UTC, to the second)."""
+    return starts_at[:19].replace("T", " ") + "Z" if len(starts_at) >= 19 else starts_at
+
+
 def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
     alerts = asyncio.run(_fetch_alerts(settings, args.all))
     links = link_alerts(alerts, load_library(settings.runbook_dirs).runbooks)
@@ -105,6 +110,6 @@ def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
         a = link.alert
         name = a.name + (" (silenced)" if a.silenced_by else " (inhibited)" if a.inhibited_by else "")
         params = " ".join(f"{k}={v}" for k, v in link.params.items())
-        rows.append([name, a.starts_at[:19].replace("T", " "), link.runbook or "(no runbook)", params, a.summary])
+        rows.append([name, _since(a.starts_at), link.runbook or "(no runbook)", params, a.summary])
     _table(rows, sys.stdout)
     return 0

@@ -93,6 +93,14 @@ class Reading:
         """The value for people: "12.4%", "820ms"."""
         return format_value(self.value, self.metric.unit)
 
+    def series_label(self, series: SeriesReading) -> str:
+        """The labels that tell this series from the others: `{model="a"}`, not instance and job too."""
+        if len(self.series) < 2:
+            return series.labels_text
+        differ = {k for s in self.series for k in s.labels
+                  if len({other.labels.get(k) for other in self.series}) > 1}
+        return labels_text({k: v for k, v in series.labels.items() if k in differ})
+
     @property
     def worst_series(self) -> SeriesReading | None:
         return self.series[0] if self.series else None

@@ -74,7 +74,8 @@ def _reason(reading: Reading) -> str:
     if reading.state == "nodata":
         return f"{name} has no data"
     worst = reading.worst_series
-    where = f" for {worst.labels_text}" if worst is not None and len(reading.series) > 1 and worst.labels_text else ""
+    label = reading.series_label(worst) if worst is not None and len(reading.series) > 1 else ""
+    where = f" for {label}" if label else ""
     return f"{name} {reading.display}{where} {crossing_text(reading.state, reading.metric)}"
 
 

@@ -1,0 +1,81 @@
+"""Firing alerts from the real Alertmanager, linked to their runbooks with parameters filled."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.fixtures.servers import RUNBOOK_URL, dead_url
+from tui.cli import main
+from tui.metrics.alerts import AlertmanagerClient, AlertmanagerError, link_alerts
+from tui.runbook.library import load_library
+
+pytestmark = pytest.mark.prometheus
+
+
+async def test_active_alerts_without_silenced_ones(servers):
+    async with AlertmanagerClient(servers.alertmanager_url) as client:
+        alerts = await client.alerts()
+        everything = await client.alerts(include_suppressed=True)
+    by_name = {a.name: a for a in alerts}
+    assert set(by_name) == {"LLMRefusalSpike", "ModelAccuracyDrop"}
+    spike = by_name["LLMRefusalSpike"]
+    assert spike.labels["model"] == "support-assistant" and spike.runbook_url == RUNBOOK_URL
+    assert spike.state == "active" and spike.starts_at and spike.fingerprint
+    assert spike.summary == "Refusal ratio of support-assistant is 0.124"
+    canary = [a for a in everything if a.name == "NoisyCanary"]
+    assert len(canary) == 1 and canary[0].silenced_by == (servers.silence_id,) and canary[0].state == "suppressed"
+
+
+async def test_alerts_linked_by_runbook_url_and_by_alert_matchers(servers, metrics_runbooks):
+    async with AlertmanagerClient(servers.alertmanager_url) as client:
+        links = {link.alert.name: link for link in link_alerts(await client.alerts(),
+                                                                load_library([metrics_runbooks]).runbooks)}
+    spike = links["LLMRefusalSpike"]
+    assert (spike.runbook, dict(spike.params)) == ("llm-false-refusals", {"model": "support-assistant"})
+    drop = links["ModelAccuracyDrop"]
+    assert (drop.runbook, dict(drop.params)) == ("model-accuracy-drop", {"model": "search-ranker"})
+
+
+def test_cli_json_lists_each_alert_with_runbook_and_params(servers, metrics_runbooks, capsys):
+    code = main(["alerts", "--runbooks", str(metrics_runbooks), "--alertmanager", servers.alertmanager_url, "--json"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    rows = {r["alertname"]: r for r in json.loads(out)}
+    assert set(rows) == {"LLMRefusalSpike", "ModelAccuracyDrop"}
+    spike = rows["LLMRefusalSpike"]
+    assert (spike["runbook"], spike["params"], spike["silenced"]) == (
+        "llm-false-refusals", {"model": "support-assistant"}, False)
+    assert spike["labels"]["severity"] == "page" and spike["annotations"]["runbook_url"] == RUNBOOK_URL
+
+    code = main(["alerts", "--runbooks", str(metrics_runbooks), "--alertmanager", servers.alertmanager_url,
+                 "--json", "--all"])
+    rows = {r["alertname"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["NoisyCanary"]["silenced"] is True and rows["NoisyCanary"]["runbook"] is None
+
+
+def test_cli_table(servers, metrics_runbooks, capsys):
+    assert main(["alerts", "--runbooks", str(metrics_runbooks), "--alertmanager", servers.alertmanager_url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ALERT", "SINCE", "RUNBOOK", "PARAMS", "SUMMARY"]
+    spike = next(line for line in lines if line.startswith("LLMRefusalSpike"))
+    assert "llm-false-refusals" in spike and "model=support-assistant" in spike
+
+
+def test_dead_alertmanager_is_one_sentence_exit_1(metrics_runbooks, capsys):
+    url = dead_url()
+    code = main(["alerts", "--runbooks", str(metrics_runbooks), "--alertmanager", url])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"oncall: Cannot reach Alertmanager at {url} (")
+    assert err.rstrip().endswith("that Alertmanager is running.")
+
+
+async def test_not_an_alert_list(fault_server):
+    async with AlertmanagerClient(fault_server.url) as client:
+        with pytest.raises(AlertmanagerError, match="not an alert list"):
+            await client.alerts()  # the fault server answers Prometheus-shaped JSON
+        fault_server.mode = "notfound"
+        with pytest.raises(AlertmanagerError, match="answered HTTP 404"):
+            await client.alerts()
