@@ -1,0 +1,114 @@
+"""`oncall run ID COMMAND`: run one runbook command without the app.
+
+The output streams to stdout as it arrives; the exit code is the command's own, or 1
+when it was refused, timed out or killed (130 when interrupted), with one sentence on
+stderr saying which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+from tui.config import Settings
+from tui.launch import (
+    Launch,
+    RunResult,
+    check_danger,
+    launch_for,
+    prepare_command,
+    record_run,
+    settings_secrets,
+)
+from tui.launch.group import signal_name
+from tui.runbook.library import load_library
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    runbook = load_library(settings.runbook_dirs).get(args.id)
+    prepared = prepare_command(runbook, args.name, dict(args.param))
+    if args.dry_run:
+        print(prepared.display, flush=True)
+        if prepared.danger:
+            rule = "read-only mode refuses it" if settings.read_only else "running it needs --yes"
+            print(f"oncall: {prepared.name} is a danger command; {rule}.", file=sys.stderr)
+        return 0
+    check_danger(prepared, read_only=settings.read_only, confirmed=args.yes)
+    journal = incident_id = None
+    if args.incident:
+        from tui.journal import open_journal
+
+        journal = open_journal(settings, sync_on_write="inline")  # the shared file is current when we exit
+    try:
+        if journal is not None:
+            incident_id = journal.incident(args.incident).id  # an unknown id fails before anything runs
+        sys.stdout.flush()
+        launch = launch_for(prepared, settings, confirmed=args.yes, on_output=_StdoutSink())
+        result = asyncio.run(_run(launch))
+        if journal is not None and incident_id is not None:
+            record_run(journal, incident_id, prepared, result, settings_secrets(settings))
+            synced = journal.last_sync
+            if synced is not None and not synced.ok and synced.message:
+                print(f"oncall: {synced.message}", file=sys.stderr)  # it says the run is saved locally
+    finally:
+        if journal is not None:
+            journal.close()
+    return _exit_code(prepared.name, result)
+
+
+async def _run(launch: Launch) -> RunResult:
+    """Run with ctrl+c and SIGTERM stopping the command's whole group, so nothing is orphaned."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, launch.cancel)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            pass
+    try:
+        return await launch.run()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+class _StdoutSink:
+    """Raw output to stdout as it comes; a closed pipe (`| head`) stops the copy, not the run."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __call__(self, chunk: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            self.closed = True
+            # Point stdout at /dev/null so the flush at exit does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+
+def _exit_code(name: str, result: RunResult) -> int:
+    def say(sentence: str) -> None:
+        print(f"oncall: {sentence}", file=sys.stderr)
+
+    if result.timed_out:
+        say(f"{name} timed out after {result.timeout:g} s and was stopped, with everything it started.")
+        return 1
+    if result.cancelled:
+        say(f"{name} was interrupted and stopped, with everything it started.")
+        return 130
+    if result.signal is not None:
+        say(f"{name} was killed by {signal_name(result.signal)}.")
+        return 1
+    if result.leftovers_stopped:
+        say(f"{name} left processes running in the background; they were stopped.")
+    return result.exit_code if result.exit_code is not None else 1
