@@ -216,3 +216,47 @@ async def test_set_queries_drops_readings_of_changed_queries(fault_server):
         snap = await poller.poll_once()
     # The old value belonged to another query: it must not show under the new one.
     assert snap.get("ratio").value is None and snap.get("ratio").state == "stale"
+
+
+async def test_async_callback_and_a_failing_callback_do_not_stop_the_loop(fault_server):
+    seen: list[Snapshot] = []
+    enough = asyncio.Event()
+
+    async def deliver(snap: Snapshot) -> None:
+        seen.append(snap)
+        if len(seen) == 3:
+            enough.set()
+        if len(seen) == 1:
+            raise RuntimeError("a consumer bug")
+
+    async with PrometheusClient(fault_server.url) as client:
+        poller = Poller(client, [MetricQuery(RATIO, "up")], deliver, interval=0.01)
+        poller.start()
+        try:
+            await asyncio.wait_for(enough.wait(), 20)
+        finally:
+            await poller.stop()
+    assert all(s.get("ratio").state == "crit" for s in seen)
+
+
+async def test_poll_now_cuts_a_backoff_wait_short(fault_server):
+    fault_server.mode = "error500"
+    seen: list[Snapshot] = []
+    arrived = asyncio.Event()
+
+    def deliver(snap: Snapshot) -> None:
+        seen.append(snap)
+        arrived.set()
+
+    async with PrometheusClient(fault_server.url) as client:
+        poller = Poller(client, [MetricQuery(RATIO, "up")], deliver, interval=600, max_backoff=600)
+        poller.start()
+        try:
+            await asyncio.wait_for(arrived.wait(), 20)
+            arrived.clear()
+            fault_server.mode = "ok"
+            poller.poll_now()  # without it the next poll would be ten minutes away
+            await asyncio.wait_for(arrived.wait(), 20)
+        finally:
+            await poller.stop()
+    assert [s.source.up for s in seen] == [False, True]

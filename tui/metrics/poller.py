@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,19 +135,21 @@ class Poller:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # before the poll: a poll_now() during it means "again, at once"
             now = self._clock()
             due = self._history_at is None or now - self._history_at >= self.history_every
             snapshot = await self.poll_once(history=due)
-            self._deliver(snapshot)
-            self._wake.clear()
+            await self._deliver(snapshot)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.next_delay())
 
-    def _deliver(self, snapshot: Snapshot) -> None:
+    async def _deliver(self, snapshot: Snapshot) -> None:
         if self.on_snapshot is None:
             return
         try:
-            self.on_snapshot(snapshot)
+            result = self.on_snapshot(snapshot)
+            if inspect.isawaitable(result):
+                await result
         except Exception:  # a broken consumer must not stop the metrics
             log.exception("metrics snapshot callback failed")
 
