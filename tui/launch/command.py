@@ -9,12 +9,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.errors import OncallError
 from tui.launch.danger import check_danger
 from tui.launch.process import Launch, LinesCallback, OutputCallback
 from tui.runbook.render import check_params, display_command, placeholders, render_command
 from tui.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from tui.config import Settings
 
 # Environment variables that carry oncall's own secrets; commands never inherit them.
 _SECRET_ENV = re.compile(r"^ONCALL_.*(TOKEN|PASSWORD|SECRET)", re.IGNORECASE)
@@ -61,12 +65,12 @@ def new_log_path(runs_dir: Path, prepared: PreparedCommand, now: datetime | None
     return runs_dir / f"{stamp}-{prepared.runbook_id}-{prepared.name}-{secrets.token_hex(3)}.log"
 
 
-def launch_for(prepared: PreparedCommand, settings, *, confirmed: bool = False,
+def launch_for(prepared: PreparedCommand, settings: Settings, *, confirmed: bool = False,
                on_lines: LinesCallback | None = None, on_output: OutputCallback | None = None,
                **options: object) -> Launch:
     """A Launch for a prepared command, after the danger gate (raises DangerRefused).
 
-    `settings` is a tui.config.Settings: read_only for the gate, runs_dir for the log.
+    settings.read_only feeds the gate; the full log goes under settings.runs_dir.
     Extra options (grace, max_batch, buffer, cwd) go to Launch.
     """
     check_danger(prepared, read_only=settings.read_only, confirmed=confirmed)
