@@ -18,7 +18,7 @@ import yaml
 from tui.runbook import model as m
 from tui.runbook import spec as s
 from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
-from tui.runbook.render import placeholders
+from tui.runbook.render import placeholders, shell_contexts
 
 _BAD = object()  # a value that failed its check (already reported)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -348,6 +348,10 @@ def _semantics(c: _Checker, d: dict[str, Any]) -> None:
             for i, arg in enumerate(cmd["run"]):
                 refs(arg, params, ("commands", name, "run", i), "parameter")
         refs(cmd.get("shell"), params, ("commands", name, "shell"), "parameter")
+        if isinstance(cmd.get("shell"), str) and "unsafe" in shell_contexts(cmd["shell"]).values():
+            c.error(at("commands", name, "shell"),
+                    f"commands.{name}.shell puts a ${{param}} where no quoting keeps it inert (backticks, a "
+                    "here-document, or quotes or parentheses that do not balance); use $(...) or a run: argv list")
 
     comms = d.get("comms") if isinstance(d.get("comms"), dict) else {}
     for name, comm in comms.items():
