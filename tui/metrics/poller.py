@@ -15,7 +15,7 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -117,6 +117,7 @@ class Poller:
         return self._task
 
     async def stop(self) -> None:
+        """Stop polling (and close the client if this poller made it: then it cannot start again)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -165,14 +166,15 @@ class Poller:
             results = await asyncio.gather(*calls, return_exceptions=True)
             now = self._clock()
             instant, ranges = results[: len(queries)], results[len(queries):]
+            current = {q.name: q.query for q in self.queries}  # set_queries() may have run meanwhile
             if ranges:
                 self._history_at = now
                 for q, res in zip(queries, ranges):
-                    if isinstance(res, QueryResult):
+                    if isinstance(res, QueryResult) and current.get(q.name) == q.query:
                         self._history[q.name] = res.series
             down = next((r for r in instant if isinstance(r, PrometheusError) and r.server_down), None)
             readings = {q.name: self._reading(q, res, now, down is not None) for q, res in zip(queries, instant)}
-            self._readings = readings
+            self._readings = {k: r for k, r in readings.items() if current.get(k) == r.query}
             status = self._status(down, now)
             self.last = Snapshot(readings, now, self.interval, status)
             return self.last
