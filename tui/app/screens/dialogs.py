@@ -148,7 +148,7 @@ class DangerScreen(ModalScreen[bool]):
             if self.params:
                 yield Static("with " + ", ".join(f"{k}={v}" for k, v in self.params.items()))
             yield Label(Content.from_markup("Type [b]$word[/] and press Enter to run it:", word=self.word))
-            yield Field(placeholder=self.word, id="danger-word")
+            yield Field(placeholder="type the word here", id="danger-word")
             yield Static("", id="danger-error", classes="error-line")
             yield Static("Escape cancels: nothing runs.", classes="dialog-hint")
         yield Footer()

@@ -16,16 +16,11 @@ APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and action
 def key_rows(screen: Screen) -> list[tuple[str, str]]:
     """The screen's keys as (key, what it does), in the order declared, hidden digit keys folded."""
     rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
     for binding in screen.BINDINGS:
-        if not isinstance(binding, Binding) or not binding.description:
+        if not isinstance(binding, Binding) or not binding.description or not binding.show:
             continue
-        key = binding.key_display or binding.key.split(",")[0]
-        if binding.description in seen and not binding.show:
-            continue
-        seen.add(binding.description)
-        rows.append((key, binding.description))
-    return rows
+        rows.append((binding.key_display or binding.key.split(",")[0], binding.description))
+    return rows + list(getattr(screen, "EXTRA_KEYS", []))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -16,13 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, FormScreen
 from tui.app.session import ROLES, SEVERITY_LABELS, CommandOutcome, Session
 from tui.app.widgets.breadcrumb import Breadcrumb
 from tui.app.widgets.incident_bar import IncidentBar
 from tui.app.widgets.journal_pane import JournalPane
+from tui.app.widgets.key_bar import KeyBar
 from tui.app.widgets.metrics_pane import MetricsPane
 from tui.app.widgets.output_pane import OutputPane
 from tui.app.widgets.step_view import StepView
@@ -47,15 +47,15 @@ class IncidentScreen(Screen):
         *[Binding(str(n), f"answer({n})", "answer", show=False) for n in range(2, 10)],
         Binding("enter", "accept", "ok", key_display="⏎", id="step.accept"),
         Binding("b", "back", "back", id="step.back"),
-        Binding("up", "move(-1)", "up", show=False),
-        Binding("down", "move(1)", "down", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", show=False),
         Binding("space", "tick", "tick", key_display="␣", id="step.tick"),
         Binding("r", "run_first", "run", id="command.run"),
-        Binding("R", "pick_command", "run…", key_display="R", id="command.pick"),
-        Binding("ctrl+c", "cancel_command", "cancel run", priority=True, id="command.cancel"),
+        Binding("R", "pick_command", "pick", key_display="R", id="command.pick"),
+        Binding("ctrl+c", "cancel_command", "cancel", priority=True, id="command.cancel"),
         Binding("n", "note", "note", id="incident.note"),
         Binding("a", "action_item", "action", id="incident.action_item"),
-        Binding("s", "severity", "sev", id="incident.severity"),
+        Binding("s", "severity", "severity", id="incident.severity"),
         Binding("o", "roles", "roles", id="incident.roles"),
         Binding("u", "comms", "update", id="incident.comms"),
         Binding("x", "export", "report", id="incident.export"),
@@ -63,6 +63,8 @@ class IncidentScreen(Screen):
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
         Binding("q", "app.quit_app", "quit", id="incident.quit"),
     ]
+
+    EXTRA_KEYS = [("↑↓", "move the selected answer, or the checklist cursor")]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -87,11 +89,19 @@ class IncidentScreen(Screen):
                 yield MetricsPane(id="metrics")
                 yield OutputPane(id="output")
                 yield JournalPane(self.session.clock, id="journal")
-        yield Footer(compact=True)
+        yield KeyBar(id="keys")
 
     @property
     def services(self) -> Any:
         return self.app.services  # type: ignore[attr-defined]
+
+    def on_resize(self) -> None:
+        # Short terminals (80x24) drop the blank lines between the parts of a step.
+        self.set_class(self.size.height < 32, "-compact")
+        if self.is_mounted:
+            self.query_one(IncidentBar).show(self.session)
+            if self.snapshot is not None:
+                self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
 
     def on_mount(self) -> None:
         self._start_metrics()

@@ -100,8 +100,8 @@ class PickerScreen(Screen):
             for hit in loaded.index.search(query, limit=LIST_LIMIT):
                 if hit.key in broken:
                     entry = broken[hit.key]
-                    add(hit.key, Content.from_markup("[reverse $warning b] BROKEN [/] $name [dim]$error[/]",
-                                                     name=entry.path.name, error=entry.first_error or ""))
+                    error = (entry.first_error or "").replace(str(entry.path), entry.path.name)
+                    add(hit.key, Content.from_markup("[reverse $warning b] BROKEN [/] $error", error=error))
                     continue
                 rb = runbooks[hit.key]
                 where = f" · matched in {hit.where}" if query and hit.where and hit.where != "title" else ""

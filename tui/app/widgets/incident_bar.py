@@ -1,4 +1,7 @@
-"""The top line: severity, title, elapsed time, your role, and when the next update is due."""
+"""The top line: severity, title, elapsed time, your role, status, and when the next update is due.
+
+At 80 columns everything but the title keeps its place; the title is cut to fit.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +10,40 @@ from textual.widgets import Static
 
 from tui.app.session import SEVERITY_LABELS, Session
 
+SHORT_ROLES = {"incident lead": "lead", "technical lead": "tech lead", "communications lead": "comms lead",
+               "support liaison": "liaison"}
+SEP = " · "
 
-def bar_content(session: Session) -> Content:
+
+def bar_content(session: Session, width: int = 200) -> Content:
     inc = session.incident
     severity = session.severity()
+    narrow = width < 110
     roles = session.my_roles()
-    due = session.comms_due()
+    if narrow:
+        roles = [SHORT_ROLES.get(r, r) for r in roles]
+    due = session.clock.hhmm(session.comms_due())
     if session.comms_overdue():
-        update = Content.from_markup("[reverse $error b] update OVERDUE (was due $due) [/]", due=session.clock.hhmm(due))
+        update = Content.from_markup("[reverse $error b] update OVERDUE [/]")
     else:
-        update = Content.from_markup("update due $due", due=session.clock.hhmm(due))
-    parts = [
-        Content.from_markup(f"[reverse b {_sev_style(severity)}] $label $sev [/]",
-                            label=SEVERITY_LABELS.get(severity, "SEV?"), sev=severity),
-    ]
+        update = Content.from_markup("update due $due", due=due)
+    sev_text = SEVERITY_LABELS.get(severity, "SEV?") + ("" if narrow else f" {severity}")
+    head = [Content.from_markup(f"[reverse b {_sev_style(severity)}] $sev [/]", sev=sev_text)]
     if getattr(inc, "drill", False):
-        parts.append(Content.from_markup("[reverse $warning b] DRILL [/]"))
-    parts += [
-        Content.from_markup("[b]$title[/]", title=getattr(inc, "title", session.runbook.title)),
+        head.append(Content.from_markup("[reverse $warning b] DRILL [/]"))
+    tail = [
         Content(session.elapsed()),
         Content(f"you: {', '.join(roles) if roles else 'responder'}"),
         Content(str(getattr(inc, "status", "investigating"))),
         update,
     ]
-    return Content(" ").join([parts[0], Content(" · ").join(parts[1:])])
+    fixed = sum(len(c.plain) + 1 for c in head) + sum(len(c.plain) + len(SEP) for c in tail)
+    title = str(getattr(inc, "title", session.runbook.title))
+    room = max(8, width - fixed)
+    if len(title) > room:
+        title = title[: room - 1] + "…"
+    body = Content(SEP).join([Content.from_markup("[b]$title[/]", title=title), *tail])
+    return Content(" ").join([*head, body])
 
 
 def _sev_style(severity: str) -> str:
@@ -39,4 +52,4 @@ def _sev_style(severity: str) -> str:
 
 class IncidentBar(Static):
     def show(self, session: Session) -> None:
-        self.update(bar_content(session))
+        self.update(bar_content(session, self.size.width or 200))

@@ -25,6 +25,8 @@ def sparkline(values: Sequence[float], width: int = 10) -> str:
     data = finite[-width:]
     lo, hi = min(data), max(data)
     span = hi - lo
+    if span <= 0.05 * max(abs(hi), abs(lo)):
+        span = 0  # a flat line: don't magnify noise into a spike
     chars = [SPARKS[0 if span == 0 else min(7, int((v - lo) / span * 7.999))] for v in data]
     return "".join(chars).rjust(width)
 
@@ -46,17 +48,18 @@ class MetricsPane(Static):
         where = "SIMULATED" if simulated else source.name
         live = "live" if source.up else "DOWN"
         self.border_title = f"METRICS  {where} · every {snap.interval:g}s · {live}"
-        narrow = self.size.width and self.size.width < 50
-        name_w = max([len(n) for n in snap.readings] + [6])
-        name_w = min(name_w, 14 if narrow else 22)
+        width = (self.size.width or 80) - 2
+        name_w = min(max([len(n) for n in snap.readings] + [6]), 22 if width > 60 else 14)
         rows: list[Content] = []
         if not source.up and source.message:
             rows.append(Content.from_markup("[$error]$msg[/]", msg=source.message))
         if not snap.readings:
             rows.append(Content("This runbook has no metrics."))
+        label_w = max([len(r.label) for r in snap.readings.values()] + [0])
         for name, r in snap.readings.items():
-            spark = "" if narrow else " " + sparkline(r.sparkline())
             label = r.label + (" SIM" if getattr(r, "simulated", False) and not simulated else "")
+            room = min(10, width - (name_w + 10 + max(label_w, len(label))) - 1)
+            spark = " " + sparkline(r.sparkline(), room) if room >= 4 else ""
             style = STATE_STYLES.get(r.state, "")
             value_style = "dim" if r.state in ("stale", "down", "nodata") else "b"
             rows.append(Content.from_markup(

@@ -35,7 +35,7 @@ class OutputPane(Vertical):
     def on_mount(self) -> None:
         self.border_title = "OUTPUT"
         self._timer = self.set_interval(FLUSH_EVERY, self._flush, pause=True)
-        self.log_widget.write_line("No command run yet: r runs this step's command, R picks any command.")
+        self.log_widget.write_line("Nothing run yet. r runs the step's command.")
 
     @property
     def log_widget(self) -> Log:

@@ -1,0 +1,362 @@
+"""Every screen of the app, driven to a fixed state: `python -m tests.screenshots` writes SVGs to screenshots/.
+
+The snapshot tests drive the same scenes, so the README's pictures and the
+regression tests never disagree. Everything a scene shows is fixed: the clock,
+the journal's timestamps and incident id, the metric values (a simulated source,
+labelled SIMULATED on screen), and commands that are harmless `python3 -c` one-liners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from tui.app.clock import Clock
+from tui.config import Settings
+
+SIZE = (120, 40)
+NOW = datetime(2026, 11, 22, 2, 48, 0, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parent.parent
+
+REFUSAL_SPIKE = """\
+id: refusal-spike
+title: Refusal spike in the support assistant
+version: 4
+summary: The assistant refuses harmless requests after a prompt or routing change.
+category: unexpected-output
+severity_hint: high
+owners: [assistant-team]
+tags: [llm, prompt, refusals]
+symptoms:
+  - assistant refuses harmless requests
+  - users report "I can't help with that"
+alerts:
+  - alertname: AssistantRefusalSpike
+params:
+  service: {prompt: Assistant service, default: support-assistant, pattern: '^[a-z0-9-]+$'}
+  prompt_version: {prompt: Last good prompt version, default: v40, pattern: '^v[0-9]+$'}
+metrics:
+  refusal_rate:
+    title: Share of answers that refuse
+    query: sum(rate(assistant_refusals_total{service="${service}"}[5m])) / sum(rate(assistant_answers_total{service="${service}"}[5m]))
+    unit: percent-ratio
+    warn: 0.02
+    crit: 0.05
+  p95_latency:
+    title: p95 answer latency
+    query: histogram_quantile(0.95, sum by (le) (rate(assistant_latency_seconds_bucket{service="${service}"}[5m])))
+    unit: seconds
+    warn: 2
+    crit: 5
+commands:
+  prompt_history:
+    title: Show prompt deploys
+    run: [python3, -c, "print('v41  02:11  deployed by ci'); print('v40  yesterday  deployed by ci')"]
+    timeout: 30
+  follow_logs:
+    title: Follow the assistant's refusals
+    run: [python3, -c, "import time\\nfor i in range(3): print(f'refusal {i}: I cannot help with that', flush=True)\\ntime.sleep(60)"]
+    timeout: 120
+  rollback_prompt:
+    title: Roll the prompt back
+    run: [echo, "rolled ${service} back to ${prompt_version}"]
+    danger: true
+start: confirm-impact
+steps:
+  confirm-impact:
+    ask: Is the refusal rate above 5% right now?
+    detail: Normal variance stays under 2%. Above 5% means users are being turned away.
+    metric: refusal_rate
+    choices:
+      - {label: "Yes, above 5%", next: recent-change, when: crit}
+      - {label: "Somewhat: between 2% and 5%", next: recent-change, when: warn}
+      - {label: "No, it is normal", next: not-refusals, when: ok}
+  recent-change:
+    ask: Did a prompt or routing change ship in the last 2 hours?
+    command: prompt_history
+    commands: [follow_logs]
+    choices:
+      - {label: "Yes, roll it back", next: roll-back, when: {output: 'v[0-9]+ +0[0-9]:'}}
+      - {label: "No", next: escalate}
+      - {label: "Not sure: work on it in the fix-forward runbook", next: "runbook:fix-forward"}
+  roll-back:
+    do: Roll the prompt back to ${prompt_version} and watch the refusal rate fall.
+    commands: [rollback_prompt]
+    checklist: [Tell the channel you are rolling back, Watch refusal_rate for 5 minutes]
+    status: contained
+    next: resolved
+  not-refusals:
+    outcome: handoff
+    say: Not a refusal spike. Open the quality-drop runbook.
+  escalate:
+    outcome: escalate
+    say: Page the assistant team's on-call lead.
+  resolved:
+    outcome: resolved
+    say: Refusals are back to baseline. Send the update and write the report.
+comms:
+  internal:
+    every: 10m
+    template: "[${severity}] ${title}: ${status}. Impact: ${impact}. Lead: ${lead}. Next update at ${next_update}."
+"""
+
+FIX_FORWARD = """\
+id: fix-forward
+title: Fix forward instead of rolling back
+version: 2
+summary: Ship a corrected prompt when rolling back is not possible.
+category: unexpected-output
+severity_hint: medium
+params:
+  service: {prompt: Assistant service, default: support-assistant, pattern: '^[a-z0-9-]+$'}
+start: ship
+steps:
+  ship:
+    do: Ship the corrected prompt to ${service}.
+    next: check
+  check:
+    ask: Is the refusal rate back under 2%?
+    choices:
+      - {label: "Yes", next: done}
+      - {label: "No", next: page}
+  done:
+    outcome: resolved
+    say: Fixed forward.
+  page:
+    outcome: escalate
+    say: Page the assistant team's on-call lead.
+"""
+
+BROKEN = """\
+id: latency
+title: Latency regression
+version: 1
+summary: Answers got slow.
+category: infrastructure
+severity_hint: medium
+start: a
+steps:
+  a:
+    ask: Slow?
+    choices:
+      - {label: Slow, next: nowhere}
+"""
+
+LIBRARY = {"refusal-spike.yaml": REFUSAL_SPIKE, "fix-forward.yaml": FIX_FORWARD, "latency.yaml": BROKEN}
+
+
+def write_library(folder: Path, files: dict[str, str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (files or LIBRARY).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def settings_for(tmp: Path, **changes: Any) -> Settings:
+    values: dict[str, Any] = dict(runbook_dirs=(write_library(tmp / "runbooks"),), journal_path=tmp / "journal.json",
+                                  user="alice")
+    values.update(changes)
+    return Settings(**values)
+
+
+def fixed_clock() -> Clock:
+    return Clock(tz=timezone.utc, fixed=NOW)
+
+
+class StaticMetrics:
+    """A metrics source with fixed values, delivered like the poller delivers them (labelled SIMULATED)."""
+
+    VALUES = {"refusal_rate": (0.124, [0.011, 0.012, 0.015, 0.03, 0.07, 0.11, 0.124]),
+              "p95_latency": (0.82, [0.8, 0.81, 0.79, 0.83, 0.82, 0.8, 0.82])}
+
+    def __init__(self, queries: list[Any], on_snapshot: Callable[[Any], None], at: float) -> None:
+        self.queries = list(queries)
+        self.on_snapshot = on_snapshot
+        self.at = at
+        self.started = False
+
+    def snapshot(self) -> Any:
+        from tui.metrics.readings import Series, Snapshot, SourceStatus, reading_from_samples
+
+        readings = {}
+        for q in self.queries:
+            value, history = self.VALUES.get(q.name, (1.0, [1.0]))
+            points = tuple((self.at - 60 * (len(history) - i), v) for i, v in enumerate(history))
+            readings[q.name] = reading_from_samples(q.metric, q.query, [({}, value)], self.at,
+                                                    history=(Series({}, points),), simulated=True)
+        return Snapshot(readings, self.at, 5.0, SourceStatus("simulated"), simulated=True)
+
+    def start(self) -> None:
+        self.started = True
+        asyncio.get_running_loop().call_soon(lambda: self.on_snapshot(self.snapshot()))
+
+    def set_queries(self, queries: list[Any]) -> None:
+        self.queries = list(queries)
+        asyncio.get_running_loop().call_soon(lambda: self.on_snapshot(self.snapshot()))
+
+    async def stop(self) -> None:
+        self.started = False
+
+
+def static_metrics(queries: list[Any], on_snapshot: Callable[[Any], None]) -> StaticMetrics:
+    return StaticMetrics(queries, on_snapshot, NOW.timestamp())
+
+
+class _FixedDatetime(datetime):
+    @classmethod
+    def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+        return NOW if tz is not None else NOW.replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def deterministic_journal() -> Iterator[None]:
+    """Fix the journal's wall clock, incident ids and the report's "now" (the journal has no clock to inject).
+
+    Each journal write advances the wall clock by one second from NOW.
+    """
+    import tui.journal.journal as journal_module
+    import tui.journal.report as report_module
+    from tui.journal.clock import iso_utc as real_iso_utc
+
+    ticks = itertools.count()
+    base = int(NOW.timestamp() * 1000)
+
+    def wall_ms() -> int:
+        return base + 1000 * next(ticks)
+
+    with mock.patch.object(journal_module, "wall_ms", wall_ms), \
+            mock.patch.object(journal_module, "iso_utc", lambda ms=None: real_iso_utc(wall_ms() if ms is None else ms)), \
+            mock.patch.object(journal_module, "new_incident_id", lambda now=None: "inc-20261122-demo01"), \
+            mock.patch.object(report_module, "iso_utc", lambda ms=None: real_iso_utc(base)), \
+            mock.patch.object(report_module, "datetime", _FixedDatetime):
+        yield
+
+
+def scene_dir(name: str) -> Path:
+    """A fixed, emptied folder per scene: paths shown on screen (the report file) stay the same every run."""
+    import shutil
+
+    folder = Path("/tmp/oncall-screens") / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def demo_app(tmp: Path, **changes: Any) -> Any:
+    from tui.app.factory import make_app
+
+    return make_app(settings_for(tmp, **changes), clock=fixed_clock(), metrics=static_metrics, cursor_blink=False)
+
+
+# ---- scenes: each drives a fresh app from the start to one screen -----------------------------------
+
+Scene = Callable[[Any], Awaitable[None]]
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers, timers and messages finish (no sleeps: wait on the app itself)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], tries: int = 200) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app did not reach the expected state")
+
+
+async def picker(pilot: Any) -> None:
+    await wait_for(pilot, lambda: pilot.app.loaded is not None)
+    await settle(pilot)
+
+
+async def params(pilot: Any) -> None:
+    await picker(pilot)
+    await pilot.press(*"refusal", "enter")
+    await settle(pilot)
+
+
+async def question(pilot: Any) -> None:
+    await params(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: getattr(pilot.app.screen, "snapshot", None) is not None)
+    await settle(pilot)
+
+
+async def running(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("1", "R", "2")  # follow_logs: prints three lines, then keeps running
+    await wait_for(pilot, lambda: pilot.app.screen.query_one("#output").lines_shown >= 3)
+    await pilot.pause()
+
+
+async def danger(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("1", "1")  # roll-back step
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+
+
+async def help_screen(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+async def comms(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("u")
+    await settle(pilot)
+
+
+async def report(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("1", "n", *"paged the prompt owner", "enter")
+    await settle(pilot)
+    await pilot.press("x")
+    await settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    "picker": picker,
+    "params": params,
+    "question": question,
+    "running-command": running,
+    "danger-confirmation": danger,
+    "help": help_screen,
+    "comms": comms,
+    "report": report,
+}
+
+
+async def shoot(name: str, scene: Scene, out: Path, size: tuple[int, int] = SIZE) -> Path:
+    with deterministic_journal():
+        app = demo_app(scene_dir(name))
+        async with app.run_test(size=size) as pilot:
+            await scene(pilot)
+            return Path(app.save_screenshot(f"{name}.svg", str(out)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    out = ROOT / "screenshots"
+    out.mkdir(exist_ok=True)
+    names = (argv if argv is not None else sys.argv[1:]) or list(SCENES)
+    for name in names:
+        path = asyncio.run(shoot(name, SCENES[name], out))
+        print(path.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

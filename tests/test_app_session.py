@@ -1,0 +1,167 @@
+"""The app's session logic against a real journal, without Textual: what each action writes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.screenshots import NOW, fixed_clock, write_library
+from tui.app.session import CommandOutcome, Session
+from tui.errors import OncallError
+from tui.journal import Journal
+from tui.metrics.readings import reading_from_samples
+from tui.runbook.library import load_library
+
+
+@pytest.fixture
+def library(tmp_path: Path):
+    return load_library([write_library(tmp_path / "runbooks")])
+
+
+@pytest.fixture
+def journal(tmp_path: Path):
+    j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off")
+    yield j
+    j.close()
+
+
+def start(journal: Journal, library, **params: str) -> Session:
+    runbook = library.get("refusal-spike")
+    values = {**runbook.default_params(), **params}
+    incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, runbook=runbook.id, params=values)
+    journal.set_fields(incident.id, detected_at=NOW.isoformat())
+    return Session(journal, incident.id, runbook, values, library.get, fixed_clock(), "alice")
+
+
+def decisions(journal: Journal, session: Session) -> list:
+    return [e for e in journal.events(session.incident_id) if e.kind == "decision"]
+
+
+def test_an_answer_is_journaled_with_the_metric_values_at_that_moment(journal, library):
+    session = start(journal, library)
+    metric = session.runbook.metrics["refusal_rate"]
+    session.readings = {"refusal_rate": reading_from_samples(metric, "q", [({}, 0.124)], NOW.timestamp())}
+    session.walker.suggest(0, "refusal_rate 12.4% is above the 5% critical line")
+    session.answer(0)
+    [event] = decisions(journal, session)
+    assert "Is the refusal rate above 5% right now? → Yes, above 5%" in event.text
+    assert "[refusal_rate 12.4% CRIT]" in event.text
+    assert event.data["matched"] is True and event.data["suggested"] == 1
+    assert event.data["metrics"]["refusal_rate"]["value"] == pytest.approx(0.124)
+    assert event.data["metrics"]["refusal_rate"]["state"] == "crit"
+
+
+def test_step_text_shows_parameters_and_live_values(journal, library):
+    session = start(journal, library, prompt_version="v39")
+    session.answer(0)
+    session.answer(0)
+    assert session.text(session.step.text) == "Roll the prompt back to v39 and watch the refusal rate fall."
+    [_, second] = decisions(journal, session)
+    assert second.data["to_step"] == "roll-back"
+
+
+def test_back_is_journaled_and_nothing_is_erased(journal, library):
+    session = start(journal, library)
+    session.answer(0)
+    session.back()
+    session.answer(2)
+    events = decisions(journal, session)
+    assert [e.data["action"] for e in events] == ["answer", "back", "answer"]
+    assert events[1].data == {"action": "back", "runbook": "refusal-spike", "step": "recent-change",
+                              "to_runbook": "refusal-spike", "to_step": "confirm-impact"}
+
+
+def test_a_status_step_sets_the_incident_status_and_its_time(journal, library):
+    session = start(journal, library)
+    session.answer(0)
+    session.answer(0)
+    session.toggle(0)
+    move = session.done()  # roll-back is `status: contained` and leads to a resolved outcome
+    assert move.statuses == ("contained", "resolved")
+    incident = journal.incident(session.incident_id)
+    assert incident.status == "resolved"
+    assert incident.contained_at and incident.resolved_at
+    notes = [e.text for e in journal.events(session.incident_id) if e.kind == "note"]
+    assert notes == ["Ticked: Tell the channel you are rolling back"]
+
+
+def test_a_jump_adds_the_runbook_to_the_incident_and_carries_parameters(journal, library):
+    session = start(journal, library, service="billing-bot")
+    session.answer(0)
+    move = session.answer(2)
+    assert move.jumped and session.current.id == "fix-forward"
+    assert session.carry_params(session.current) == {"service": "billing-bot"}
+    assert session.text(session.step.text) == "Ship the corrected prompt to billing-bot."
+    assert journal.incident(session.incident_id).runbooks == ("refusal-spike", "fix-forward")
+
+
+def test_comms_reminder_counts_from_detection_then_from_the_last_update(journal, library):
+    session = start(journal, library)
+    assert session.comms_due() == NOW + timedelta(minutes=10)
+    assert not session.comms_overdue()
+    session.clock.advance(11 * 60)
+    assert session.comms_overdue()
+    session.mark_comms_sent("update text")
+    assert session.comms_due() == NOW + timedelta(minutes=21)
+    assert not session.comms_overdue()
+    [comms] = [e for e in journal.events(session.incident_id) if e.kind == "comms"]
+    assert comms.text == "update text"
+
+
+def test_comms_template_is_filled_from_the_incident(journal, library):
+    session = start(journal, library)
+    journal.set_fields(session.incident_id, impact="1 in 8 answers refused")
+    text = session.comms_text()
+    assert text == ("[SEV2] Refusal spike in the support assistant: investigating. Impact: 1 in 8 answers refused. "
+                    "Lead: alice. Next update at 02:58.")
+
+
+def test_severity_roles_and_notes_are_journaled(journal, library):
+    session = start(journal, library)
+    session.set_severity("critical")
+    session.set_roles({"incident lead": "alice", "technical lead": "bob", "communications lead": " "})
+    session.note("  paged the prompt owner ")
+    incident = journal.incident(session.incident_id)
+    assert incident.severity == "critical"
+    assert incident.roles == {"incident lead": "alice", "technical lead": "bob"}
+    assert session.my_roles() == ["incident lead"]
+    kinds = [(e.kind, e.text) for e in journal.events(session.incident_id)]
+    assert ("note", "paged the prompt owner") in kinds
+    assert any(k == "role" and "bob is technical lead" in t for k, t in kinds)
+    with pytest.raises(OncallError, match="empty"):
+        session.note("   ")
+
+
+def test_action_items_need_an_owner_and_a_real_date(journal, library):
+    session = start(journal, library)
+    with pytest.raises(OncallError, match="YYYY-MM-DD"):
+        session.add_action_item("Add a prompt regression test", "bob", "next week")
+    with pytest.raises(OncallError, match="owner"):
+        session.add_action_item("Add a prompt regression test", " ", "2026-12-01")
+    session.add_action_item("Add a prompt regression test", "bob", "2026-12-01")
+    [item] = journal.action_items(session.incident_id)
+    assert (item.text, item.owner, item.due) == ("Add a prompt regression test", "bob", "2026-12-01")
+
+
+def test_command_result_is_kept_per_step_for_suggestions(journal, library):
+    session = start(journal, library)
+    session.answer(0)
+    session.record_command(CommandOutcome("prompt_history", 0, "v41  02:11  deployed by ci", 0.2, "exit 0"))
+    assert session.result_for_step().output.startswith("v41")
+    assert session.result_for_step().status_text == "exit 0 · 0.2s"
+    session.answer(1)
+    assert session.result_for_step() is None
+
+
+def test_replay_walks_the_journaled_decisions_again(journal, library):
+    first = start(journal, library)
+    first.answer(0)
+    first.back()
+    first.answer(0)
+    first.answer(2)  # into fix-forward
+    joined = Session(journal, first.incident_id, first.runbook, first.params, library.get, fixed_clock(), "bob")
+    assert joined.replay(joined.events()) == 4
+    assert (joined.current.id, joined.step.id) == ("fix-forward", "ship")
+    assert joined.walker.depth == 2

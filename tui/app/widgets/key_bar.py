@@ -1,0 +1,33 @@
+"""Every key the screen offers right now, wrapped over as many lines as the width needs.
+
+Textual's Footer is one line: at 80 columns it would hide half the incident
+keys. At 3am every action must be visible, so this bar wraps instead.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+
+class KeyBar(Static):
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.refresh_keys)
+        self.refresh_keys()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def refresh_keys(self, *_: object) -> None:
+        parts: list[Content] = []
+        seen: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.show or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = binding.key_display or self.app.get_key_display(binding)
+            style = "b $accent" if active.enabled else "dim"
+            parts.append(Content.from_markup(f"[{style}]$key[/] $what", key=key, what=binding.description))
+        parts.append(Content.from_markup("[b $accent]^p[/] palette"))
+        self.update(Content("  ").join(parts))
