@@ -1,0 +1,226 @@
+"""The post-incident report, in Markdown, written from the journal alone.
+
+Every section is always present. A section the journal cannot fill says so and
+names the field or event that would fill it, so a reviewer sees the gap instead
+of a silently missing heading.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from tui.journal.clock import iso_utc
+from tui.journal.model import Event, Incident, parse_time
+
+SECTIONS = (
+    "Summary", "Impact", "Timeline", "Detection", "Containment", "Decision: roll back or fix forward",
+    "Root cause and trigger", "Missed signals", "What worked", "Corrective actions",
+)
+_OUTPUT_LINES = 20
+
+
+def render_report(journal: Any, incident_id: str) -> str:
+    """The Markdown report of one incident (`journal` is a tui.journal.Journal)."""
+    inc: Incident = journal.incident(incident_id)
+    events: list[Event] = journal.events(inc.id)
+    items = journal.action_items(inc.id)
+    out: list[str] = [f"# Post-incident report: {_inline(inc.title)}", ""]
+    drill = " This was a game-day **drill**, not a real incident." if inc.drill else ""
+    out += [f"_Written by oncall from incident `{inc.id}` at {_when(iso_utc())}.{drill}_", ""]
+    out += _summary(inc, events)
+    out += _section("Impact", [_text(inc.impact)] if inc.impact else [
+        _gap("The journal does not record the impact",
+             "set the incident's `impact` (who and what was affected, for how long)")])
+    out += _section("Timeline", _timeline(events))
+    out += _section("Detection", _detection(inc))
+    out += _section("Containment", _containment(inc, events))
+    out += _section(SECTIONS[5], _decision(inc, events))
+    out += _section("Root cause and trigger", [
+        f"- **Root cause:** {_inline(inc.root_cause)}" if inc.root_cause else
+        "- **Root cause:** " + _gap("not recorded in the journal", "set `root_cause`"),
+        f"- **Trigger:** {_inline(inc.trigger)}" if inc.trigger else
+        "- **Trigger:** " + _gap("not recorded in the journal", "set `trigger` (the change or event that set it off)"),
+    ])
+    out += _section("Missed signals", [_text(inc.missed_signals)] if inc.missed_signals else [
+        _gap("The journal records no missed signals", "set `missed_signals` (what could have warned earlier), "
+             "or write that there were none")])
+    out += _section("What worked", [_text(inc.what_worked)] if inc.what_worked else [
+        _gap("The journal does not record what worked", "set `what_worked`")])
+    out += _section("Corrective actions", _actions(items))
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---- sections ----------------------------------------------------------------------------
+
+def _summary(inc: Incident, events: list[Event]) -> list[str]:
+    roles = "; ".join(f"{role}: {name}" for role, name in sorted(inc.roles.items()))
+    responders = sorted({e.author for e in events if e.author})
+    rows = [
+        ("Incident", f"`{inc.id}`"),
+        ("Title", _cell(inc.title)),
+        ("Severity", f"{inc.severity_label} ({inc.severity})"),
+        ("Category", _cell(inc.category) if inc.category else _gap("not recorded in the journal")),
+        ("Status", inc.status),
+        ("Detected", _when(inc.detected_at)),
+        ("Contained", _when(inc.contained_at)),
+        ("Resolved", _when(inc.resolved_at)),
+        ("Duration", _duration_text(inc)),
+        ("Roles", _cell(roles) or _gap("none recorded in the journal")),
+        ("Runbooks", ", ".join(f"`{r}`" for r in inc.runbooks) or _gap("none recorded in the journal")),
+        ("Responders", _cell(", ".join(responders)) or _gap("none recorded in the journal")),
+    ]
+    return ["## Summary", "", "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+
+
+def _timeline(events: list[Event]) -> list[str]:
+    if not events:
+        return [_gap("The journal holds no events for this incident")]
+    lines: list[str] = []
+    for ev in events:
+        text = (ev.text or "").strip().splitlines() or [""]
+        lines.append(f"- {_when(ev.time)} · **{_inline(ev.author)}** · {ev.kind}: {text[0]}")
+        lines.extend(f"  {line}" for line in text[1:])
+        output = ev.data.get("output") if ev.kind == "command" else None
+        if isinstance(output, str) and output.strip():
+            lines.extend("  " + line for line in _code_block(output))
+    return lines
+
+
+def _detection(inc: Incident) -> list[str]:
+    signal = f"`{_inline(inc.alert)}`" if inc.alert else _gap("not recorded in the journal",
+                                                              "set `alert` to the signal that fired")
+    started = _when(inc.alert_started_at) if inc.alert_started_at else _gap(
+        "not recorded in the journal", "set `alert_started_at`")
+    lines = [f"- **Signal that fired:** {signal}", f"- **It started firing:** {started}",
+             f"- **Noticed (incident opened):** {_when(inc.detected_at)}"]
+    gap = _between(inc.alert_started_at, inc.detected_at)
+    lines.append("- **Time to notice:** " + (gap or _gap(
+        "cannot be computed from the journal", "it needs both the alert's start and the detection time")))
+    return lines
+
+
+def _containment(inc: Incident, events: list[Event]) -> list[str]:
+    lines: list[str] = []
+    if inc.contained_at:
+        after = _between(inc.detected_at, inc.contained_at)
+        took = f" ({after} after detection)" if after else ""
+        lines.append(f"- **Contained at:** {_when(inc.contained_at)}{took}")
+    else:
+        lines.append("- **Contained at:** " + _gap("not recorded in the journal",
+                                                   "set the status to `contained` when the bleeding stops"))
+    until = parse_time(inc.contained_at)
+    done = [e for e in events if e.kind in ("command", "decision")
+            and (until is None or (parse_time(e.time) or until) <= until)]
+    if done:
+        lines.append("- **What was done:**")
+        lines.extend(f"  - {_when(e.time)} · {_inline(e.author)} · {e.kind}: {_inline(_first_line(e.text))}"
+                     for e in done)
+    else:
+        lines.append("- **What was done:** " + _gap("the journal records no command or decision before containment"))
+    return lines
+
+
+def _decision(inc: Incident, events: list[Event]) -> list[str]:
+    decisions = [e for e in events if e.kind == "decision"]
+    choice = inc.decision
+    reason = inc.decision_reason
+    for ev in decisions:  # the latest decision event that names one fills what the fields leave open
+        if not choice and isinstance(ev.data.get("decision"), str):
+            choice = ev.data["decision"]
+        if not reason and isinstance(ev.data.get("reason"), str):
+            reason = ev.data["reason"]
+    lines = [f"- **Decision:** {_inline(choice)}" if choice else
+             "- **Decision:** " + _gap("not recorded in the journal", "set `decision` to rollback or fix-forward"),
+             f"- **Reasoning:** {_inline(reason)}" if reason else
+             "- **Reasoning:** " + _gap("not recorded in the journal",
+                                        "set `decision_reason`: why this and not the other")]
+    if decisions:
+        lines.append("- **Decisions taken during the incident:**")
+        lines.extend(f"  - {_when(e.time)} · {_inline(e.author)}: {_inline(_first_line(e.text))}" for e in decisions)
+    return lines
+
+
+def _actions(items: list[Any]) -> list[str]:
+    if not items:
+        return [_gap("The journal records no corrective actions", "add action items with an owner and a due date")]
+    rows = ["| Action | Owner | Due | Done |", "|---|---|---|---|"]
+    for it in items:
+        owner = _cell(it.owner) if it.owner else "**no owner**"
+        due = it.due or "**no due date**"
+        rows.append(f"| {_cell(it.text)} | {owner} | {due} | {'yes' if it.done else 'no'} |")
+    return rows
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+def _section(title: str, body: list[str]) -> list[str]:
+    return [f"## {title}", "", *body, ""]
+
+
+def _gap(what: str, how: str | None = None) -> str:
+    return f"_{what}" + (f"; {how}" if how else "") + "._"
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _inline(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _cell(value: str | None) -> str:
+    return _inline(value).replace("|", "\\|")
+
+
+def _when(value: str | None) -> str:
+    dt = parse_time(value)
+    if dt is None:
+        return _gap("not recorded in the journal")
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _between(start: str | None, end: str | None) -> str | None:
+    a, b = parse_time(start), parse_time(end)
+    if a is None or b is None:
+        return None
+    return format_duration((b - a).total_seconds())
+
+
+def _duration_text(inc: Incident) -> str:
+    if inc.resolved_at:
+        return _between(inc.detected_at, inc.resolved_at) or _gap("cannot be computed from the journal")
+    start = parse_time(inc.detected_at)
+    if start is None:
+        return _gap("cannot be computed from the journal")
+    so_far = format_duration((datetime.now(timezone.utc) - start).total_seconds())
+    return f"ongoing, {so_far} so far (not resolved)"
+
+
+def format_duration(seconds: float) -> str:
+    """`45 s`, `12 min`, `2 h 05 min`, `1 d 3 h`; negative spans (clock skew) read as such."""
+    if seconds < 0:
+        return "-" + format_duration(-seconds)
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
+
+
+def _code_block(text: str) -> list[str]:
+    lines = text.rstrip("\n").splitlines()
+    if len(lines) > _OUTPUT_LINES:
+        lines = lines[:_OUTPUT_LINES] + [f"... ({len(lines) - _OUTPUT_LINES} more lines)"]
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *lines, fence]
