@@ -1,0 +1,133 @@
+"""`oncall journal new/list/show/note/export/sync`: the incident journal without the app.
+
+Writes are durable locally before the command reports success; the shared file
+is synced inline, and a sync that fails is a warning on stderr, not a failure,
+except for `journal sync` itself, which exists to report it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tui.errors import OncallError
+from tui.journal import Journal, open_journal
+from tui.journal.files import atomic_write
+from tui.journal.report import render_report
+
+
+def run_journal(args: argparse.Namespace, settings: Any) -> int:
+    action = args.journal_command
+    journal = open_journal(settings, sync_on_write="inline")
+    try:
+        return _ACTIONS[action](args, journal)
+    finally:
+        journal.close()
+
+
+def _warn_if_unsynced(journal: Journal) -> None:
+    status = journal.last_sync
+    if status is not None and not status.ok and status.message:
+        print(f"oncall: warning: {status.message}", file=sys.stderr)
+
+
+def _refresh(journal: Journal) -> None:
+    """Before showing anything, take in what the other responders wrote (best effort)."""
+    if journal.shared is not None:
+        journal.sync()
+        _warn_if_unsynced(journal)
+
+
+def _new(args: argparse.Namespace, journal: Journal) -> int:
+    incident = journal.new_incident(args.title, severity=args.severity, category=args.category, runbook=args.runbook)
+    _warn_if_unsynced(journal)
+    print(incident.id)
+    return 0
+
+
+def _note(args: argparse.Namespace, journal: Journal) -> int:
+    event = journal.add_event(args.id, "note", args.text)
+    _warn_if_unsynced(journal)
+    print(f"Noted in {event.incident_id} at {event.time[11:19]} UTC.")
+    return 0
+
+
+def _list(args: argparse.Namespace, journal: Journal) -> int:
+    _refresh(journal)
+    incidents = journal.incidents()
+    if args.json:
+        print(json.dumps([i.to_dict() for i in incidents], indent=2, ensure_ascii=False))
+        return 0
+    if not incidents:
+        print("No incidents in the journal; start one with `oncall journal new --title TITLE`.")
+        return 0
+    rows = [(i.id, i.severity_label, i.status, (i.detected_at or "")[:16].replace("T", " "),
+             ("[drill] " if i.drill else "") + i.title) for i in incidents]
+    widths = [max(len(r[c]) for r in rows) for c in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
+    return 0
+
+
+def _show(args: argparse.Namespace, journal: Journal) -> int:
+    _refresh(journal)
+    incident = journal.incident(args.id)
+    events = journal.events(incident.id)
+    items = journal.action_items(incident.id)
+    if args.json:
+        out = incident.to_dict()
+        out["events"] = [e.to_doc() for e in events]
+        out["action_items"] = [vars(i) for i in items]
+        out["responders"] = sorted(journal.responders(incident.id))
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    roles = ", ".join(f"{name} ({role})" for role, name in sorted(incident.roles.items())) or "none"
+    print(f"{incident.id}  {incident.severity_label} ({incident.severity})  {incident.status}"
+          + ("  [drill]" if incident.drill else ""))
+    print(incident.title)
+    print(f"detected {incident.detected_at or 'unknown'} · roles: {roles}")
+    print()
+    for ev in events:
+        lines = ev.text.splitlines() or [""]
+        print(f"{ev.time[11:19]}  {ev.author}  {ev.kind}: {lines[0]}")
+        for line in lines[1:]:
+            print(f"          {line}")
+    if items:
+        print()
+        for it in items:
+            mark = "x" if it.done else " "
+            print(f"[{mark}] {it.text} · owner {it.owner or 'none'} · due {it.due or 'none'} · {it.id}")
+    return 0
+
+
+def _export(args: argparse.Namespace, journal: Journal) -> int:
+    _refresh(journal)
+    report = render_report(journal, args.id)
+    if not args.out:
+        sys.stdout.write(report)
+        return 0
+    out = Path(args.out).expanduser()
+    try:
+        atomic_write(out, report.encode())
+    except OSError as exc:
+        raise OncallError(f"Cannot write the report to {out}: {exc.strerror or exc}; choose another --out.") from None
+    print(f"Wrote the report to {out}.")
+    return 0
+
+
+def _sync(args: argparse.Namespace, journal: Journal) -> int:
+    if journal.shared is None:
+        raise OncallError("No shared journal is configured; give --shared PATH or set ONCALL_SHARED_JOURNAL.")
+    status = journal.sync()
+    if not status.ok:
+        raise OncallError(status.message or "The sync failed; try again.")
+    n = len(status.responders)
+    print(f"Synced with {journal.shared}: {status.pulled} new event{'s' if status.pulled != 1 else ''} "
+          f"from others, {n} responder{'s' if n != 1 else ''}.")
+    return 0
+
+
+_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "export": _export, "sync": _sync}
