@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.journal import run_oncall
 from tui.config import Settings
 from tui.errors import OncallError
 from tui.journal import LEAD, Journal, open_journal
@@ -164,3 +165,15 @@ def test_drills_are_told_apart(make_journal) -> None:
     assert {i.id for i in journal.open_incidents(drill=False)} == {real.id}
     assert {i.id for i in journal.open_incidents(drill=True)} == {drill.id}
     assert re.match(r"Incident opened", journal.events(drill.id)[0].text)
+
+
+def test_an_open_journal_sees_what_another_process_wrote_to_the_same_file(journal_paths, make_journal) -> None:
+    # The app keeps the journal open while `oncall journal note` (or `oncall run --incident`) writes to it.
+    app = make_journal("alice", shared=False)
+    inc = app.new_incident("x")
+    assert len(app.events(inc.id)) == 1
+    done = run_oncall(["journal", "note", inc.id, "from the command line"], journal_paths.env("alice", shared=None))
+    assert done.returncode == 0, done.stderr
+    assert [e.text for e in app.events(inc.id)][-1] == "from the command line"
+    app.add_event(inc.id, "note", "and back in the app")
+    assert [e.text for e in app.events(inc.id)][-2:] == ["from the command line", "and back in the app"]

@@ -53,6 +53,7 @@ class Journal:
         self._clock.observe(self._storage.max_stamp)
         self._sync_mutex = threading.Lock()
         self._last_sync: SyncStatus | None = None
+        self._timelines: dict[str, tuple[int, list[Event]]] = {}  # incident -> (store generation, events)
         self._syncer: _Syncer | None = None
         self._closed = False
 
@@ -123,9 +124,14 @@ class Journal:
     def events(self, incident_id: str) -> list[Event]:
         """The incident's events in clock order (then author, then id): the timeline."""
         iid = self.resolve_id(incident_id)
-        docs = [d for d in self._storage.view("events").values() if d.get("incident_id") == iid]
-        docs.sort(key=event_sort_key)
-        return [Event.from_doc(d) for d in docs]
+        generation = self._storage.refresh()
+        cached = self._timelines.get(iid)
+        if cached is None or cached[0] != generation:  # the screen asks every few seconds: rebuild on change only
+            docs = [d for d in self._storage.view("events").values() if d.get("incident_id") == iid]
+            docs.sort(key=event_sort_key)
+            cached = (generation, [Event.from_doc(d) for d in docs])
+            self._timelines[iid] = cached
+        return list(cached[1])
 
     def responders(self, incident_id: str) -> set[str]:
         """Everyone who wrote to this incident."""

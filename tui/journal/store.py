@@ -327,6 +327,12 @@ class LogStorage(Storage):
             self._catch_up()
             return dict(self._tables.get(table, {}))
 
+    def refresh(self) -> int:
+        """Catch up with other processes; returns the generation (it changes whenever the data does)."""
+        with self._mutex:
+            self._catch_up()
+            return self.generation
+
     def encoded(self, table: str, key: str) -> str | None:
         """The JSON of a stored document as it is on disk (None if not at hand): saves sync re-encoding it."""
         return self._encoded.get(table, {}).get(key)
