@@ -152,11 +152,11 @@ class OncallApp(App[int]):
         from tui.app.screens.params import ParamsScreen
 
         self._to_picker()
-        if runbook.params:
+        if runbook.params and not self.services.drill:
             self.push_screen(ParamsScreen(runbook, params or {}),
                              callback=lambda values: self.start_incident(runbook, values, alert) if values else None)
-        else:
-            self.start_incident(runbook, {}, alert)
+        else:  # a drill's simulation is built on the runbook's defaults (and its alert's labels): no form
+            self.start_incident(runbook, {**runbook.default_params(), **(params or {})}, alert)
 
     def _to_picker(self) -> None:
         """Back to the picker at the bottom of the stack (an incident left stays open in the journal)."""

@@ -13,12 +13,14 @@ from tui.config import Settings
 def make_app(settings: Settings, *, library: Any = None, journal: Any = None, clock: Clock | None = None,
              metrics: MetricsFactory | None = None, metrics_label: str | None = None, alerts: Any = None,
              runbook: str | None = None, alert: str | None = None, theme: str | None = None,
-             drill: bool = False, sync_every: float = 3.0, cursor_blink: bool = True) -> OncallApp:
+             drill: bool = False, sync_every: float = 3.0, cursor_blink: bool = True,
+             drill_hooks: Any = None) -> OncallApp:
     """The app. Anything left None comes from `settings` (runbook folders, journal, Prometheus, Alertmanager).
 
     metrics: (queries, on_snapshot) -> source with start(), async stop(), set_queries() (a drill's simulation);
     alerts: async (runbooks) -> list of tui.metrics.alerts.AlertLink.
     """
     services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
-                        metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every)
+                        metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
+                        drill_hooks=drill_hooks)
     return OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)

@@ -39,6 +39,9 @@ class Services:
     metrics_label: str | None = None  # why metrics are not connected, when they are not
     alerts: Callable[[], Any] | None = None  # async () -> list[AlertLink]; None: from settings.alertmanager_url
     drill: bool = False  # incidents started here are drills (simulated metrics, labelled so)
+    # `oncall drill`: tui.drill.hooks.Drills. Its launcher() answers commands instead of tui.launch.launch_for
+    # (nothing runs in a drill); finish_markdown(journal, incident_id) scores the drill at its outcome.
+    drill_hooks: Any = None
     sync_every: float = 3.0  # seconds between journal syncs
 
     def load(self) -> Loaded:

@@ -136,9 +136,7 @@ class IncidentScreen(Screen):
         if self.snapshot is not None:
             self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
         if self.running is not None:
-            name, started = self.running
-            seconds = (self.session.clock.now() - started).total_seconds()
-            self.query_one(OutputPane).set_title(f"OUTPUT  {name} · running {seconds:.0f}s · ctrl+c cancels")
+            self.query_one(OutputPane).set_title(self._running_title())
         self._journal_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -177,6 +175,8 @@ class IncidentScreen(Screen):
         self.refresh_journal()
         if move.outcome and move.action != "back":
             self.notify(f"Outcome reached: {move.outcome}. See the left side for what to do now.")
+            if self.services.drill_hooks is not None and self.session.walker.finished:
+                self._drill_score()
         return move
 
     def action_answer(self, n: int) -> None:
@@ -380,17 +380,26 @@ class IncidentScreen(Screen):
 
         pane = self.query_one(OutputPane)
         try:
-            launch = launch_for(prepared, self.services.settings, confirmed=confirmed, on_lines=pane.feed)
+            hooks = self.services.drill_hooks  # a drill answers from its scenario; nothing runs
+            launcher = hooks.launcher if hooks is not None else launch_for
+            launch = launcher(prepared, self.services.settings, confirmed=confirmed, on_lines=pane.feed)
         except OncallError as exc:
             self.app.fail(str(exc))  # type: ignore[attr-defined]
             return
         self.launch = launch
         self.running = (prepared.name, self.session.clock.now())
-        pane.start(f"OUTPUT  {prepared.name} · running · ctrl+c cancels", prepared.display)
+        pane.start(self._running_title(), prepared.display)
         self.render_step()
         self.refresh_bindings()
         self.run_worker(self._run(prepared, launch), name=f"command {prepared.name}", group="command",
                         exit_on_error=False)
+
+    def _running_title(self) -> str:
+        if self.running is None:
+            return "OUTPUT"
+        name, started = self.running
+        seconds = (self.session.clock.now() - started).total_seconds()
+        return f"OUTPUT  {name} · running {seconds:.0f}s · ctrl+c cancels"
 
     async def _run(self, prepared: Any, launch: Any) -> None:
         from tui.launch import record_run, settings_secrets
@@ -574,3 +583,27 @@ class IncidentScreen(Screen):
         from tui.app.screens.picker import PickerScreen
 
         self.app.push_screen(PickerScreen(overlay=True))
+
+    def _drill_score(self) -> None:
+        """A drill reached its outcome: score it (the hook journals the score) and show it."""
+        from tui.app.screens.report import ReportScreen
+
+        try:
+            markdown = self.services.drill_hooks.finish_markdown(self.session.journal, self.session.incident_id)
+        except OncallError as exc:
+            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            return
+        self.refresh_journal()
+        path = self.report_path().with_name(f"{self.session.incident_id}-drill-score.md")
+
+        def write(yes: bool | None) -> None:
+            if yes:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(markdown, encoding="utf-8")
+                except OSError as exc:
+                    self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
+                    return
+                self.notify(f"Drill score written to {path}")
+
+        self.app.push_screen(ReportScreen(markdown, str(path)), write)

@@ -1,0 +1,26 @@
+"""SVG snapshots of every screen (fixed size, fixed clock, no cursor blink, simulated metrics).
+
+The scenes are the ones `make screenshots` draws (tests/screenshots.py). After a
+deliberate change of the screens: `pytest tests/test_snapshots.py --snapshot-update`,
+then review the report and the diff of tests/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.screenshots import SCENES, SIZE, demo_app, deterministic_journal, scene_dir
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_screen(name: str, snap_compare) -> None:
+    with deterministic_journal():
+        app = demo_app(scene_dir(name))
+        assert snap_compare(app, terminal_size=SIZE, run_before=SCENES[name])
+
+
+@pytest.mark.parametrize("name", ["question", "running-command"])
+def test_screen_at_80x24(name: str, snap_compare) -> None:
+    with deterministic_journal():
+        app = demo_app(scene_dir(f"{name}-80x24"))
+        assert snap_compare(app, terminal_size=(80, 24), run_before=SCENES[name])
