@@ -50,9 +50,10 @@ class Services:
 
         library = self.library
         if library is None:
+            from tui.runbook.cache import cache_dir
             from tui.runbook.library import load_library
 
-            library = load_library(self.settings.runbook_dirs)
+            library = load_library(self.settings.runbook_dirs, cache=cache_dir())
         extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
         index = SearchIndex.of_runbooks(library.runbooks.values(), extra)
         journal, error = self.journal, None

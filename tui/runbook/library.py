@@ -84,12 +84,24 @@ def runbook_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def load_library(paths: Iterable[Path], *, jumps_are_errors: bool = True,
-                 context: Iterable[Runbook] = ()) -> Library:
+                 context: Iterable[Runbook] = (), cache: Path | None = None) -> Library:
+    """Every runbook file in `paths`; with `cache` (a folder), unchanged files are not parsed again."""
     files, missing = runbook_files([Path(p) for p in paths])
+    store = None
+    if cache is not None:
+        from tui.runbook.cache import RunbookCache
+
+        store = RunbookCache(cache)
     entries = []
     for f in files:
-        runbook, problems = load_runbook_file(f)
-        entries.append(Entry(f, runbook, problems))
+        result = store.get(f) if store else None
+        if result is None:
+            result = load_runbook_file(f)
+            if store:
+                store.put(f, result)
+        entries.append(Entry(f, result[0], list(result[1])))
+    if store:
+        store.save()
     _check_library(entries, jumps_are_errors, {rb.id for rb in context})
     return Library(entries, missing)
 
