@@ -49,6 +49,10 @@ class IncidentScreen(Screen):
         Binding("b", "back", "back", id="step.back"),
         Binding("up", "move(-1)", show=False),
         Binding("down", "move(1)", show=False),
+        Binding("pageup", "scroll('#output-log', -1)", show=False),
+        Binding("pagedown", "scroll('#output-log', 1)", show=False),
+        Binding("shift+pageup", "scroll('#journal-log', -1)", show=False),
+        Binding("shift+pagedown", "scroll('#journal-log', 1)", show=False),
         Binding("space", "tick", "tick", key_display="␣", id="step.tick"),
         Binding("r", "run_first", "run", id="command.run"),
         Binding("R", "pick_command", "pick", key_display="R", id="command.pick"),
@@ -64,7 +68,10 @@ class IncidentScreen(Screen):
         Binding("q", "app.quit_app", "quit", id="incident.quit"),
     ]
 
-    EXTRA_KEYS = [("↑↓", "move the selected answer, or the checklist cursor")]
+    EXTRA_KEYS = [("↑↓", "move the selected answer, or the checklist cursor"),
+                  ("pgup/pgdn", "scroll the command output"),
+                  ("shift+pgup/pgdn", "scroll the journal")]
+    AUTO_FOCUS = None  # the keys belong to the step, not to a pane that would swallow ↑↓
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -217,6 +224,13 @@ class IncidentScreen(Screen):
         elif step.checklist:
             self.cursor = max(0, min(len(step.checklist) - 1, self.cursor + delta))
         self.render_step()
+
+    def action_scroll(self, selector: str, direction: int) -> None:
+        pane = self.query_one(selector)
+        if direction < 0:
+            pane.scroll_page_up(animate=False)
+        else:
+            pane.scroll_page_down(animate=False)
 
     def action_tick(self) -> None:
         items = self.session.walker.checklist()

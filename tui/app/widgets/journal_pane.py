@@ -38,6 +38,7 @@ class JournalPane(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "JOURNAL"
+        self.query_one("#journal-log", RichLog).can_focus = False
 
     def add_events(self, events: Iterable[Any]) -> int:
         """Show the events not shown yet (in the order given); returns how many were new."""

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Log
 
 FLUSH_EVERY = 0.03  # seconds
-BATCH = 1500  # lines per flush: keeps each write well under the 100 ms a key may wait
+BATCH = 3000  # lines per flush: keeps each write well under the 100 ms a key may wait
 MAX_LINES = 20_000  # lines the Log keeps; older ones scroll away
 
 
@@ -34,6 +34,7 @@ class OutputPane(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "OUTPUT"
+        self.log_widget.can_focus = False  # the screen scrolls it (pgup/pgdn); ↑↓ stay with the step
         self._timer = self.set_interval(FLUSH_EVERY, self._flush, pause=True)
         self.log_widget.write_line("Nothing run yet. r runs the step's command.")
 
