@@ -126,6 +126,8 @@ def test_any_text_survives_every_quoting_context_unchanged(tmp_path: Path, value
         if "| cat)" in template and (not value or any(ch in value for ch in " \t\n*?[")):
             continue  # an unquoted $(...) splits and globs its output: that is the author's shell, not the value
         expected = f"<x{value}y>" if "x${value}y" in template else f"<{value}>"
+        if "$(" in template:  # command substitution drops trailing newlines: the shell's rule, not ours
+            expected = f"<{value.rstrip(chr(10))}>"
         assert shell_output(prepare_command(BY_CONTEXT, f"t{i}", {"value": value}), tmp_path) == expected, template
     assert not any(tmp_path.glob("pwned*"))
 

@@ -135,3 +135,18 @@ def test_schema_rejects_structural_errors(name: str) -> None:
     doc = yaml.load((DATA / "broken" / f"{name}.yaml").read_text(), Loader=_Yaml12Loader)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, _schema())
+
+
+def test_only_the_parameters_a_command_uses_need_a_value() -> None:
+    from tui.errors import OncallError
+    from tui.runbook.model import Command, Param, Runbook, Step
+    from tui.runbook.render import check_params
+
+    rb = Runbook("r", "R", 1, "S", "model-failure", "low", "done", {"done": Step("done", "outcome", "ok")},
+                 params={"pod": Param("pod", "Pod", None, "^[a-z-]+$"), "ns": Param("ns", "NS", "prod")},
+                 commands={"c": Command("c", "C", ("echo", "${ns}"))})
+    assert check_params(rb, {}, needed=["ns"]) == {"ns": "prod"}
+    with pytest.raises(OncallError, match="Parameter pod has no default"):
+        check_params(rb, {})
+    with pytest.raises(OncallError, match="does not match its pattern"):
+        check_params(rb, {"pod": "Bad Pod"}, needed=["ns"])

@@ -17,7 +17,7 @@ from tui.metrics.readings import Reading, Snapshot, finite_or_text
 from tui.metrics.thresholds import state_label
 from tui.metrics.units import format_value
 from tui.runbook.library import load_library
-from tui.runbook.render import check_params
+from tui.runbook.render import check_params, placeholders
 
 
 def _table(rows: list[list[str]], out: TextIO) -> None:
@@ -55,7 +55,8 @@ def _print_readings(readings: list[Reading], out: TextIO) -> None:
 
 def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
     runbook = load_library(settings.runbook_dirs).get(args.id)
-    params = check_params(runbook, dict(args.param))
+    needed = {n for m in runbook.metrics.values() for n in placeholders(m.query)}
+    params = check_params(runbook, dict(args.param), needed=needed)
     queries = metric_queries(runbook, params)
     if not queries:
         if args.json:

@@ -43,8 +43,8 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str]) -> P
     if command is None:
         known = ", ".join(runbook.commands) or "none"
         raise OncallError(f"Runbook {runbook.id} has no command {name!r} (its commands: {known}).")
-    merged = check_params(runbook, values)
     template = " ".join(command.run) if command.run is not None else command.shell or ""
+    merged = check_params(runbook, values, needed=placeholders(template))
     used = {n: merged[n] for n in dict.fromkeys(placeholders(template)) if n in merged}
     return PreparedCommand(
         runbook_id=runbook.id, name=name, title=command.title,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from tui.errors import OncallError
 from tui.runbook.model import Command, Runbook
@@ -47,22 +47,28 @@ def promql_quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def check_params(runbook: Runbook, values: Mapping[str, str]) -> dict[str, str]:
-    """Defaults filled in, unknown names refused, every value checked against its pattern."""
+def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[str] | None = None) -> dict[str, str]:
+    """Defaults filled in, unknown names refused, every value checked against its pattern.
+
+    `needed`: the parameters the caller is about to use (a command's or a query's); only those
+    must have a value. None means every parameter of the runbook.
+    """
     for name in values:
         if name not in runbook.params:
             known = ", ".join(runbook.params) or "none"
             raise RenderError(f"Runbook {runbook.id} has no parameter {name!r} (its parameters: {known}).")
     merged = {**runbook.default_params(), **values}
+    required = set(runbook.params if needed is None else needed)
     for name, param in runbook.params.items():
         if name not in merged:
-            raise RenderError(f"Parameter {name} has no default; pass it with --param {name}=VALUE.")
+            if name in required:
+                raise RenderError(f"Parameter {name} has no default; pass it with --param {name}=VALUE.")
+            continue
         if param.pattern and not re.search(param.pattern, merged[name]):
             raise RenderError(
                 f"Parameter {name}={merged[name]!r} does not match its pattern {param.pattern}; pass a value that does."
             )
     return merged
-
 
 def render_argv(command: Command, values: Mapping[str, str]) -> list[str]:
     if command.run is None:
