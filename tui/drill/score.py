@@ -1,0 +1,243 @@
+"""Score a drill from its journal: times, the path walked against the expected one, commands, what was missed.
+
+Everything is read from the incident's events, so a drill can be scored (and
+re-scored) from the journal alone, by the app at the end or later from an
+export. Times are wall-clock seconds from the page: the responder's own pace,
+whatever `--speed` did to the simulated service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tui.drill.scenario import Scenario
+
+DRILL_KEY = "drill"  # data key of the drill's own journal events (start, alerts, score)
+SCORE_KEY = "drill_score"
+POINTS = {"outcome": 30, "fix": 20, "path": 20, "comms": 10, "severity": 10, "note": 10}
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def is_drill_event(event: Any) -> bool:
+    """Written by the drill itself (start, alerts, score), not by the responder."""
+    data = _get(event, "data") or {}
+    return DRILL_KEY in data or SCORE_KEY in data
+
+
+def mmss(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class DrillReport:
+    scenario: str
+    title: str
+    runbook: str
+    paged_at: str | None
+    acknowledged: float | None  # seconds from the page to the first action
+    contained: float | None  # to the status contained, or the fix, whichever came first
+    resolved: float | None  # to the resolved status, or the outcome
+    contained_by: str | None
+    expected_path: tuple[str, ...]
+    taken_path: tuple[str, ...]
+    followed: tuple[str, ...]
+    missed_steps: tuple[str, ...]
+    detours: tuple[str, ...]
+    backs: int
+    suggestions_overridden: int
+    outcome: str | None
+    expected_outcome: str
+    commands: tuple[str, ...]
+    fix_commands: tuple[str, ...]
+    fix_ran: bool
+    comms_sent: int
+    severity_set: bool
+    severity: str | None
+    expected_severity: str | None
+    notes: int
+    missed: tuple[str, ...]
+    points: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def score(self) -> int:
+        return sum(self.points.values())
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["score"] = self.score
+        return out
+
+    def summary(self) -> str:
+        """One line for the journal and a notification."""
+        where = f"outcome {self.outcome}" if self.outcome else "no outcome reached"
+        return (f"Drill {self.scenario} scored {self.score}/100: {where}; acknowledged {mmss(self.acknowledged)}, "
+                f"contained {mmss(self.contained)}, resolved {mmss(self.resolved)}.")
+
+    def markdown(self) -> str:
+        lines = [f"# Drill report: {self.title}", "",
+                 f"_Scenario `{self.scenario}` on runbook `{self.runbook}`. Everything in this drill was SIMULATED._", "",
+                 f"**Score: {self.score}/100**", "",
+                 "| | |", "|---|---|",
+                 f"| Time to acknowledge (first action) | {mmss(self.acknowledged)} |",
+                 f"| Time to contain | {mmss(self.contained)}"
+                 + (f" ({self.contained_by})" if self.contained_by else "") + " |",
+                 f"| Time to resolve | {mmss(self.resolved)} |",
+                 f"| Outcome | {self.outcome or 'not reached'} (expected {self.expected_outcome}) |",
+                 f"| Severity | {self.severity or '—'}" + (" (set by you)" if self.severity_set else " (never set)")
+                 + (f", expected {self.expected_severity}" if self.expected_severity else "") + " |",
+                 f"| Updates sent | {self.comms_sent} |",
+                 f"| Notes written | {self.notes} |", ""]
+        lines += ["## Steps", "",
+                  f"- Expected: {' → '.join(self.expected_path)}",
+                  f"- Taken: {' → '.join(self.taken_path) or '(none)'}",
+                  f"- Followed {len(self.followed)} of {len(self.expected_path)} expected steps"
+                  + (f"; skipped {', '.join(self.missed_steps)}" if self.missed_steps else "")
+                  + (f"; detours through {', '.join(self.detours)}" if self.detours else "")
+                  + (f"; went back {self.backs} time(s)" if self.backs else "")
+                  + (f"; overrode the suggested answer {self.suggestions_overridden} time(s)"
+                     if self.suggestions_overridden else "") + ".", ""]
+        lines += ["## Commands run", ""]
+        lines += [f"- {c}" + (" (the fix)" if c in self.fix_commands else "") for c in self.commands] or ["- none"]
+        lines += ["", "## Missed", ""]
+        lines += [f"- {m}" for m in self.missed] or ["- Nothing: a clean run."]
+        lines += ["", "## Points", ""]
+        lines += [f"- {k}: {v}/{POINTS[k]}" for k, v in self.points.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _walk(events: list[Any], start: str) -> tuple[list[str], int, int, str | None]:
+    """Steps visited in order, back moves, overridden suggestions, and the outcome reached."""
+    taken = [start]
+    backs = overridden = 0
+    outcome = None
+    for ev in events:
+        if _get(ev, "kind") != "decision":
+            continue
+        data = _get(ev, "data") or {}
+        action = data.get("action")
+        if action == "back":
+            backs += 1
+            outcome = None
+        if data.get("matched") is False:
+            overridden += 1
+        to = data.get("to_step")
+        if action in ("answer", "done", "back", "resume") and to and (not taken or taken[-1] != to):
+            taken.append(to)
+        if data.get("outcome") and action != "back":
+            outcome = data["outcome"]
+    return taken, backs, overridden, outcome
+
+
+def _seconds(since: datetime | None, at: str | None) -> float | None:
+    when = parse_time(at)
+    return None if since is None or when is None else (when - since).total_seconds()
+
+
+def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, start_step: str | None = None,
+                paged_at: str | None = None) -> DrillReport:
+    """The report of one drill, from its incident and events (duck-typed tui.journal Incident and Events)."""
+    events = sorted(events, key=lambda e: (_get(e, "hlc") or "", _get(e, "time") or ""))
+    mine = [e for e in events if not is_drill_event(e)]
+    if paged_at is None:
+        starts = [(_get(e, "data") or {}).get(DRILL_KEY, {}) for e in events if is_drill_event(e)]
+        paged_at = next((s.get("paged_at") for s in starts if isinstance(s, dict) and s.get("paged_at")), None)
+    paged_at = paged_at or _get(incident, "detected_at")
+    page = parse_time(paged_at)
+    expected = scenario.expected
+    start = start_step or expected.path[0]
+
+    actions = [e for e in mine if _get(e, "kind") in ("decision", "command", "comms", "role", "action-item")
+               or (_get(e, "kind") == "note" and "action" not in (_get(e, "data") or {}))
+               or (_get(e, "kind") == "status" and (_get(e, "data") or {}).get("field") == "severity")]
+    acknowledged = _seconds(page, _get(actions[0], "time")) if actions else None
+
+    commands = [e for e in mine if _get(e, "kind") == "command"]
+    names = [str((_get(e, "data") or {}).get("command", "?")) for e in commands]
+    fix_events = [e for e in commands if (_get(e, "data") or {}).get("command") in scenario.fix_commands
+                  and (_get(e, "data") or {}).get("exit_code") == 0]
+    contained_candidates = []
+    if _get(incident, "contained_at"):
+        contained_candidates.append((_seconds(page, _get(incident, "contained_at")), "status contained"))
+    if fix_events:
+        first = fix_events[0]
+        contained_candidates.append((_seconds(page, _get(first, "time")),
+                                     f"ran {(_get(first, 'data') or {}).get('command')}"))
+    contained_candidates = [c for c in contained_candidates if c[0] is not None]
+    contained, contained_by = min(contained_candidates) if contained_candidates else (None, None)
+
+    taken, backs, overridden, outcome = _walk(mine, start)
+    outcome_events = [e for e in mine if _get(e, "kind") == "decision" and (_get(e, "data") or {}).get("outcome")]
+    resolved = _seconds(page, _get(incident, "resolved_at"))
+    if resolved is None and outcome == "resolved" and outcome_events:
+        resolved = _seconds(page, _get(outcome_events[-1], "time"))
+
+    visited = set(taken)
+    followed = tuple(s for s in expected.path if s in visited)
+    missed_steps = tuple(s for s in expected.path if s not in visited)
+    detours = tuple(dict.fromkeys(s for s in taken if s not in expected.path))
+    comms = sum(1 for e in mine if _get(e, "kind") == "comms")
+    severity_set = any(_get(e, "kind") == "status" and (_get(e, "data") or {}).get("field") == "severity"
+                       for e in mine)
+    severity = _get(incident, "severity")
+    notes = sum(1 for e in mine if _get(e, "kind") == "note" and "action" not in (_get(e, "data") or {}))
+
+    missed: list[str] = []
+    if outcome is None:
+        missed.append(f"The runbook was not walked to an outcome (expected {expected.outcome}).")
+    elif outcome != expected.outcome:
+        missed.append(f"The walk ended at outcome {outcome}; this incident ends {expected.outcome}.")
+    if not fix_events:
+        missed.append(f"The fix never ran: {' or '.join(scenario.fix_commands)} restores the service.")
+    if missed_steps:
+        missed.append(f"Expected steps not visited: {', '.join(missed_steps)}.")
+    if not comms:
+        missed.append("No comms update was sent (u sends one; stakeholders hear nothing otherwise).")
+    if not severity_set:
+        missed.append("The severity was never set (s sets it; it drives who is told and how fast).")
+    if expected.severity and severity != expected.severity:
+        missed.append(f"The severity is {severity}; this incident is {expected.severity}.")
+    if not notes:
+        missed.append("No note of the reasoning (n writes one; the report needs the why, not only the what).")
+
+    path_share = len(followed) / len(expected.path) if expected.path else 1.0
+    penalty = min(len(detours), 4) * 0.05
+    points = {
+        "outcome": POINTS["outcome"] if outcome == expected.outcome else 0,
+        "fix": POINTS["fix"] if fix_events else 0,
+        "path": round(POINTS["path"] * max(0.0, path_share - penalty)),
+        "comms": POINTS["comms"] if comms else 0,
+        "severity": POINTS["severity"] if severity_set and (not expected.severity or severity == expected.severity)
+        else (POINTS["severity"] // 2 if severity_set else 0),
+        "note": POINTS["note"] if notes else 0,
+    }
+    return DrillReport(
+        scenario=scenario.id, title=scenario.title, runbook=scenario.runbook, paged_at=paged_at,
+        acknowledged=acknowledged, contained=contained, resolved=resolved, contained_by=contained_by,
+        expected_path=expected.path, taken_path=tuple(taken), followed=followed, missed_steps=missed_steps,
+        detours=detours, backs=backs, suggestions_overridden=overridden, outcome=outcome,
+        expected_outcome=expected.outcome, commands=tuple(names), fix_commands=scenario.fix_commands,
+        fix_ran=bool(fix_events), comms_sent=comms, severity_set=severity_set, severity=severity,
+        expected_severity=expected.severity, notes=notes, missed=tuple(missed), points=points,
+    )

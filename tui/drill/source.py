@@ -1,0 +1,114 @@
+"""The metrics pane's source in a drill: readings computed from the simulation, no Prometheus.
+
+Same surface as tui.metrics.poller.Poller (start, stop, set_queries, poll_now,
+poll_once, last), so the app cannot tell them apart, except that every reading
+and snapshot is marked simulated and the source is named SIMULATED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tui.drill.scenario import SIMULATED
+from tui.drill.sim import Simulation
+from tui.metrics.poller import DEFAULT_HISTORY_POINTS, DEFAULT_HISTORY_WINDOW, MetricQuery
+from tui.metrics.readings import Reading, Series, Snapshot, SourceStatus, reading_from_samples
+
+log = logging.getLogger(__name__)
+
+DRILL_INTERVAL = 1.0  # seconds between readings: simulated values are cheap, and a drill should feel live
+
+
+class SimulatedSource:
+    def __init__(self, sim: Simulation, queries: Iterable[MetricQuery],
+                 on_snapshot: Callable[[Snapshot], Any] | None = None, *, interval: float = DRILL_INTERVAL,
+                 history_window: float = DEFAULT_HISTORY_WINDOW, history_points: int = DEFAULT_HISTORY_POINTS,
+                 on_poll: Callable[[float], Any] | None = None) -> None:
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        self.sim = sim
+        self.queries: tuple[MetricQuery, ...] = tuple(queries)
+        self.on_snapshot = on_snapshot
+        self.on_poll = on_poll  # told the wall time of each poll (the drill journals alerts from it)
+        self.interval = interval
+        self.history_window = history_window
+        self.history_points = history_points
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.last: Snapshot | None = None
+
+    def set_queries(self, queries: Iterable[MetricQuery]) -> None:
+        self.queries = tuple(queries)
+        self.poll_now()
+
+    def poll_now(self) -> None:
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> asyncio.Task[None]:
+        if not self.running:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="oncall-drill-metrics")
+        assert self._task is not None
+        return self._task
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def next_delay(self) -> float:
+        return self.interval
+
+    async def _run(self) -> None:
+        while True:
+            snapshot = await self.poll_once(history=True)
+            for callback in (self.on_poll, self.on_snapshot):
+                if callback is None:
+                    continue
+                try:
+                    callback(snapshot.at if callback is self.on_poll else snapshot)
+                except Exception:  # a broken consumer must not stop the drill's metrics
+                    log.exception("drill metrics callback failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+
+    async def poll_once(self, *, history: bool = True) -> Snapshot:
+        return self.snapshot(history=history)
+
+    def snapshot(self, wall: float | None = None, *, history: bool = True) -> Snapshot:
+        """Every query's reading at wall time `wall` (now by default)."""
+        wall = self.sim.wall() if wall is None else wall
+        readings = {q.name: self.reading(q, wall, history=history) for q in self.queries}
+        self.last = Snapshot(readings, wall, self.interval, SourceStatus(SIMULATED), simulated=True)
+        return self.last
+
+    def simulates(self, q: MetricQuery) -> bool:
+        """Whether the simulation has this very metric (a jump into another runbook may reuse a name)."""
+        ours = self.sim.runbook.metrics.get(q.name)
+        return ours is not None and ours.query == q.metric.query and q.name in self.sim.scenario.curves
+
+    def reading(self, q: MetricQuery, wall: float, *, history: bool = True) -> Reading:
+        if not self.simulates(q):
+            return Reading(q.metric, q.query, "nodata", at=wall, simulated=True,
+                           error=f"Drill {self.sim.scenario.id} simulates only runbook {self.sim.runbook.id}'s "
+                                 f"metrics; this one has no simulated value.")
+        t = self.sim.sim_at(wall)
+        value = self.sim.value(q.name, t)
+        points: tuple[Series, ...] = ()
+        if history:
+            step = self.history_window / max(1, self.history_points - 1)
+            walls = [wall - self.history_window + i * step for i in range(self.history_points)]
+            values = [(w, self.sim.value(q.name, self.sim.sim_at(w))) for w in walls]
+            points = (Series({}, tuple((w, v) for w, v in values if not math.isnan(v))),)
+        return reading_from_samples(q.metric, q.query, [({}, value)], wall, history=points, simulated=True)
