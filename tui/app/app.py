@@ -41,6 +41,7 @@ class OncallApp(App[int]):
         self.loaded: Loaded | None = None
         self.alert_links: list[Any] | None = None  # None: not fetched (or no Alertmanager)
         self.alerts_error: str | None = None
+        self._pending_start: tuple[Any, dict[str, str], Any] | None = None
 
     # -- start-up -----------------------------------------------------------
 
@@ -54,7 +55,7 @@ class OncallApp(App[int]):
         from tui.app.screens.picker import PickerScreen
 
         self.push_screen(PickerScreen())
-        self.run_worker(self.services.load, name="load", thread=True, exit_on_error=False)
+        self.run_worker(self._load, name="load", thread=True, exit_on_error=False)
 
     @property
     def library(self) -> Any:
@@ -64,12 +65,54 @@ class OncallApp(App[int]):
     def journal(self) -> Any:
         return self.loaded.journal if self.loaded else None
 
+    def _load(self) -> None:
+        """Thread: the runbooks first, so the list can be drawn."""
+        library = self.services.load_library()
+        self.call_from_thread(self._library_ready, library)
+
+    def _load_rest(self, library: Any) -> None:
+        """Thread, started once the list is on screen: the journal, then the search index."""
+        journal, error = self.services.open_journal()
+        self.call_from_thread(self._journal_ready, journal, error)
+        index = self.services.build_index(library)
+        self.call_from_thread(self._index_ready, index)
+
+    def _library_ready(self, library: Any) -> None:
+        self.loaded = Loaded(library)
+        self._after_load()
+        # Let the list be drawn before anything else competes for the interpreter (a screen refresh
+        # is due within a frame; call_after_refresh would wait for a screen that may no longer be shown).
+        self.set_timer(0.05, lambda: self.run_worker(lambda: self._load_rest(library), name="load journal",
+                                                     thread=True, exit_on_error=False))
+
+    def _journal_ready(self, journal: Any, error: str | None) -> None:
+        if self.loaded is None:
+            return
+        self.loaded.journal, self.loaded.journal_error, self.loaded.journal_ready = journal, error, True
+        try:
+            joinable = bool(journal is not None and journal.open_incidents())
+        except OncallError:
+            joinable = False
+        if joinable or error:  # otherwise the list on screen is already right
+            self._refresh_pickers()
+        if self._pending_start is not None:
+            pending, self._pending_start = self._pending_start, None
+            self.start_incident(*pending)
+
+    def _index_ready(self, index: Any) -> None:
+        if self.loaded is not None and self.loaded.index is None:
+            self.loaded.index = index
+
+    def _refresh_pickers(self) -> None:
+        from tui.app.screens.picker import PickerScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PickerScreen):
+                screen.refresh_items()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if event.state == WorkerState.SUCCESS and worker.name == "load":
-            self.loaded = worker.result
-            self._after_load()
-        elif event.state == WorkerState.ERROR:
+        if event.state == WorkerState.ERROR:
             error = worker.error
             if isinstance(error, OncallError):
                 message = str(error)
@@ -77,17 +120,15 @@ class OncallApp(App[int]):
                 message = UNEXPECTED.format(what=worker.name or "a background task",
                                             error=f"{type(error).__name__}: {error}")
             self.log.error(f"worker {worker.name} failed: {error!r}")
-            if worker.name == "load":
-                self.loaded = Loaded(journal_error=message)
+            if worker.name == "load" and self.loaded is None:
+                self.loaded = Loaded(journal_error=message, journal_ready=True)
                 self._after_load()
+            elif worker.name == "load journal" and self.loaded is not None and not self.loaded.journal_ready:
+                self._journal_ready(None, message)
             self.notify(message, severity="error", timeout=10)
 
     def _after_load(self) -> None:
-        from tui.app.screens.picker import PickerScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, PickerScreen):
-                screen.refresh_items()
+        self._refresh_pickers()
         if self.services.alerts_fetcher() is not None and self.library is not None:
             self.fetch_alerts()
         elif self.start_alert:
@@ -165,6 +206,9 @@ class OncallApp(App[int]):
 
     def start_incident(self, runbook: Any, params: dict[str, str], alert: Any = None) -> None:
         journal = self.journal
+        if journal is None and self.loaded is not None and not self.loaded.journal_ready:
+            self._pending_start = (runbook, params, alert)  # started as soon as the journal is open
+            return
         if journal is None:
             reason = self.loaded.journal_error if self.loaded else None
             self.fail(reason or "The journal is not open; start oncall with --journal PATH.")

@@ -1,13 +1,18 @@
-"""One place that builds the app, for the CLI, the tests and the screenshots."""
+"""One place that builds the app, for the CLI, the tests and the screenshots.
+
+Importing this module does not import Textual: `make_app` starts reading the runbooks first.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.app.app import OncallApp
 from tui.app.clock import Clock
 from tui.app.services import MetricsFactory, Services
 from tui.config import Settings
+
+if TYPE_CHECKING:
+    from tui.app.app import OncallApp
 
 
 def make_app(settings: Settings, *, library: Any = None, journal: Any = None, clock: Clock | None = None,
@@ -23,4 +28,7 @@ def make_app(settings: Settings, *, library: Any = None, journal: Any = None, cl
     services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
                         metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
                         drill_hooks=drill_hooks)
+    services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
+    from tui.app.app import OncallApp
+
     return OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)

@@ -7,6 +7,8 @@ plain sentence instead, and the rest goes on.
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +23,20 @@ MetricsFactory = Callable[[list[Any], Callable[[Any], None]], Any]
 
 @dataclass
 class Loaded:
-    """The slow parts, loaded off the UI thread after the first screen is up."""
+    """The slow parts, loaded off the UI thread after the first screen is up, in the order they are needed:
+    the runbooks (listed at once), then the journal (open incidents), then the search index."""
 
     library: Any = None  # tui.runbook.library.Library
-    index: Any = None  # tui.runbook.search.SearchIndex
+    index: Any = None  # tui.runbook.search.SearchIndex; None until built
     journal: Any = None  # tui.journal.Journal
     journal_error: str | None = None
+    journal_ready: bool = False  # opened, or failed with journal_error
+
+    def search_index(self, services: Services) -> Any:
+        """The index, built now if the background build has not finished yet (a fast typist)."""
+        if self.index is None and self.library is not None:
+            self.index = services.build_index(self.library)
+        return self.index
 
 
 @dataclass
@@ -43,28 +53,60 @@ class Services:
     # (nothing runs in a drill); finish_markdown(journal, incident_id) scores the drill at its outcome.
     drill_hooks: Any = None
     sync_every: float = 3.0  # seconds between journal syncs
+    _prefetch: Any = field(default=None, repr=False)
 
-    def load(self) -> Loaded:
-        """Runbooks, their search index and the journal. Runs in a thread: never on the UI loop."""
-        from tui.runbook.search import Doc, SearchIndex
+    def prefetch(self) -> None:
+        """Start reading the runbooks now, while Textual is still starting (the app waits for it later)."""
+        if self.library is not None or self._prefetch is not None:
+            return
+        from concurrent.futures import Future
 
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(self._read_library())
+            except BaseException as exc:  # handed to the app's load worker, which shows it
+                future.set_exception(exc)
+
+        self._prefetch = future
+        threading.Thread(target=run, name="oncall-load-runbooks", daemon=True).start()
+
+    def load_library(self) -> Any:
+        """The runbooks: the prefetched ones, or read now. Runs in a thread: never on the UI loop."""
+        if self._prefetch is not None:
+            return self._prefetch.result()
+        return self._read_library()
+
+    def _read_library(self) -> Any:
         library = self.library
         if library is None:
             from tui.runbook.cache import cache_dir
             from tui.runbook.library import load_library
 
             library = load_library(self.settings.runbook_dirs, cache=cache_dir())
-        extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
-        index = SearchIndex.of_runbooks(library.runbooks.values(), extra)
-        journal, error = self.journal, None
-        if journal is None:
-            try:
-                from tui.journal import open_journal
+        # Everything loaded so far lives as long as the app: keep the garbage collector from
+        # walking it again and again (halves the time to build the search index).
+        gc.freeze()
+        return library
 
-                journal = open_journal(self.settings)
-            except OncallError as exc:
-                error = str(exc)
-        return Loaded(library, index, journal, error)
+    def open_journal(self) -> tuple[Any, str | None]:
+        """(journal, None), or (None, the sentence saying why it cannot be opened)."""
+        if self.journal is not None:
+            return self.journal, None
+        try:
+            from tui.journal import open_journal
+
+            return open_journal(self.settings), None
+        except OncallError as exc:
+            return None, str(exc)
+
+    @staticmethod
+    def build_index(library: Any) -> Any:
+        from tui.runbook.search import Doc, SearchIndex
+
+        extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
+        return SearchIndex.of_runbooks(library.runbooks.values(), extra)
 
     def metrics_factory(self) -> MetricsFactory | None:
         if self.metrics is not None:

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from tui.app.session import SEVERITY_LABELS
 
-LIST_LIMIT = 200  # rows shown; the filter narrows the rest
+LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
 
 
 class PickerScreen(Screen):
@@ -97,16 +97,24 @@ class PickerScreen(Screen):
         elif loaded.library is not None:
             runbooks = loaded.library.runbooks
             broken = {f"broken:{e.path}": e for e in loaded.library.broken}
-            for hit in loaded.index.search(query, limit=LIST_LIMIT):
-                if hit.key in broken:
-                    entry = broken[hit.key]
+            if query:
+                hits = [(h.key, h.where) for h in loaded.search_index(app.services).search(query, limit=LIST_LIMIT)]
+            else:  # no query: the library's order; the index may still be building
+                hits = [(k, "") for k in runbooks] + [(k, "") for k in broken]
+            for key, where_found in hits[:LIST_LIMIT]:
+                if len(self.keys) >= LIST_LIMIT:
+                    break
+                if key in broken:
+                    entry = broken[key]
                     error = (entry.first_error or "").replace(str(entry.path), entry.path.name)
-                    add(hit.key, Content.from_markup("[reverse $warning b] BROKEN [/] $error", error=error))
+                    add(key, Content.from_markup("[reverse $warning b] BROKEN [/] $error", error=error))
                     continue
-                rb = runbooks[hit.key]
-                where = f" · matched in {hit.where}" if query and hit.where and hit.where != "title" else ""
-                add(hit.key, Content.from_markup("[b]$title[/] [dim]$id · $sev$where[/]", title=rb.title, id=rb.id,
+                rb = runbooks[key]
+                where = f" · matched in {where_found}" if query and where_found and where_found != "title" else ""
+                add(key, Content.from_markup("[b]$title[/] [dim]$id · $sev$where[/]", title=rb.title, id=rb.id,
                                                  sev=rb.severity_hint, where=where))
+            if len(hits) > LIST_LIMIT:
+                add("more", Content(f"… and {len(hits) - LIST_LIMIT} more: type to narrow the list"), disabled=True)
             if query and not any(k for k in self.keys if not k.startswith(("alert:", "join:"))):
                 add("none", Content(f"No runbook matches {query!r}; try fewer or other words."), disabled=True)
         option_list = self.query_one("#choices", OptionList)
