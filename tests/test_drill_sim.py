@@ -140,7 +140,7 @@ def test_alerts_fire_and_resolve_in_the_journal_order(catalog) -> None:
     drill = Drill(catalog.get("refusal-spike"), catalog.library.get("llm-false-refusals"), wall=wall)
     first = drill.alert_changes()
     assert len(first) == 1 and first[0][0].startswith("SIMULATED alert LLMRefusalRateHigh firing: refusal_rate 1")
-    assert first[0][1] == {"drill": {"alert": "LLMRefusalRateHigh", "state": "firing", "metric": "refusal_rate"}}
+    assert first[0][1] == {"drill_event": {"alert": "LLMRefusalRateHigh", "state": "firing", "metric": "refusal_rate"}}
     assert drill.alert_changes() == []  # nothing new
     wall.t += 15 * 60  # negative feedback keeps climbing; its alert needs 10 minutes above the line
     assert any("LLMNegativeFeedbackHigh firing" in t for t, _ in drill.alert_changes())

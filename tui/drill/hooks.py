@@ -22,7 +22,7 @@ from tui.drill.sim import FiringAlert, Simulation
 from tui.drill.source import DRILL_INTERVAL, SimulatedSource
 from tui.errors import OncallError
 from tui.launch.command import PreparedCommand
-from tui.metrics.alerts import Alert, AlertLink, link_alerts
+from tui.metrics.alerts import Alert, AlertLink, link_alerts, params_from_labels
 from tui.metrics.poller import MetricQuery
 from tui.metrics.units import format_value
 from tui.runbook.model import Runbook
@@ -108,9 +108,17 @@ class Drills:
     # -- app services ------------------------------------------------------------
 
     async def alert_links(self, runbooks: Mapping[str, Runbook]) -> list[AlertLink]:
-        """The app's alerts fetcher: every drill's firing alerts, linked to their runbooks."""
-        alerts = [a for d in self.drills for a in d.alerts()]
-        return link_alerts(alerts, runbooks)
+        """The app's alerts fetcher: every drill's firing alerts, each leading to its drill's runbook first
+        (another runbook may list the same alert, e.g. KubePodCrashLooping)."""
+        links = []
+        for d in self.drills:
+            for link in link_alerts(d.alerts(), runbooks):
+                own = d.scenario.runbook
+                if own in runbooks:
+                    others = tuple(r for r in link.runbooks if r != own)
+                    link = AlertLink(link.alert, (own, *others), params_from_labels(runbooks[own], link.alert.labels))
+                links.append(link)
+        return links
 
     def metrics(self, queries: list[MetricQuery], on_snapshot: Callable[[Any], Any]) -> SimulatedSource:
         """The app's metrics factory: the source of the drill whose runbook these queries belong to."""

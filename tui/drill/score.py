@@ -15,7 +15,7 @@ from typing import Any
 
 from tui.drill.scenario import Scenario
 
-DRILL_KEY = "drill"  # data key of the drill's own journal events (start, alerts, score)
+DRILL_KEY = "drill_event"  # data key of the drill's own journal events (start, alerts); "drill" is the journal's
 SCORE_KEY = "drill_score"
 POINTS = {"outcome": 30, "fix": 20, "path": 20, "comms": 10, "severity": 10, "note": 10}
 
@@ -127,8 +127,9 @@ class DrillReport:
         return "\n".join(lines) + "\n"
 
 
-def _walk(events: list[Any], start: str) -> tuple[list[str], int, int, str | None]:
-    """Steps visited in order, back moves, overridden suggestions, and the outcome reached."""
+def _walk(events: list[Any], start: str, runbook: str) -> tuple[list[str], int, int, str | None]:
+    """Steps visited in order (a jumped-to runbook's as runbook/step), back moves, overridden
+    suggestions, and the outcome reached."""
     taken = [start]
     backs = overridden = 0
     outcome = None
@@ -143,6 +144,8 @@ def _walk(events: list[Any], start: str) -> tuple[list[str], int, int, str | Non
         if data.get("matched") is False:
             overridden += 1
         to = data.get("to_step")
+        if to and data.get("to_runbook") not in (None, runbook):
+            to = f"{data['to_runbook']}/{to}"
         if action in ("answer", "done", "back", "resume") and to and (not taken or taken[-1] != to):
             taken.append(to)
         if data.get("outcome") and action != "back":
@@ -187,7 +190,7 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
     contained_candidates = [c for c in contained_candidates if c[0] is not None]
     contained, contained_by = min(contained_candidates) if contained_candidates else (None, None)
 
-    taken, backs, overridden, outcome = _walk(mine, start)
+    taken, backs, overridden, outcome = _walk(mine, start, scenario.runbook)
     outcome_events = [e for e in mine if _get(e, "kind") == "decision" and (_get(e, "data") or {}).get("outcome")]
     resolved = _seconds(page, _get(incident, "resolved_at"))
     if resolved is None and outcome == "resolved" and outcome_events:

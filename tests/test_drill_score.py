@@ -1,0 +1,161 @@
+"""Scoring a drill from its journal, without the app: a real journal, the app's own Session, scripted commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.app.clock import Clock
+from tui.app.session import CommandOutcome, Session
+from tui.config import BUNDLED_RUNBOOKS, Settings
+from tui.drill.catalog import load_catalog
+from tui.drill.hooks import Drills
+from tui.drill.score import SCORE_KEY, score_drill
+from tui.journal import Journal
+from tui.journal.report import render_report
+from tui.launch import prepare_command, record_run
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog([BUNDLED_RUNBOOKS])
+
+
+@pytest.fixture
+def journal(tmp_path: Path):
+    j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off")
+    yield j
+    j.close()
+
+
+def start(catalog, journal, sid: str, **kw) -> tuple[Drills, Session]:
+    """What `oncall drill SID` does up to the split view: the drill, its page, an incident, a session."""
+    scenario = catalog.get(sid)
+    drills = Drills([scenario], catalog.library.runbooks, speed=kw.pop("speed", 600), **kw)
+    drills.journal = journal
+    runbook = catalog.library.get(scenario.runbook)
+    incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, category=runbook.category,
+                                    runbook=runbook.id, params=runbook.default_params(), drill=True,
+                                    alert=drills.drills[0].page_alert)
+    drills.observe()  # the drill finds its incident and journals its start and the firing alerts
+    session = Session(journal, incident.id, runbook, runbook.default_params(), catalog.library.get, Clock(), "alice")
+    return drills, session
+
+
+async def run(drills: Drills, session: Session, name: str) -> None:
+    """Run a command as the app does: through the drill's launcher, recorded in the journal."""
+    prepared = prepare_command(session.current, name, session.values())
+    settings = Settings(journal_path=session.journal.path)
+    launch = drills.launcher(prepared, settings, confirmed=True)
+    result = await launch.run()
+    session.record_command(CommandOutcome(name, result.exit_code, result.output(), result.duration, result.status))
+    record_run(session.journal, session.incident_id, prepared, result)
+
+
+async def walk_expected(drills: Drills, session: Session, scenario) -> None:
+    """Walk the scenario's expected path, running each step's commands and the fix on the way."""
+    path = list(scenario.expected.path)
+    for here, there in zip(path, path[1:]):
+        step = session.step
+        assert step.id == here
+        for name in step.offered_commands:
+            if name in scenario.fix_commands or name == step.command:
+                await run(drills, session, name)
+        if step.kind == "ask":
+            session.answer(next(i for i, c in enumerate(step.choices) if c.next == there))
+        else:
+            session.done()
+
+
+async def test_a_clean_drill_scores_full_marks(catalog, journal) -> None:
+    scenario = catalog.get("refusal-spike")
+    drills, session = start(catalog, journal, "refusal-spike")
+    session.note("Refusals jumped right after prompt v42 went live; rolling the prompt back first.")
+    session.set_severity("critical")
+    session.set_severity("high")  # reconsidered: many users, not all
+    await walk_expected(drills, session, scenario)
+    session.mark_comms_sent(session.comms_text())
+    assert session.walker.finished
+    report = drills.finish(journal, session.incident_id)
+    assert report.score == 100, report.markdown()
+    assert report.missed == () and report.outcome == "resolved" and report.fix_ran
+    assert report.taken_path == scenario.expected.path and report.detours == ()
+    assert report.commands[:2] == ("probe", "rollback_prompt")
+    assert report.contained_by == "ran rollback_prompt"  # before the step that marks it contained
+    assert 0 <= report.acknowledged <= report.contained <= report.resolved
+    md = report.markdown()
+    assert "**Score: 100/100**" in md and "SIMULATED" in md and "rollback_prompt (the fix)" in md
+    assert "Nothing: a clean run." in md
+
+
+async def test_a_sloppy_drill_says_what_was_missed(catalog, journal) -> None:
+    drills, session = start(catalog, journal, "refusal-spike")
+    session.answer(0)  # confirm-refusals -> probe
+    await run(drills, session, "sample_refusals")
+    session.answer(1)  # "It answers normally": wrong, the probe would have said otherwise -> slice
+    session.back()
+    session.answer(2)  # -> runbook:model-serving-outage: a detour into another runbook
+    session.back()
+    report = drills.finish(journal, session.incident_id)
+    assert report.outcome is None and not report.fix_ran and not report.severity_set
+    assert report.taken_path == ("confirm-refusals", "probe", "slice", "probe", "model-serving-outage/confirm-impact",
+                                 "probe")
+    assert report.detours == ("slice", "model-serving-outage/confirm-impact")
+    assert report.backs == 2 and report.commands == ("sample_refusals",)
+    missed = "\n".join(report.missed)
+    for expected in ("not walked to an outcome", "The fix never ran: rollback_prompt",
+                     "No comms update was sent", "The severity was never set", "No note of the reasoning",
+                     "Expected steps not visited: which-change, contain-prompt"):
+        assert expected in missed
+    assert report.points["outcome"] == 0 and report.points["fix"] == 0 and report.score < 20
+
+
+async def test_the_score_is_kept_in_the_journal_and_exported(catalog, journal, tmp_path: Path) -> None:
+    scenario = catalog.get("gpu-oom-loop")
+    drills, session = start(catalog, journal, "gpu-oom-loop")
+    await walk_expected(drills, session, scenario)
+    report = drills.finish(journal, session.incident_id)
+    reader = Journal(journal.path, user="bob", sync_on_write="off")
+    try:
+        incident = reader.incident(session.incident_id)
+        assert incident.drill and incident.status == "resolved"
+        events = reader.events(session.incident_id)
+        [kept] = [e for e in events if SCORE_KEY in e.data]
+        assert kept.data[SCORE_KEY]["score"] == report.score
+        assert kept.text.startswith(f"Drill gpu-oom-loop scored {report.score}/100: outcome resolved")
+        drill_notes = [e.text for e in events if "drill_event" in e.data]
+        assert drill_notes[0].startswith("DRILL gpu-oom-loop:") and "SIMULATED" in drill_notes[0]
+        assert any(t.startswith("SIMULATED alert KubePodCrashLooping firing") for t in drill_notes)
+        [fix] = [e for e in events if e.kind == "command" and e.data["command"] == "rollback"]
+        assert fix.text.startswith("ran rollback: [SIMULATED] kubectl rollout undo")
+        assert "[SIMULATED] rollback: drill gpu-oom-loop; nothing was run." in fix.data["output"]
+        # Re-scored from the journal alone (as after an export), it says the same.
+        again = score_drill(scenario, incident, events, start_step="symptom", paged_at=report.paged_at)
+        assert again.points == report.points and again.taken_path == report.taken_path
+        exported = render_report(reader, session.incident_id)
+        assert "game-day **drill**" in exported and f"scored {report.score}/100" in exported
+    finally:
+        reader.close()
+    # Missed: no severity change (critical was expected), no comms, no note.
+    assert report.expected_severity == "critical" and not report.severity_set
+    assert report.score == 100 - 10 - 10 - 10
+
+
+async def test_alerts_resolve_in_the_journal_after_the_fix(catalog, journal) -> None:
+    drills, session = start(catalog, journal, "stale-index", speed=100_000)
+    await run(drills, session, "rerun_rebuild")
+    import asyncio
+
+    await asyncio.sleep(0.05)  # 0.05 s at x100,000 is well past the recovery
+    drills.observe()
+    texts = [e.text for e in journal.events(session.incident_id)]
+    assert "SIMULATED alert RAGCitationFailuresHigh resolved." in texts
+    assert "SIMULATED alert RetrievalIndexStale resolved." in texts
+
+
+def test_finishing_an_unknown_incident_is_one_sentence(catalog, journal) -> None:
+    drills = Drills([catalog.get("refusal-spike")], catalog.library.runbooks)
+    other = journal.new_incident("Not a drill")
+    with pytest.raises(Exception, match=f"Incident {other.id} is not one of this session's drills"):
+        drills.finish(journal, other.id)
