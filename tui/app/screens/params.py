@@ -49,9 +49,9 @@ class ParamsScreen(Screen[dict[str, str] | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        first = self.query(Field).first()
-        if first is not None:
-            first.focus()
+        fields = self.query(Field)
+        if fields:
+            fields.first().focus()
 
     def collected(self) -> dict[str, str]:
         return {name: self.query_one(f"#param-{name}", Field).value.strip() for name in self.runbook.params}
