@@ -70,6 +70,11 @@ CASES = [
      "is not allowed", "!!python"),
     ("duplicate-key", "    noise: 0.004\n", "    noise: 0.004\n    noise: 0.005\n", "duplicate key 'noise'",
      "noise: 0.005"),
+    ("exported-twice", "        labels: {service: support-assistant, suite: golden}",
+     "        labels: {service: support-assistant, suite: golden}\n      - gauge: llm_eval_pass_ratio\n"
+     "        labels: {service: support-assistant, suite: golden}", "is exported twice", None),
+    ("one-type-a-name", "      - gauge: llm_eval_pass_ratio", "      - gauge: llm_requests_total",
+     "llm_requests_total is a gauge here and a counter in series.refusal_rate", "gauge: llm_requests_total"),
     ("syntax", "  eval_pass_rate:\n", "  eval_pass_rate: [\n", "YAML syntax error", None),
 ]
 

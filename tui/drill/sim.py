@@ -188,6 +188,8 @@ class Simulation:
         if started:
             lines.append(f"[{SIMULATED}] The fix is in: the metrics return to baseline over the next "
                          f"{_span(self.scenario.recovery)} (simulated time).")
+        else:  # the last line too: a long output scrolls the first one away
+            lines.append(f"[{SIMULATED}] end of {name}'s scripted output.")
         return CommandReply(name, tuple(lines), code, secs / self.speed, started)
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from tui.drill import promql
 from tui.drill import spec as ds
-from tui.drill.curve import value_at
 from tui.drill.scenario import (DEFAULT_BUCKETS, AlertRule, Change, Curve, Expected, Export, Scenario, Script)
 from tui.errors import OncallError
 from tui.metrics.thresholds import classify
@@ -211,6 +210,26 @@ class _ScenarioChecker:
             return
         built = {name: _curve(name, c) for name, c in series.items()}
         produced = [(n, labels) for curve in built.values() for ex in curve.exports for n, labels in export_series(ex)]
+        owner: dict[tuple, str] = {}
+        kinds: dict[str, tuple[str, str]] = {}
+        for name, curve in built.items():
+            for i, ex in enumerate(curve.exports):
+                kind = ("gauge" if ex.kind == "gauge" or (ex.kind == "ratio" and ex.gauges)
+                        else "histogram" if ex.kind == "histogram" else "counter")
+                for n, labels in export_series(ex):
+                    shown = n + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+                    key = (n, tuple(sorted(labels.items())))
+                    if key in owner and owner[key] != f"{name}/{i}":
+                        self.error(self.at("series", name, "export", i), f"series.{name}.export[{i + 1}]: {shown} "
+                                   f"is exported twice (also by series.{owner[key].split('/')[0]}); one series, "
+                                   "one value: change a label")
+                    owner.setdefault(key, f"{name}/{i}")
+                    if n in kinds and kinds[n][0] != kind:
+                        self.error(self.at("series", name, "export", i), f"series.{name}.export[{i + 1}]: {n} is "
+                                   f"a {kind} here and a {kinds[n][0]} in series.{kinds[n][1]}; a name has one type")
+                    kinds.setdefault(n, (kind, name))
+        if any(p.is_error for p in self.c.problems):
+            return
         names = {n for n, _ in produced}
         for name, metric in runbook.metrics.items():
             if name not in built:
