@@ -99,6 +99,18 @@ def test_the_incident_has_happened_before_the_page(catalog) -> None:
         assert page.alertname not in {a.alertname for a in sim.alerts_at(-6 * 3600)}, sid  # healthy hours before
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_alerts_do_not_flap_while_nothing_is_done(catalog, seed: int) -> None:
+    """Noise must not resolve an alert on its own: the responder's fix does that."""
+    for sid in catalog.scenarios:
+        wall = Wall()
+        drill = Drill(catalog.get(sid), catalog.library.get(catalog.get(sid).runbook), seed=seed, wall=wall)
+        for _ in range(0, 15 * 60, 20):
+            changes = drill.alert_changes()
+            assert not [t for t, _ in changes if t.endswith("resolved.")], (sid, wall.t, changes)
+            wall.t += 20
+
+
 def test_the_fix_brings_back_the_baseline_and_resolves_the_alerts(catalog) -> None:
     wall = Wall()
     sim = sim_of(catalog, "refusal-spike", wall=wall)

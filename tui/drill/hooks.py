@@ -56,7 +56,7 @@ class Drill:
         for a in self.sim.alerts_at():
             summary = f"{SIMULATED} drill: {self.scenario.title}" + (f" · {a.summary}" if a.summary else "")
             out.append(Alert(labels=dict(a.labels), annotations={"summary": summary, "drill": self.scenario.id},
-                             starts_at=iso(self.sim.world(a.since)), fingerprint=f"drill-{self.scenario.id}-{a.alertname}"))
+                             starts_at=iso(self.sim.world(a.fired_at)), fingerprint=f"drill-{self.scenario.id}-{a.alertname}"))
         return out
 
     def start_event(self) -> tuple[str, dict[str, Any]]:

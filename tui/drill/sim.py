@@ -28,6 +28,7 @@ TIME_TOKEN = re.compile(r"@\{(-?[0-9]+(?:\.[0-9]+)?)([smhd])(?::(time|date|iso|e
 _TOKEN_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _RANK = {"ok": 0, "nodata": 0, "warn": 1, "crit": 2}
 ALERT_LOOKBACK = 4 * 3600.0  # how far back an alert's start is searched (simulated seconds)
+ALERT_STEP = 60.0  # and in steps of this much
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class FiringAlert:
     value: float
     since: float  # simulated time the condition began
     summary: str = ""
+    fired_at: float = 0.0  # simulated time it started firing (the condition held for its `for:`)
 
 
 @dataclass(frozen=True)
@@ -136,16 +138,18 @@ class Simulation:
         for rule in self.scenario.alerts:
             if not self._bad(rule.metric, rule.state, t):
                 continue
-            since, k = t, 1
-            while k * NOISE_TICK <= ALERT_LOOKBACK:  # back, a noise tick at a time, to where it began
-                if not self._bad(rule.metric, rule.state, t - k * NOISE_TICK):
-                    break
-                since, k = t - k * NOISE_TICK, k + 1
-            if t - since < rule.hold:
+            # It fires when the condition held at every noise tick of its `for:` ...
+            if not all(self._bad(rule.metric, rule.state, t - k * NOISE_TICK)
+                       for k in range(1, int(rule.hold // NOISE_TICK) + 1)):
                 continue
+            # ... and it has been firing since about where the condition began (a coarser search).
+            since = t - rule.hold
+            while since - ALERT_STEP >= t - ALERT_LOOKBACK and self._bad(rule.metric, rule.state, since - ALERT_STEP):
+                since -= ALERT_STEP
             labels = {"alertname": rule.alertname, **rule.labels}
             summary = render_text(rule.summary, self.params) if rule.summary else ""
-            firing.append(FiringAlert(rule.alertname, labels, rule.metric, self.value(rule.metric, t), since, summary))
+            firing.append(FiringAlert(rule.alertname, labels, rule.metric, self.value(rule.metric, t), since, summary,
+                                      since + rule.hold))
         return firing
 
     # -- actions --------------------------------------------------------------
