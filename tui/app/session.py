@@ -85,7 +85,7 @@ class Session:
         values = dict(self.values())
         for name in self.current.metrics:
             reading = self.readings.get(name)
-            values[name] = getattr(reading, "display", None) or "no value yet"
+            values[name] = getattr(reading, "display", None) or "—"
         return render_text(template, values)
 
     def severity(self) -> str:

@@ -39,14 +39,15 @@ class ParamsScreen(Screen[dict[str, str] | None]):
             yield Static(self.note or rb.summary, id="params-summary")
             with VerticalScroll(id="params-fields"):
                 for name, param in rb.params.items():
-                    hint = f"  (must match {param.pattern})" if param.pattern else ""
-                    yield Label(Content.from_markup("[b]$prompt[/] [dim]$name$hint[/]", prompt=param.prompt,
-                                                    name=name, hint=hint))
+                    yield Label(Content.from_markup("[b]$prompt[/] [dim]$name[/]", prompt=param.prompt, name=name))
                     yield Field(self.values.get(name, ""), placeholder=f"value for {name}", id=f"param-{name}")
             yield Static("", id="params-error", classes="error-line")
             yield Static("Enter starts the incident with these values · ↑↓ move between fields · Esc goes back",
                          id="params-hint")
         yield Footer()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 32, "-compact")
 
     def on_mount(self) -> None:
         fields = self.query(Field)

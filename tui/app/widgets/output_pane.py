@@ -36,7 +36,7 @@ class OutputPane(Vertical):
         self.border_title = "OUTPUT"
         self.log_widget.can_focus = False  # the screen scrolls it (pgup/pgdn); ↑↓ stay with the step
         self._timer = self.set_interval(FLUSH_EVERY, self._flush, pause=True)
-        self.log_widget.write_line("Nothing run yet. r runs the step's command.")
+        self.log_widget.write_line("No command run yet.")
 
     @property
     def log_widget(self) -> Log:

@@ -21,11 +21,12 @@ class StepView(VerticalScroll, can_focus=False):
     """Shows `session.step`; the screen owns the keys and tells this view what is selected."""
 
     def compose(self) -> ComposeResult:
+        # The question and its answers come first, so they stay on screen at 80x24; the detail follows.
         yield Static(id="step-kind")
         yield Static(id="step-text")
-        yield Static(id="step-detail")
         yield Static(id="step-evidence")
         yield Static(id="step-choices")
+        yield Static(id="step-detail")
         yield Static(id="step-checklist")
         yield Static(id="step-commands")
         yield Static(id="step-hint")
@@ -60,8 +61,7 @@ class StepView(VerticalScroll, can_focus=False):
         if step.metric:
             reading = session.readings.get(step.metric)
             if reading is None:
-                lines.append(Content.from_markup("[dim]$name: no value yet (metrics not connected or not polled)[/]",
-                                                 name=step.metric))
+                lines.append(Content.from_markup("[dim]$name: no value (see the metrics pane)[/]", name=step.metric))
             else:
                 lines.append(Content.from_markup("$name  [b]$value[/]  $label",
                                                  name=step.metric, value=reading.display, label=reading.label))
