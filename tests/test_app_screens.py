@@ -381,3 +381,37 @@ async def test_themes(tmp_path: Path, theme: str):
         else:
             assert app.theme == "oncall-dark"
             assert any("no theme 'no-such-theme'" in m for m in messages(app))
+
+
+async def test_status_and_findings_keys(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot)
+        await pilot.press("t", "5")  # resolved
+        await pilot.press("i", *"checkout down", "enter")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        journal = journal_of(app)
+        incident = journal.incident(screen.session.incident_id)
+        assert incident.status == "resolved" and incident.resolved_at
+        assert incident.impact == "checkout down"
+        journal.close()
+
+
+async def test_two_responders_see_each_other_through_the_shared_file(tmp_path: Path):
+    shared = tmp_path / "shared.json"
+    mine = make_app(settings_for(tmp_path / "alice", shared_journal=shared), cursor_blink=False, sync_every=0.2)
+    async with mine.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        iid = screen.session.incident_id
+        await pilot.press("n", *"alice here", "enter")
+        await wait_for(pilot, lambda: screen.synced_at is not None, tries=500)
+        # Bob, another process in real life: his own local journal, the same shared file.
+        bob = Journal(tmp_path / "bob.json", shared, "bob", sync_on_write="inline")
+        bob.sync()
+        bob.add_event(iid, "note", "bob here: the canary is clean")
+        await wait_for(pilot, lambda: "bob" in screen.authors, tries=500)
+        log = "\n".join(str(line.text) for line in screen.query_one("#journal-log").lines)
+        assert "bob here: the canary is clean" in log
+        assert "2 responders" in screen.query_one("#journal").border_title
+        bob.close()

@@ -165,3 +165,29 @@ def test_replay_walks_the_journaled_decisions_again(journal, library):
     assert joined.replay(joined.events()) == 4
     assert (joined.current.id, joined.step.id) == ("fix-forward", "ship")
     assert joined.walker.depth == 2
+
+
+def test_findings_are_saved_as_fields_and_noted_in_the_timeline(journal, library):
+    session = start(journal, library)
+    values = session.findings()
+    assert values == [""] * 7
+    values[0] = "1 in 8 answers refused for 40 minutes"
+    values[3] = "rollback"
+    values[4] = "v40 is a clean rollback point; the fix needs a prompt review"
+    assert session.set_findings(values) == ["impact", "decision", "decision_reason"]
+    incident = journal.incident(session.incident_id)
+    assert incident.impact == "1 in 8 answers refused for 40 minutes"
+    assert (incident.decision, incident.decision_reason) == ("rollback", values[4])
+    [note] = [e for e in journal.events(session.incident_id) if e.kind == "note"]
+    assert note.text.startswith("Findings: Impact: 1 in 8 answers refused")
+    assert session.set_findings(values) == []  # nothing changed, nothing written
+    values[0] = ""
+    assert session.set_findings(values) == ["impact"]
+    assert journal.incident(session.incident_id).impact is None
+
+
+def test_status_set_by_hand_stamps_its_time(journal, library):
+    session = start(journal, library)
+    session.set_status("contained")
+    incident = journal.incident(session.incident_id)
+    assert incident.status == "contained" and incident.contained_at.startswith("2026-11-22T02:48")

@@ -19,6 +19,17 @@ from tui.runbook.render import check_params, render_text
 from tui.walk import Move, Walker
 
 ROLES = ("incident lead", "technical lead", "communications lead", "support liaison")
+STATUSES = ("investigating", "identified", "contained", "monitoring", "resolved")
+# What the report needs and only a person can write down: (incident field, label in the form).
+FINDINGS = (
+    ("impact", "Impact: who and what is affected, since when"),
+    ("trigger", "Trigger: the change or event that set it off"),
+    ("root_cause", "Root cause"),
+    ("decision", "Decision: rollback or fix-forward"),
+    ("decision_reason", "Why that decision"),
+    ("missed_signals", "Missed signals: what could have warned earlier"),
+    ("what_worked", "What worked"),
+)
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 DEFAULT_COMMS_EVERY = 600.0  # DESIGN: an internal update every 10 minutes by default
 REPLAYED_ACTIONS = ("answer", "done", "back", "resume")
@@ -214,6 +225,29 @@ class Session:
         if not text:
             raise OncallError("The note is empty; type something, then press Enter.")
         self.journal.add_event(self.incident_id, "note", text)
+
+    def findings(self) -> list[str]:
+        inc = self.incident
+        return [str(getattr(inc, name, None) or "") for name, _ in FINDINGS]
+
+    def set_findings(self, values: list[str]) -> list[str]:
+        """Write the findings that changed (an emptied field is cleared); returns the names changed."""
+        before = self.findings()
+        changed = {name: (value.strip() or None) for (name, _), value, old in zip(FINDINGS, values, before)
+                   if value.strip() != old}
+        if not changed:
+            return []
+        self.journal.set_fields(self.incident_id, **changed)
+        labels = dict(FINDINGS)
+        lines = [f"{labels[name].split(':')[0]}: {value or '(cleared)'}" for name, value in changed.items()]
+        self.journal.add_event(self.incident_id, "note", "Findings: " + "; ".join(lines), {"findings": changed})
+        return list(changed)
+
+    def set_status(self, status: str) -> None:
+        fields: dict[str, Any] = {"status": status}
+        if status in ("contained", "resolved"):
+            fields[f"{status}_at"] = self.clock.now().isoformat()
+        self.journal.set_fields(self.incident_id, **fields)
 
     def set_severity(self, severity: str) -> None:
         self.journal.set_fields(self.incident_id, severity=severity)

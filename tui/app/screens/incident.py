@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, FormScreen
-from tui.app.session import ROLES, SEVERITY_LABELS, CommandOutcome, Session
+from tui.app.session import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES, CommandOutcome, Session
 from tui.app.widgets.breadcrumb import Breadcrumb
 from tui.app.widgets.incident_bar import IncidentBar
 from tui.app.widgets.journal_pane import JournalPane
@@ -61,6 +61,8 @@ class IncidentScreen(Screen):
         Binding("a", "action_item", "action", id="incident.action_item"),
         Binding("s", "severity", "severity", id="incident.severity"),
         Binding("o", "roles", "roles", id="incident.roles"),
+        Binding("t", "status", "status", id="incident.status"),
+        Binding("i", "findings", "findings", id="incident.findings"),
         Binding("u", "comms", "update", id="incident.comms"),
         Binding("x", "export", "report", id="incident.export"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
@@ -86,6 +88,7 @@ class IncidentScreen(Screen):
         self.snapshot: Any = None
         self.sync_status: Any = None
         self.synced_at: float | None = None
+        self.authors: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(id="bar")
@@ -469,6 +472,7 @@ class IncidentScreen(Screen):
             return
         self.query_one(JournalPane).add_events(events)
         self.session.observe(events)
+        self.authors = {e.author for e in events if e.author}
 
     def sync_now(self) -> None:
         self.run_worker(self._sync, name="journal sync", group="sync", exclusive=True, thread=True,
@@ -486,6 +490,10 @@ class IncidentScreen(Screen):
         self._journal_title()
         self.query_one(IncidentBar).show(self.session)
 
+    def _responders(self) -> int:
+        """People who wrote in this incident (the sync status counts the whole journal)."""
+        return len(self.authors)
+
     def _journal_title(self) -> None:
         pane = self.query_one(JournalPane)
         status = self.sync_status
@@ -495,8 +503,7 @@ class IncidentScreen(Screen):
         if status is None:
             pane.set_status("JOURNAL  syncing…")
             return
-        responders = getattr(status, "responders", 0)
-        count = len(responders) if isinstance(responders, (set, list, tuple, frozenset)) else int(responders or 0)
+        count = self._responders()
         who = f"{count} responder{'s' if count != 1 else ''}"
         if self.synced_at is None:
             pane.set_status(f"JOURNAL  not synced · {who}", getattr(status, "message", None))
@@ -548,6 +555,30 @@ class IncidentScreen(Screen):
 
         self.app.push_screen(FormScreen("Who does what (leave a role empty if nobody has it)",
                                         [(role.capitalize(), roles.get(role, "")) for role in ROLES]), saved)
+
+    def action_status(self) -> None:
+        current = str(getattr(self.session.incident, "status", "investigating"))
+
+        def picked(index: int | None) -> None:
+            if index is not None and STATUSES[index] != current:
+                if self._journal(lambda: self.session.set_status(STATUSES[index])):
+                    self.render_all()
+
+        self.app.push_screen(ChoiceScreen("Status of this incident", list(STATUSES),
+                                          current=STATUSES.index(current) if current in STATUSES else None,
+                                          purpose="Set where the incident stands; the change is journaled."), picked)
+
+    def action_findings(self) -> None:
+        def saved(values: list[str] | None) -> None:
+            if values is not None:
+                if self._journal(lambda: self.session.set_findings(values)):
+                    self.notify("Findings saved; the report uses them.")
+
+        self.app.push_screen(FormScreen("What you know so far (for the update and the report)",
+                                        [(label, value) for (_, label), value in
+                                         zip(FINDINGS, self.session.findings())],
+                                        hint="Enter moves on and saves after the last field · ctrl+s saves now · "
+                                             "Escape cancels"), saved)
 
     def action_comms(self) -> None:
         from tui.app.screens.comms import CommsScreen
