@@ -159,6 +159,8 @@ class Drills:
             log.warning("drill journal: %s", exc)
 
     def _attach(self, journal: Any) -> None:
+        if all(d.incident_id is not None for d in self.drills):
+            return  # every drill has its incident: nothing to look for
         taken = {d.incident_id for d in self.drills}
         for inc in journal.open_incidents():
             if not getattr(inc, "drill", False) or inc.id in taken:
