@@ -18,6 +18,7 @@ from tui.app.services import Loaded, Services
 from tui.app.theme import DEFAULT_THEME, THEMES
 from tui.errors import OncallError
 
+ALERTS_EVERY = 30.0  # seconds between Alertmanager look-ups while the app is open
 UNEXPECTED = "Something went wrong in {what} ({error}); the rest goes on. Please report it."
 
 
@@ -131,6 +132,7 @@ class OncallApp(App[int]):
         self._refresh_pickers()
         if self.services.alerts_fetcher() is not None and self.library is not None:
             self.fetch_alerts()
+            self.set_interval(ALERTS_EVERY, self.fetch_alerts)
         elif self.start_alert:
             self.fail(f"Cannot look up alert {self.start_alert}: no Alertmanager URL is set; pass --alertmanager "
                       "URL, or pick the runbook from the list.")

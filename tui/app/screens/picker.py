@@ -34,7 +34,7 @@ class PickerScreen(Screen):
         Binding("slash", "focus_filter", "search", key_display="/", id="picker.search"),
         Binding("escape", "escape", "clear / back", key_display="esc", id="picker.escape"),
         Binding("ctrl+r", "reload_alerts", "refresh alerts", id="picker.alerts"),
-        Binding("question_mark", "app.help", "help", key_display="?", id="picker.help"),
+        Binding("question_mark", "app.help", "help", key_display="?", id="picker.help", priority=True),
         Binding("ctrl+q", "app.quit_app", "quit", id="picker.quit"),
     ]
 
@@ -42,6 +42,7 @@ class PickerScreen(Screen):
         super().__init__()
         self.overlay = overlay  # pushed over an incident by `/`: escape goes back to it
         self.keys: list[str] = []
+        self._last_query = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -118,9 +119,15 @@ class PickerScreen(Screen):
             if query and not any(k for k in self.keys if not k.startswith(("alert:", "join:"))):
                 add("none", Content(f"No runbook matches {query!r}; try fewer or other words."), disabled=True)
         option_list = self.query_one("#choices", OptionList)
+        keep = self._selected_key() if option_list.option_count else None
         option_list.clear_options()
         option_list.add_options(options)
-        first = next((i for i, o in enumerate(o for o in options if o is not None) if not o.disabled), None)
+        rows = [o for o in options if o is not None]
+        # The same line stays highlighted when the list refreshes under the person (alerts, incidents).
+        first = next((i for i, o in enumerate(rows) if keep is not None and o.id == keep), None)
+        if first is None or query != self._last_query:
+            first = next((i for i, o in enumerate(rows) if not o.disabled), None)
+        self._last_query = query
         option_list.highlighted = first
         self._status()
         self._detail()
