@@ -16,6 +16,7 @@ from typing import Any
 
 from tui.drill.scenario import SIMULATED
 from tui.drill.sim import Simulation
+from tui.metrics.periodic import Periodic
 from tui.metrics.poller import DEFAULT_HISTORY_POINTS, DEFAULT_HISTORY_WINDOW, MetricQuery
 from tui.metrics.readings import Reading, Series, Snapshot, SourceStatus, reading_from_samples
 
@@ -24,13 +25,16 @@ log = logging.getLogger(__name__)
 DRILL_INTERVAL = 1.0  # seconds between readings: simulated values are cheap, and a drill should feel live
 
 
-class SimulatedSource:
+class SimulatedSource(Periodic):
+    task_name = "oncall-drill-metrics"
+
     def __init__(self, sim: Simulation, queries: Iterable[MetricQuery],
                  on_snapshot: Callable[[Snapshot], Any] | None = None, *, interval: float = DRILL_INTERVAL,
                  history_window: float = DEFAULT_HISTORY_WINDOW, history_points: int = DEFAULT_HISTORY_POINTS,
                  on_poll: Callable[[float], Any] | None = None) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
+        super().__init__()
         self.sim = sim
         self.queries: tuple[MetricQuery, ...] = tuple(queries)
         self.on_snapshot = on_snapshot
@@ -38,33 +42,10 @@ class SimulatedSource:
         self.interval = interval
         self.history_window = history_window
         self.history_points = history_points
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.last: Snapshot | None = None
 
     def set_queries(self, queries: Iterable[MetricQuery]) -> None:
         self.queries = tuple(queries)
         self.poll_now()
-
-    def poll_now(self) -> None:
-        self._wake.set()
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> asyncio.Task[None]:
-        if not self.running:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="oncall-drill-metrics")
-        assert self._task is not None
-        return self._task
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     def next_delay(self) -> float:
         return self.interval

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
+from tui.metrics.periodic import Periodic
 from tui.metrics.readings import STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus, reading_from_samples
 from tui.metrics.units import format_value
 from tui.runbook.model import Metric, Runbook
@@ -52,7 +53,9 @@ def _seconds(delay: float) -> str:
     return format_value(round(delay), "seconds") if delay >= 1 else format_value(delay, "seconds")
 
 
-class Poller:
+class Poller(Periodic):
+    task_name = "oncall-metrics-poller"
+
     def __init__(self, client: PrometheusClient, queries: Iterable[MetricQuery],
                  on_snapshot: Callable[[Snapshot], Any] | None = None, *, interval: float = 5.0,
                  history_window: float = DEFAULT_HISTORY_WINDOW, history_points: int = DEFAULT_HISTORY_POINTS,
@@ -60,6 +63,7 @@ class Poller:
                  clock: Callable[[], float] = time.time, owns_client: bool = False) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
+        super().__init__()
         self.client = client
         self.queries: tuple[MetricQuery, ...] = tuple(queries)
         self.on_snapshot = on_snapshot
@@ -76,9 +80,6 @@ class Poller:
         self._history_at: float | None = None
         self._failures = 0
         self._lock = asyncio.Lock()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.last: Snapshot | None = None
 
     @classmethod
     def from_settings(cls, settings: Any, queries: Iterable[MetricQuery],
@@ -101,28 +102,8 @@ class Poller:
         self._history_at = None
         self.poll_now()
 
-    def poll_now(self) -> None:
-        """Cut the current wait short (also a backoff wait)."""
-        self._wake.set()
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> asyncio.Task[None]:
-        """Start polling on the running event loop; returns the task."""
-        if not self.running:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="oncall-metrics-poller")
-        assert self._task is not None
-        return self._task
-
-    async def stop(self) -> None:
-        """Stop polling (and close the client if this poller made it: then it cannot start again)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def _stopped(self) -> None:
+        """Close the client if this poller made it (then it cannot start again)."""
         if self._owns_client:
             await self.client.aclose()
 
