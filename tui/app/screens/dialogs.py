@@ -38,7 +38,7 @@ class ChoiceScreen(ModalScreen[int | None]):
     """Numbered options: press the number, or move and press Enter; Escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="choice.cancel")] + [
-        Binding(str(n), f"pick({n})", "pick", show=n == 1, key_display=f"1-9" if n == 1 else None)
+        Binding(str(n), f"pick({n})", "pick", show=n == 1, key_display="1-9" if n == 1 else None)
         for n in range(1, 10)
     ]
 

@@ -8,8 +8,7 @@ only turns keys into session calls and renders the result. Background work
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
@@ -17,8 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
-from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, FormScreen
-from tui.app.session import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES, CommandOutcome, Session
+from tui.app.screens.incident_actions import IncidentActions
+from tui.app.screens.incident_commands import CommandActions
+from tui.app.session import Session
 from tui.app.widgets.breadcrumb import Breadcrumb
 from tui.app.widgets.incident_bar import IncidentBar
 from tui.app.widgets.journal_pane import JournalPane
@@ -27,18 +27,11 @@ from tui.app.widgets.metrics_pane import MetricsPane
 from tui.app.widgets.output_pane import OutputPane
 from tui.app.widgets.step_view import StepView
 from tui.errors import OncallError
-from tui.runbook.model import SEVERITIES
 from tui.walk import Move
 
-SEVERITY_HELP = {
-    "critical": "users broadly affected, wrong decisions or data at scale, or spreading",
-    "high": "many users affected or a key feature down",
-    "medium": "some users affected, a workaround exists",
-    "low": "minor, no user impact yet",
-}
 
 
-class IncidentScreen(Screen):
+class IncidentScreen(CommandActions, IncidentActions, Screen):
     PURPOSE = ("Work the incident one step at a time. Answer the question with its number (the suggested answer is "
                "pre-selected: Enter takes it), run the step's commands with r, go back with b. Metrics, command "
                "output and the shared journal are on the right; everything you do is journaled.")
@@ -339,120 +332,6 @@ class IncidentScreen(Screen):
         self._update_suggestion()
         self.render_step()
 
-    # -- commands -----------------------------------------------------------
-
-    def action_run_first(self) -> None:
-        names = self.session.step.offered_commands
-        if not names:
-            self.app.fail("This step offers no command; R lists every command of the runbook.")  # type: ignore[attr-defined]
-            return
-        self.run_command(names[0])
-
-    def action_pick_command(self) -> None:
-        runbook = self.session.current
-        names = list(dict.fromkeys([*self.session.step.offered_commands, *runbook.commands]))
-        if not names:
-            self.app.fail("This runbook has no commands.")  # type: ignore[attr-defined]
-            return
-        labels = [f"{n}: {runbook.commands[n].title}" + ("  DANGER" if runbook.commands[n].danger else "")
-                  for n in names]
-
-        def picked(index: int | None) -> None:
-            if index is not None:
-                self.run_command(names[index])
-
-        self.app.push_screen(ChoiceScreen("Run which command?", labels, purpose="Pick the command to run."), picked)
-
-    def run_command(self, name: str) -> None:
-        from tui.launch import DangerRefused, check_danger, confirmation_word, prepare_command
-
-        if self.running is not None:
-            self.app.fail(f"{self.running[0]} is still running; ctrl+c cancels it first.")  # type: ignore[attr-defined]
-            return
-        try:
-            prepared = prepare_command(self.session.current, name, self.session.values())
-        except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
-            return
-        if not prepared.danger:
-            self._start_command(prepared, confirmed=False)
-            return
-        try:  # read-only refuses before anyone types anything
-            check_danger(prepared, read_only=self.services.settings.read_only, confirmed=True)
-        except DangerRefused as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
-            return
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self._start_command(prepared, confirmed=True)
-            else:
-                self.notify(f"{name} was not run.")
-
-        self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
-                                          confirmation_word(prepared)), confirmed)
-
-    def _start_command(self, prepared: Any, *, confirmed: bool) -> None:
-        from tui.launch import launch_for
-
-        pane = self.query_one(OutputPane)
-        try:
-            hooks = self.services.drill_hooks  # a drill answers from its scenario; nothing runs
-            launcher = hooks.launcher if hooks is not None else launch_for
-            launch = launcher(prepared, self.services.settings, confirmed=confirmed, on_lines=pane.feed)
-        except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
-            return
-        self.launch = launch
-        self.running = (prepared.name, self.session.clock.now())
-        pane.start(self._running_title(), prepared.display)
-        self.render_step()
-        self.refresh_bindings()
-        self.run_worker(self._run(prepared, launch), name=f"command {prepared.name}", group="command",
-                        exit_on_error=False)
-
-    def _running_title(self) -> str:
-        if self.running is None:
-            return "OUTPUT"
-        name, started = self.running
-        seconds = (self.session.clock.now() - started).total_seconds()
-        return f"OUTPUT  {name} · running {seconds:.0f}s · ctrl+c cancels"
-
-    async def _run(self, prepared: Any, launch: Any) -> None:
-        from tui.launch import record_run, settings_secrets
-
-        pane = self.query_one(OutputPane)
-        session = self.session
-        try:
-            result = await launch.run()
-        except OncallError as exc:
-            pane.note(str(exc))
-            pane.set_title(f"OUTPUT  {prepared.name} · did not start")
-            session.record_command(CommandOutcome(prepared.name, None, "", 0.0, "did not start"))
-            self._journal(lambda: session.journal.add_event(
-                session.incident_id, "command", f"could not run {prepared.name}: {exc}",
-                {"command": prepared.name, "runbook": prepared.runbook_id, "status": "did not start"}))
-            return
-        finally:
-            self.launch = None
-            self.running = None
-            self.refresh_bindings()
-        outcome = CommandOutcome(prepared.name, result.exit_code, result.output(), result.duration, result.status)
-        if result.dropped_lines > 0 and result.log_path:
-            pane.note(f"full output: {result.log_path}")
-        pane.note(f"{prepared.name}: {outcome.status_text}")
-        pane.set_title(f"OUTPUT  {prepared.name} · {outcome.status_text}")
-        session.record_command(outcome)
-        self._journal(lambda: record_run(session.journal, session.incident_id, prepared, result,
-                                         settings_secrets(self.services.settings)))
-        self._update_suggestion()
-        self.render_step()
-
-    def action_cancel_command(self) -> None:
-        if self.launch is not None:
-            self.launch.cancel()
-            self.query_one(OutputPane).note("cancelling: stopping the command and everything it started…")
-
     # -- journal ------------------------------------------------------------
 
     def _journal(self, write) -> bool:
@@ -511,144 +390,7 @@ class IncidentScreen(Screen):
         ago = time.monotonic() - self.synced_at
         pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}", None if status.ok else status.message)
 
-    # -- incident actions ---------------------------------------------------
-
-    def action_note(self) -> None:
-        def saved(values: list[str] | None) -> None:
-            if values is not None and values[0].strip():
-                self._journal(lambda: self.session.note(values[0]))
-
-        self.app.push_screen(FormScreen("Add a note to the journal", [("Note", "")],
-                                        hint="Enter saves it · Escape cancels"), saved)
-
-    def action_action_item(self) -> None:
-        due = (self.session.clock.local(self.session.clock.now()) + timedelta(days=7)).strftime("%Y-%m-%d")
-
-        def saved(values: list[str] | None) -> None:
-            if values is not None:
-                self._journal(lambda: self.session.add_action_item(*values))
-
-        self.app.push_screen(FormScreen("Add an action item", [("What needs doing", ""),
-                                                               ("Owner", self.session.user),
-                                                               ("Due (YYYY-MM-DD)", due)]), saved)
-
-    def action_severity(self) -> None:
-        current = self.session.severity()
-        labels = [f"{SEVERITY_LABELS[s]} {s}: {SEVERITY_HELP[s]}" for s in SEVERITIES]
-
-        def picked(index: int | None) -> None:
-            if index is not None and SEVERITIES[index] != current:
-                if self._journal(lambda: self.session.set_severity(SEVERITIES[index])):
-                    self.render_all()
-
-        self.app.push_screen(ChoiceScreen("Severity of this incident", labels,
-                                          current=SEVERITIES.index(current) if current in SEVERITIES else None,
-                                          purpose="Set how bad this is; the change is journaled."), picked)
-
-    def action_roles(self) -> None:
-        roles = getattr(self.session.incident, "roles", None) or {}
-
-        def saved(values: list[str] | None) -> None:
-            if values is not None:
-                if self._journal(lambda: self.session.set_roles(dict(zip(ROLES, values)))):
-                    self.render_all()
-
-        self.app.push_screen(FormScreen("Who does what (leave a role empty if nobody has it)",
-                                        [(role.capitalize(), roles.get(role, "")) for role in ROLES]), saved)
-
-    def action_status(self) -> None:
-        current = str(getattr(self.session.incident, "status", "investigating"))
-
-        def picked(index: int | None) -> None:
-            if index is not None and STATUSES[index] != current:
-                if self._journal(lambda: self.session.set_status(STATUSES[index])):
-                    self.render_all()
-
-        self.app.push_screen(ChoiceScreen("Status of this incident", list(STATUSES),
-                                          current=STATUSES.index(current) if current in STATUSES else None,
-                                          purpose="Set where the incident stands; the change is journaled."), picked)
-
-    def action_findings(self) -> None:
-        def saved(values: list[str] | None) -> None:
-            if values is not None:
-                if self._journal(lambda: self.session.set_findings(values)):
-                    self.notify("Findings saved; the report uses them.")
-
-        self.app.push_screen(FormScreen("What you know so far (for the update and the report)",
-                                        [(label, value) for (_, label), value in
-                                         zip(FINDINGS, self.session.findings())],
-                                        hint="Enter moves on and saves after the last field · ctrl+s saves now · "
-                                             "Escape cancels"), saved)
-
-    def action_comms(self) -> None:
-        from tui.app.screens.comms import CommsScreen
-
-        session = self.session
-        due = session.clock.hhmm(session.comms_due())
-        state = f"OVERDUE since {due}" if session.comms_overdue() else f"next due {due}"
-
-        def sent(text: str | None) -> None:
-            if text is not None:
-                if self._journal(lambda: session.mark_comms_sent(text)):
-                    self.notify("Update marked as sent; the next reminder is reset.")
-                    self.render_all()
-
-        self.app.push_screen(CommsScreen(session.comms_text(), state), sent)
-
-    def report_path(self) -> Path:
-        return self.services.settings.journal_path.parent / "reports" / f"{self.session.incident_id}.md"
-
-    def action_export(self) -> None:
-        from tui.app.screens.report import ReportScreen
-        from tui.journal.report import render_report
-
-        try:
-            markdown = render_report(self.session.journal, self.session.incident_id)
-        except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
-            return
-        path = self.report_path()
-
-        def write(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".md.tmp")
-                tmp.write_text(markdown, encoding="utf-8")
-                tmp.replace(path)
-            except OSError as exc:
-                self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
-                return
-            self.notify(f"Report written to {path}")
-
-        self.app.push_screen(ReportScreen(markdown, str(path)), write)
-
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen
 
         self.app.push_screen(PickerScreen(overlay=True))
-
-    def _drill_score(self) -> None:
-        """A drill reached its outcome: score it (the hook journals the score) and show it."""
-        from tui.app.screens.report import ReportScreen
-
-        try:
-            markdown = self.services.drill_hooks.finish_markdown(self.session.journal, self.session.incident_id)
-        except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
-            return
-        self.refresh_journal()
-        path = self.report_path().with_name(f"{self.session.incident_id}-drill-score.md")
-
-        def write(yes: bool | None) -> None:
-            if yes:
-                try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(markdown, encoding="utf-8")
-                except OSError as exc:
-                    self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
-                    return
-                self.notify(f"Drill score written to {path}")
-
-        self.app.push_screen(ReportScreen(markdown, str(path)), write)
