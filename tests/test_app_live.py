@@ -56,3 +56,15 @@ async def test_a_firing_alert_opens_its_runbook_and_live_metrics_pre_select(tmp_
     assert decision.data["metrics"]["refusal_rate"]["value"] == pytest.approx(0.124)
     assert "12.4%" in decision.data["reason"]
     journal.close()
+
+
+async def test_alert_flag_skips_the_picker(tmp_path: Path, servers, metrics_runbooks: Path):
+    settings = settings_for(tmp_path, runbook_dirs=(metrics_runbooks,), prometheus_url=servers.prometheus_url,
+                            alertmanager_url=servers.alertmanager_url)
+    app = make_app(settings, alert="ModelAccuracyDrop", cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen", tries=500)
+        assert app.screen.runbook.id == "model-accuracy-drop"
+        # The runbook's `model` has no default: the firing alert's label fills it in.
+        assert app.screen.query_one("#param-model").value in {"search-ranker"}
+

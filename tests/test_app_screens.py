@@ -415,3 +415,12 @@ async def test_two_responders_see_each_other_through_the_shared_file(tmp_path: P
         assert "bob here: the canary is clean" in log
         assert "2 responders" in screen.query_one("#journal").border_title
         bob.close()
+
+
+async def test_alert_flag_without_alertmanager_says_what_to_do(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), alert="LLMRefusalSpike", cursor_blink=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None)
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        assert any("no Alertmanager URL" in n.message and "--alertmanager" in n.message for n in app._notifications)
