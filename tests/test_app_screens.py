@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -424,3 +425,49 @@ async def test_alert_flag_without_alertmanager_says_what_to_do(tmp_path: Path):
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
         assert any("no Alertmanager URL" in n.message and "--alertmanager" in n.message for n in app._notifications)
+
+
+async def test_a_broken_metrics_source_is_a_sentence_and_the_walk_goes_on(tmp_path: Path):
+    def broken_source(queries: list, on_snapshot: Any) -> Any:
+        raise RuntimeError("no such exporter")
+
+    app = make_app(settings_for(tmp_path), metrics=broken_source, cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        pane = screen.query_one("#metrics")
+        assert "failed" in pane.border_title
+        assert "no such exporter" in str(pane.render()) and "the rest goes on" in str(pane.render())
+        await pilot.press("1")
+        assert screen.session.step.id == "recent-change"
+
+
+async def test_a_fault_no_handler_caught_stops_with_its_sentence_not_a_traceback(tmp_path: Path):
+    from tui.errors import OncallError
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+
+    def fault() -> None:
+        raise OncallError("The widget is unplugged; plug it in.")
+
+    with pytest.raises(OncallError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.loaded is not None)
+            app.call_later(fault)
+            await asyncio.wait_for(app._exception_event.wait(), 10)
+    assert app.fault == "The widget is unplugged; plug it in." and app.crash_log is None
+    assert app.return_code == 1
+
+
+async def test_a_bug_stops_the_app_with_a_crash_log_and_the_journal_intact(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    with pytest.raises(ZeroDivisionError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_incident(pilot)
+            await pilot.press("1")
+            app.call_later(lambda: 1 / 0)
+            await asyncio.wait_for(app._exception_event.wait(), 10)  # the bug reached the app's handler
+    assert app.crash_log is not None and "ZeroDivisionError" in app.crash_log.read_text()
+    journal = journal_of(app)  # what was done before the bug is all there
+    [decision] = [e for e in journal.events(screen.session.incident_id) if e.kind == "decision"]
+    assert decision.data["label"] == "Yes, above 5%"
+    journal.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tui.config import Settings
+from tui.errors import OncallError
 
 
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
@@ -13,4 +14,10 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
     app = make_app(settings, runbook=getattr(args, "runbook", None), alert=getattr(args, "alert", None),
                    theme=getattr(args, "theme", None))
     result = app.run()
+    if app.fault is not None:
+        raise OncallError(app.fault)
+    if app.crash_log is not None or app.return_code == 1 and result is None:
+        where = f"; the details are in {app.crash_log}" if app.crash_log else ""
+        raise OncallError(f"oncall hit a bug and stopped; everything you did is saved in the journal{where}. "
+                          "Please report it.")
     return int(result or 0)

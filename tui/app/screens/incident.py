@@ -304,6 +304,12 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             self.metrics_source = None
             pane.show_message("METRICS  not connected", str(exc))
             return
+        except Exception as exc:  # a bug in a metrics source must not take the incident screen down
+            self.log.error(f"metrics source failed to start: {exc!r}")
+            self.metrics_source = None
+            pane.show_message("METRICS  failed", f"The metrics source failed to start ({type(exc).__name__}: {exc}); "
+                              "the rest goes on. Please report it.")
+            return
         pane.show_message("METRICS  connecting…", f"Polling {len(self.session.current.metrics)} metrics…")
 
     def _retarget_metrics(self) -> None:
