@@ -34,7 +34,8 @@ async def test_a_firing_alert_opens_its_runbook_and_live_metrics_pre_select(tmp_
         await pilot.press(*"refusalspike")  # the filter keeps the alert that matches
         assert picker.keys[0].startswith("alert:")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen" and
+                       bool(app.screen.query("#param-model")))
         # The alert fired for the support assistant: its label fills the model parameter.
         assert app.screen.query_one("#param-model").value == "support-assistant"
         await pilot.press("enter")
@@ -63,7 +64,8 @@ async def test_alert_flag_skips_the_picker(tmp_path: Path, servers, metrics_runb
                             alertmanager_url=servers.alertmanager_url)
     app = make_app(settings, alert="ModelAccuracyDrop", cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen", tries=500)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen" and
+                       bool(app.screen.query("#param-model")), tries=500)
         assert app.screen.runbook.id == "model-accuracy-drop"
         # The runbook's `model` has no default: the firing alert's label fills it in.
         assert app.screen.query_one("#param-model").value in {"search-ranker"}
