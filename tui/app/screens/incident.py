@@ -383,7 +383,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         pane = self.query_one(JournalPane)
         status = self.sync_status
         if self.services.settings.shared_journal is None:
-            pane.set_status("JOURNAL  local only (no --shared file)")
+            pane.set_status("JOURNAL  local only (no --shared)")
             return
         if status is None:
             pane.set_status("JOURNAL  syncing…")

@@ -43,6 +43,7 @@ class PickerScreen(Screen):
         self.overlay = overlay  # pushed over an incident by `/`: escape goes back to it
         self.keys: list[str] = []
         self._last_query = ""
+        self._moved = False  # the person moved the highlight: a refresh keeps it where they put it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -119,7 +120,7 @@ class PickerScreen(Screen):
             if query and not any(k for k in self.keys if not k.startswith(("alert:", "join:"))):
                 add("none", Content(f"No runbook matches {query!r}; try fewer or other words."), disabled=True)
         option_list = self.query_one("#choices", OptionList)
-        keep = self._selected_key() if option_list.option_count else None
+        keep = self._selected_key() if option_list.option_count and self._moved else None
         option_list.clear_options()
         option_list.add_options(options)
         rows = [o for o in options if o is not None]
@@ -127,6 +128,7 @@ class PickerScreen(Screen):
         first = next((i for i, o in enumerate(rows) if keep is not None and o.id == keep), None)
         if first is None or query != self._last_query:
             first = next((i for i, o in enumerate(rows) if not o.disabled), None)
+            self._moved = False
         self._last_query = query
         option_list.highlighted = first
         self._status()
@@ -201,6 +203,7 @@ class PickerScreen(Screen):
             target += step
         if 0 <= target < option_list.option_count:
             option_list.highlighted = target
+            self._moved = True
 
     def action_open(self) -> None:
         app: Any = self.app

@@ -47,15 +47,16 @@ class MetricsPane(Static):
         simulated = snap.simulated or any(getattr(r, "simulated", False) for r in snap.readings.values())
         where = "SIMULATED" if simulated else source.name
         live = "live" if source.up else "DOWN"
-        self.border_title = f"METRICS  {where} · every {snap.interval:g}s · {live}"
-        width = (self.size.width or 80) - 2
-        name_w = min(max([len(n) for n in snap.readings] + [6]), 22 if width > 60 else 14)
+        self.border_title = f"METRICS  {where} · {live} · every {snap.interval:g}s"
+        width = self.size.width or 80  # the content width: border and padding are already out
+        label_w = max([len(r.label) for r in snap.readings.values()] + [0])
+        # Names get what the value (8) and the state leave, never less than 10 characters.
+        name_w = max(10, min(max([len(n) for n in snap.readings] + [6]), width - 10 - label_w))
         rows: list[Content] = []
         if not source.up and source.message:
             rows.append(Content.from_markup("[$error]$msg[/]", msg=source.message))
         if not snap.readings:
             rows.append(Content("This runbook has no metrics."))
-        label_w = max([len(r.label) for r in snap.readings.values()] + [0])
         for name, r in snap.readings.items():
             label = r.label + (" SIM" if getattr(r, "simulated", False) and not simulated else "")
             room = min(10, width - (name_w + 10 + max(label_w, len(label))) - 1)
