@@ -21,7 +21,7 @@ def test_cached_library_equals_fresh_one(tmp_path: Path) -> None:
     (tmp_path / "rb" / "broken.yaml").write_text((DATA / "broken" / "bad-next.yaml").read_text())
     fresh = load_library([tmp_path / "rb"])
     first = load_library([tmp_path / "rb"], cache=tmp_path / "cache")
-    assert (tmp_path / "cache" / "runbooks.pickle").exists()
+    assert len(list((tmp_path / "cache").glob("runbooks-*.pickle"))) == 1
     second = load_library([tmp_path / "rb"], cache=tmp_path / "cache")
     for lib in (first, second):
         assert lib.runbooks == fresh.runbooks
@@ -44,6 +44,21 @@ def test_a_corrupt_cache_only_costs_a_reparse(tmp_path: Path) -> None:
     _copy(DATA / "runbooks", tmp_path / "rb")
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "runbooks.pickle").write_bytes(b"not a pickle at all")
+    load_library([tmp_path / "rb"], cache=cache)
+    [pickle] = cache.glob("runbooks-*.pickle")
+    pickle.write_bytes(b"not a pickle at all")
     assert sorted(load_library([tmp_path / "rb"], cache=cache).runbooks) == ["fix-forward", "serving-errors"]
-    assert (cache / "runbooks.pickle").read_bytes() != b"not a pickle at all"
+    assert pickle.read_bytes() != b"not a pickle at all"
+
+
+def test_the_cache_forgets_files_that_are_gone(tmp_path: Path) -> None:
+    import pickle as pickle_module
+
+    _copy(DATA / "runbooks", tmp_path / "rb")
+    cache = tmp_path / "cache"
+    load_library([tmp_path / "rb"], cache=cache)
+    (tmp_path / "rb" / "serving-errors.yaml").unlink()
+    assert sorted(load_library([tmp_path / "rb"], cache=cache).runbooks) == ["fix-forward"]
+    [path] = cache.glob("runbooks-*.pickle")
+    files = pickle_module.loads(path.read_bytes())["files"]
+    assert [Path(p).name for p in files] == ["fix-forward.yaml"]

@@ -8,6 +8,7 @@ written atomically; anything wrong with it only means a slower start.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -34,10 +35,14 @@ def _code_stamp() -> tuple:
 
 
 class RunbookCache:
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "runbooks.pickle"
+    """One cache file per set of runbook folders; it holds only the files seen in the last load."""
+
+    def __init__(self, folder: Path, sources: tuple[str, ...] = ()) -> None:
+        digest = hashlib.sha1("\0".join(sources).encode()).hexdigest()[:12]
+        self.path = folder / f"runbooks-{digest}.pickle"
         self._stamp = _code_stamp()
         self._files: dict[str, tuple[int, int, FileResult]] = {}
+        self._seen: set[str] = set()
         self._dirty = False
         try:
             with self.path.open("rb") as f:
@@ -59,6 +64,7 @@ class RunbookCache:
         key = self._key(path)
         if key is None:
             return None
+        self._seen.add(key[0])
         hit = self._files.get(key[0])
         if hit is None or hit[:2] != key[1:]:
             return None
@@ -68,11 +74,15 @@ class RunbookCache:
     def put(self, path: Path, result: FileResult) -> None:
         key = self._key(path)
         if key is not None:
+            self._seen.add(key[0])
             self._files[key[0]] = (key[1], key[2], (result[0], list(result[1])))
             self._dirty = True
 
     def save(self) -> None:
-        if not self._dirty:
+        gone = set(self._files) - self._seen  # deleted or moved files: a cache only ever holds this library
+        for path in gone:
+            del self._files[path]
+        if not self._dirty and not gone:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

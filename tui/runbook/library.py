@@ -86,12 +86,13 @@ def runbook_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 def load_library(paths: Iterable[Path], *, jumps_are_errors: bool = True,
                  context: Iterable[Runbook] = (), cache: Path | None = None) -> Library:
     """Every runbook file in `paths`; with `cache` (a folder), unchanged files are not parsed again."""
-    files, missing = runbook_files([Path(p) for p in paths])
+    paths = [Path(p) for p in paths]
+    files, missing = runbook_files(paths)
     store = None
     if cache is not None:
         from tui.runbook.cache import RunbookCache
 
-        store = RunbookCache(cache)
+        store = RunbookCache(cache, tuple(str(Path(p).resolve()) for p in paths))
     entries = []
     for f in files:
         result = store.get(f) if store else None
