@@ -13,7 +13,11 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
 
     app = make_app(settings, runbook=getattr(args, "runbook", None), alert=getattr(args, "alert", None),
                    theme=getattr(args, "theme", None))
-    result = app.run()
+    return exit_code_of(app, app.run())
+
+
+def exit_code_of(app, result) -> int:
+    """The app's exit code, or the one sentence saying why it stopped (a fault, or a bug and its crash log)."""
     if app.fault is not None:
         raise OncallError(app.fault)
     if app.crash_log is not None or app.return_code == 1 and result is None:

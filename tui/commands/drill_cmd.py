@@ -84,6 +84,8 @@ def run_drill_app(settings: Settings, catalog: Catalog, scenario_id: str | None,
                   theme: str | None = None) -> int:
     app, drills = drill_app(settings, catalog, scenario_id, speed=speed, seed=seed, theme=theme)
     journal = drills.journal
+    from tui.commands.app_cmd import exit_code_of
+
     try:
         result = app.run()
         for incident_id, report in drills.unfinished(journal):  # quit before the outcome: score it anyway
@@ -92,7 +94,7 @@ def run_drill_app(settings: Settings, catalog: Catalog, scenario_id: str | None,
                   "the whole report.")
     finally:
         journal.close()
-    return int(result or 0)
+    return exit_code_of(app, result)
 
 
 def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
