@@ -22,7 +22,7 @@ from tui.metrics.thresholds import classify
 from tui.runbook.loader import Problem, compose, pos, read_text
 from tui.runbook.model import Runbook
 from tui.runbook.render import check_params, render_query
-from tui.runbook.validate import _BAD, _Checker  # the runbook checker, reused on the scenario spec
+from tui.runbook.validate import BAD, Checker  # the runbook checker, reused on the scenario spec
 
 Where = tuple[int, int]
 DRY_RUN_SEEDS = (0, 1, 2, 3)
@@ -62,7 +62,7 @@ def export_series(export: Export) -> list[tuple[str, dict[str, str]]]:
 
 
 class _ScenarioChecker:
-    def __init__(self, c: _Checker, d: dict[str, Any], runbooks: Mapping[str, Runbook],
+    def __init__(self, c: Checker, d: dict[str, Any], runbooks: Mapping[str, Runbook],
                  broken: Mapping[str, str]) -> None:
         self.c, self.d, self.runbooks, self.broken = c, d, runbooks, broken
 
@@ -193,7 +193,7 @@ class _ScenarioChecker:
 
     def metrics(self, runbook: Runbook, series: dict[str, Any]) -> None:
         for name in runbook.metrics:
-            if name not in series and self.d.get("series") is not _BAD:
+            if name not in series and self.d.get("series") is not BAD:
                 self.error(self.key_at("series"), f"series: the runbook's metric {name!r} has no series; "
                                                   f"add series.{name} with its baseline and export")
         for name in series:
@@ -336,7 +336,7 @@ class _ScenarioChecker:
                            f"expected.path ends at {last.id} ({last.outcome}), but expected.outcome is {outcome}")
 
 
-def _dry_run(c: _Checker, scenario: Scenario, runbook: Runbook, at) -> None:
+def _dry_run(c: Checker, scenario: Scenario, runbook: Runbook, at) -> None:
     """The drill must work: a healthy baseline, the page firing at time 0, the fix restoring every metric."""
     for name, curve in scenario.curves.items():
         metric = runbook.metrics[name]
@@ -406,7 +406,7 @@ def validate_scenario_text(text: str, path: str | Path, runbooks: Mapping[str, R
         if node is None:
             return None, [Problem(p.path, p.line, p.col, p.message.replace("a runbook needs", "a scenario needs"),
                                   p.severity) for p in problems]
-        checker = _Checker(name)
+        checker = Checker(name)
         data = checker.check(node, ds.SCENARIO, (), "")
         if not isinstance(data, dict):
             return None, sorted(checker.problems, key=lambda p: (p.line, p.col))

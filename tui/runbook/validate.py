@@ -20,7 +20,7 @@ from tui.runbook import spec as s
 from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
 from tui.runbook.render import placeholders, shell_contexts
 
-_BAD = object()  # a value that failed its check (already reported)
+BAD = object()  # a value that failed its check (already reported)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?\Z")
 _TRUE, _FALSE = {"true", "True", "TRUE"}, {"false", "False", "FALSE"}
@@ -53,7 +53,7 @@ def _listing(options: Iterable[str]) -> str:
     return ", ".join(opts[:12]) + (", ..." if len(opts) > 12 else "") if opts else "none"
 
 
-class _Checker:
+class Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
@@ -69,12 +69,12 @@ class _Checker:
         if self.budget < 0:
             if self.budget == -1:
                 self.error(pos(node), "the document expands to too many values (anchors reused in a loop?)")
-            return _BAD
+            return BAD
         self.where[kp] = node  # positions are computed only for the few that an error needs
         if node.tag not in SAFE_TAGS:
             self.error(pos(node), f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
                               "runbooks are plain data, remove the tag")
-            return _BAD
+            return BAD
         return _HANDLERS[type(spec)](self, node, spec, kp, label)
 
     def _scalar(self, node: yaml.Node, label: str, expected: str) -> str | None:
@@ -86,68 +86,68 @@ class _Checker:
     def _check_Text(self, node, spec: s.Text, kp, label):
         value = self._scalar(node, label, "text")
         if value is None:
-            return _BAD
+            return BAD
         if spec.pattern and not re.search(spec.pattern, value):
             hint = spec.hint or f"it must match {spec.pattern}"
             self.error(pos(node), f"{label} {value!r} is not valid: {hint}")
-            return _BAD
+            return BAD
         return value
 
     def _check_Int(self, node, spec: s.Int, kp, label):
         value = self._scalar(node, label, "an integer")
         if value is None:
-            return _BAD
+            return BAD
         if not is_plain(node) or not _INT.match(value):
             self.error(pos(node), f"{label} must be an integer such as 3, not {value!r}")
-            return _BAD
+            return BAD
         number = int(value)
         if spec.minimum is not None and number < spec.minimum:
             self.error(pos(node), f"{label} must be at least {spec.minimum}")
-            return _BAD
+            return BAD
         return number
 
     def _check_Number(self, node, spec: s.Number, kp, label):
         value = self._scalar(node, label, "a number")
         if value is None:
-            return _BAD
+            return BAD
         if not is_plain(node) or not _NUMBER.match(value):
             self.error(pos(node), f"{label} must be a number such as 0.05, not {value!r}")
-            return _BAD
+            return BAD
         number = float(value.replace("_", ""))
         if spec.positive and number <= 0:
             self.error(pos(node), f"{label} must be greater than 0")
-            return _BAD
+            return BAD
         return number
 
     def _check_Bool(self, node, spec: s.Bool, kp, label):
         value = self._scalar(node, label, "true or false")
         if value is None:
-            return _BAD
+            return BAD
         if is_plain(node) and value in _TRUE:
             return True
         if is_plain(node) and value in _FALSE:
             return False
         extra = " (YAML 1.1 words like yes/no are ambiguous)" if value in _YAML11_BOOLS else ""
         self.error(pos(node), f"{label} must be true or false, not {value!r}{extra}")
-        return _BAD
+        return BAD
 
     def _check_Enum(self, node, spec: s.Enum, kp, label):
         value = self._scalar(node, label, "one of " + ", ".join(spec.values))
         if value is None:
-            return _BAD
+            return BAD
         if value not in spec.values:
             self.error(pos(node), f"{label} {value!r} must be one of {', '.join(spec.values)}"
                                   + _suggest(value, spec.values))
-            return _BAD
+            return BAD
         return value
 
     def _check_ListOf(self, node, spec: s.ListOf, kp, label):
         if not isinstance(node, yaml.SequenceNode):
             self.error(pos(node), f"{label} must be a list, not {_kind(node)}")
-            return _BAD
+            return BAD
         if spec.nonempty and not node.value:
             self.error(pos(node), f"{label} must not be empty")
-            return _BAD
+            return BAD
         items = []
         for i, item in enumerate(node.value):
             value = self.check(item, spec.item, kp + (i,), f"{label}[{i + 1}]")
@@ -178,10 +178,10 @@ class _Checker:
     def _check_MapOf(self, node, spec: s.MapOf, kp, label):
         if not isinstance(node, yaml.MappingNode):
             self.error(pos(node), f"{label} must be a mapping of names, not {_kind(node)}")
-            return _BAD
+            return BAD
         if spec.nonempty and not node.value:
             self.error(pos(node), f"{label} must not be empty")
-            return _BAD
+            return BAD
         out = {}
         for key, value_node, where, key_node in self._keys(node, label, with_nodes=True):
             self.where[kp + (key, "<key>")] = key_node
@@ -196,11 +196,11 @@ class _Checker:
     def _check_TextMap(self, node, spec: s.TextMap, kp, label):
         if not isinstance(node, yaml.MappingNode):
             self.error(pos(node), f"{label} must be a mapping of label to value, not {_kind(node)}")
-            return _BAD
+            return BAD
         out = {}
         for key, value_node, _ in self._keys(node, label):
             value = self.check(value_node, s.Text(), kp + (key,), f"{label}.{key}")
-            if value is not _BAD:
+            if value is not BAD:
                 out[key] = value
         return out
 
@@ -213,25 +213,25 @@ class _Checker:
             keys = self._keys(node, label)
             if len(keys) == 1 and keys[0][0] == "exit":
                 value = self.check(keys[0][1], s.Int(), kp + ("exit",), f"{label}.exit")
-                return _BAD if value is _BAD else m.When(exit=value)
+                return BAD if value is BAD else m.When(exit=value)
             if len(keys) == 1 and keys[0][0] == "output":
                 value = self.check(keys[0][1], s.Text(), kp + ("output",), f"{label}.output")
-                if value is _BAD:
-                    return _BAD
+                if value is BAD:
+                    return BAD
                 try:
                     re.compile(value)
                 except re.error as exc:
                     self.error(pos(keys[0][1]), f"{label}.output is not a valid regular expression: {exc}")
-                    return _BAD
+                    return BAD
                 return m.When(output=value)
         self.error(pos(node), f"{label} must be a metric state ({', '.join(m.METRIC_STATES)}), "
                               "{exit: N} or {output: REGEX}")
-        return _BAD
+        return BAD
 
     def _check_Obj(self, node, spec: s.Obj, kp, label):
         if not isinstance(node, yaml.MappingNode):
             self.error(pos(node), f"{label or 'a runbook'} must be a mapping, not {_kind(node)}")
-            return _BAD
+            return BAD
         out: dict[str, Any] = {}
         keys = self._keys(node, label, with_nodes=True)
         allowed = spec.fields
@@ -286,20 +286,20 @@ class _Checker:
                 self._scan_tags(v, label, depth + 1)
 
 
-_HANDLERS = {spec_type: getattr(_Checker, f"_check_{spec_type.__name__}")
+_HANDLERS = {spec_type: getattr(Checker, f"_check_{spec_type.__name__}")
              for spec_type in (s.Text, s.Int, s.Number, s.Bool, s.Enum, s.ListOf, s.MapOf, s.Obj, s.When, s.TextMap)}
 
 
 def _ok(value: Any) -> bool:
-    return value is not _BAD and value is not None
+    return value is not BAD and value is not None
 
 
-def _semantics(c: _Checker, d: dict[str, Any]) -> None:
+def _semantics(c: Checker, d: dict[str, Any]) -> None:
     params = d.get("params") if isinstance(d.get("params"), dict) else {}
     metrics = d.get("metrics") if isinstance(d.get("metrics"), dict) else {}
     commands = d.get("commands") if isinstance(d.get("commands"), dict) else {}
     steps = d.get("steps") if isinstance(d.get("steps"), dict) else {}
-    sections_ok = {name: d.get(name) is not _BAD for name in ("params", "metrics", "commands", "steps")}
+    sections_ok = {name: d.get(name) is not BAD for name in ("params", "metrics", "commands", "steps")}
 
     def at(*kp: Any) -> Where:
         node = c.where.get(kp) or c.where.get(kp[:-1])
@@ -423,7 +423,7 @@ def _semantics(c: _Checker, d: dict[str, Any]) -> None:
         _reachability(c, steps, start, at)
 
 
-def _reachability(c: _Checker, steps: dict[str, Any], start: Any, at) -> None:
+def _reachability(c: Checker, steps: dict[str, Any], start: Any, at) -> None:
     edges: dict[str, list[str]] = {}
     terminal: set[str] = set()
     for sid, step in steps.items():
@@ -511,7 +511,7 @@ def validate_text(text: str, path: str | Path = "<runbook>") -> tuple[m.Runbook 
         node, problems = compose(text, name)
         if node is None:
             return None, problems
-        checker = _Checker(name)
+        checker = Checker(name)
         data = checker.check(node, s.RUNBOOK, (), "")
         if isinstance(data, dict):
             _semantics(checker, data)
