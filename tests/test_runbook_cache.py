@@ -62,3 +62,63 @@ def test_the_cache_forgets_files_that_are_gone(tmp_path: Path) -> None:
     [path] = cache.glob("runbooks-*.pickle")
     files = pickle_module.loads(path.read_bytes())["files"]
     assert [Path(p).name for p in files] == ["fix-forward.yaml"]
+
+
+def test_library_checks_are_the_same_from_the_cache(tmp_path: Path) -> None:
+    """Duplicate ids and jumps to missing runbooks are checked from the cached summaries: same problems."""
+    rb = tmp_path / "rb"
+    _copy(DATA / "runbooks", rb)
+    (rb / "fix-forward.yaml").unlink()  # serving-errors jumps to it
+    (rb / "missing-jump.yaml").write_text((DATA / "broken" / "missing-jump.yaml").read_text())
+    (rb / "twin.yaml").write_text((DATA / "runbooks" / "serving-errors.yaml").read_text())  # same id
+    cache = tmp_path / "cache"
+    for jumps_are_errors in (True, False):
+        fresh = load_library([rb], jumps_are_errors=jumps_are_errors)
+        cached = [load_library([rb], jumps_are_errors=jumps_are_errors, cache=cache) for _ in range(2)]
+        for lib in cached:
+            assert [(e.path, e.ok, e.problems) for e in lib.entries] == [(e.path, e.ok, e.problems)
+                                                                        for e in fresh.entries]
+            assert lib.runbooks == fresh.runbooks
+    messages = " ".join(p.message for e in fresh.entries for p in e.problems)
+    assert "duplicate id 'serving-errors'" in messages and "runbook:fix-forward jumps to a runbook" in messages
+
+
+def test_cached_summaries_and_search_text_are_those_of_the_runbooks(tmp_path: Path) -> None:
+    from tui.runbook.library import Summary
+    from tui.runbook.search import runbook_doc
+
+    _copy(DATA / "runbooks", tmp_path / "rb")
+    fresh = load_library([tmp_path / "rb"])
+    load_library([tmp_path / "rb"], cache=tmp_path / "cache")
+    cached = load_library([tmp_path / "rb"], cache=tmp_path / "cache")
+    assert cached.search_docs() == [runbook_doc(rb) for rb in fresh.runbooks.values()]
+    for entry in cached.valid.values():
+        assert entry.summary == Summary.of(fresh.runbooks[entry.id])
+        assert entry.runbook == fresh.runbooks[entry.id]
+
+
+def test_a_warm_cache_lists_runbooks_without_yaml_or_building_any(tmp_path: Path) -> None:
+    """Start-up with an unchanged library reads summaries only: no YAML, no validator, no Runbook object."""
+    import subprocess
+    import sys
+
+    _copy(DATA / "runbooks", tmp_path / "rb")
+    load_library([tmp_path / "rb"], cache=tmp_path / "cache")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tui.runbook.library import load_library\n"
+        f"lib = load_library([Path({str(tmp_path / 'rb')!r})], cache=Path({str(tmp_path / 'cache')!r}))\n"
+        "rows = [(e.summary.id, e.summary.title, e.summary.severity_hint) for e in lib.valid.values()]\n"
+        "print(len(rows), len(lib.runbooks), 'serving-errors' in lib.runbooks,\n"
+        "      sorted(m for m in ('yaml', 'tui.runbook.validate', 'tui.runbook.model') if m in sys.modules))\n"
+        "print(lib.get('serving-errors').title, 'tui.runbook.model' in sys.modules, 'yaml' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.splitlines() == ["2 2 True []", "Serving errors after a model deploy True False"]
+
+
+def test_problem_is_importable_from_the_loader_too() -> None:
+    from tui.runbook import loader, problem
+
+    assert loader.Problem is problem.Problem

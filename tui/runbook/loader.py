@@ -8,10 +8,11 @@ libyaml's parser is used when present (about 10x faster than pure Python).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from tui.runbook.problem import Problem  # also imported from here by older callers
 
 try:
     _Loader = yaml.CBaseLoader
@@ -26,23 +27,6 @@ NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 SAFE_TAGS = frozenset({STR_TAG, MAP_TAG, SEQ_TAG} | {
     f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null", "timestamp")
 })
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    col: int
-    message: str
-    severity: str = "error"  # or "warning"
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}:{self.col}: {prefix}{self.message}"
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
 
 
 def compose(text: str, path: str) -> tuple[yaml.Node | None, list[Problem]]:
