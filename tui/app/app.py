@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from tui.app.palette import OncallCommands
+from tui.app import collector
 from tui.app.services import Loaded, Services
 from tui.app.theme import DEFAULT_THEME, THEMES
 from tui.errors import OncallError
@@ -61,20 +62,42 @@ class OncallApp(App[int]):
         self._pending_start: tuple[Any, dict[str, str], Any] | None = None
         self.crash_log: Path | None = None
         self.fault: str | None = None  # an expected fault that reached no handler
+        for theme in THEMES:
+            self.register_theme(theme)
+        self._initial_theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
+        if self.get_theme(self._initial_theme).dark:  # type: ignore[union-attr]
+            self._theme_before_start(self._initial_theme)
+
+    def _theme_before_start(self, name: str) -> None:
+        """Start in this (dark) theme without a theme change: setting `theme` on a running app parses
+        every stylesheet a second time. Nothing is parsed yet here, so the variables just change
+        (and what the theme watcher would do to the app's classes is done by hand)."""
+        self.set_reactive(App.theme, name)
+        self.stylesheet.set_variables(self.get_css_variables())
+        self.set_class(True, f"-theme-{name}", update=False)
 
     # -- start-up -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        for theme in THEMES:
-            self.register_theme(theme)
-        self.theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
+        collector.pause()  # until the journal and the search index are loaded (see collector.py)
+        if self.theme != self._initial_theme:  # a light theme: the usual way
+            self.theme = self._initial_theme
         if self.requested_theme and self.requested_theme not in self.available_themes:
             self.notify(f"There is no theme {self.requested_theme!r}; using {DEFAULT_THEME} "
                         "(try --theme high-contrast).", severity="warning")
         from tui.app.screens.picker import PickerScreen
 
+        library = self.services.library_if_loaded()
+        if library is not None:  # read while Textual imported: the picker's first frame lists the runbooks
+            self.loaded = Loaded(library)
         self.push_screen(PickerScreen())
-        self.run_worker(self._load, name="load", thread=True, exit_on_error=False)
+        if library is not None:
+            self._library_ready(library)
+        else:
+            self.run_worker(self._load, name="load", thread=True, exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        collector.resume()  # if the app stops before its start-up is over
 
     @property
     def library(self) -> Any:
@@ -91,13 +114,17 @@ class OncallApp(App[int]):
 
     def _load_rest(self, library: Any) -> None:
         """Thread, started once the list is on screen: the journal, then the search index."""
-        journal, error = self.services.open_journal()
-        self.call_from_thread(self._journal_ready, journal, error)
-        index = self.services.build_index(library)
+        try:
+            journal, error = self.services.open_journal()
+            self.call_from_thread(self._journal_ready, journal, error)
+            index = self.services.build_index(library)
+        finally:
+            collector.resume()  # start-up is over: what it built lives as long as the app
         self.call_from_thread(self._index_ready, index)
 
     def _library_ready(self, library: Any) -> None:
-        self.loaded = Loaded(library)
+        if self.loaded is None or self.loaded.library is not library:
+            self.loaded = Loaded(library)
         self._after_load()
         # Let the list be drawn before anything else competes for the interpreter (a screen refresh
         # is due within a frame; call_after_refresh would wait for a screen that may no longer be shown).
@@ -126,7 +153,7 @@ class OncallApp(App[int]):
         from tui.app.screens.picker import PickerScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, PickerScreen):
+            if isinstance(screen, PickerScreen) and screen.is_mounted:  # one not mounted yet lists on mount
                 screen.refresh_items()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -140,6 +167,7 @@ class OncallApp(App[int]):
                                             error=f"{type(error).__name__}: {error}")
             self.log.error(f"worker {worker.name} failed: {error!r}")
             if worker.name == "load" and self.loaded is None:
+                collector.resume()  # nothing more loads in the background
                 self.loaded = Loaded(journal_error=message, journal_ready=True)
                 self._after_load()
             elif worker.name == "load journal" and self.loaded is not None and not self.loaded.journal_ready:
@@ -171,11 +199,7 @@ class OncallApp(App[int]):
             self.alerts_error = None
         except OncallError as exc:
             self.alerts_error = str(exc)
-        from tui.app.screens.picker import PickerScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, PickerScreen):
-                screen.refresh_items()
+        self._refresh_pickers()
         if self.start_alert:
             name, self.start_alert = self.start_alert, None
             self.open_alert(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tui.app.clock import Clock
+from tui.app import collector
 from tui.app.services import MetricsFactory, Services
 from tui.config import Settings
 
@@ -31,4 +32,6 @@ def make_app(settings: Settings, *, library: Any = None, journal: Any = None, cl
     services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
     from tui.app.app import OncallApp
 
-    return OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)
+    app = OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)
+    collector.freeze()  # Textual and the app live as long as the process
+    return app

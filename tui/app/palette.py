@@ -39,7 +39,8 @@ class OncallCommands(Provider):
         library = getattr(app, "library", None)
         if library is None:
             return
-        for rb in library.runbooks.values():
+        for entry in library.valid.values():  # summaries: the palette does not unpickle every runbook
+            rb = entry.summary
             yield (f"runbook: {rb.title}", f"{rb.id} · open it and start an incident", partial(app.open_runbook, rb.id))
 
     async def discover(self) -> Hits:

@@ -7,9 +7,8 @@ plain sentence instead, and the rest goes on.
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +71,14 @@ class Services:
         self._prefetch = future
         threading.Thread(target=run, name="oncall-load-runbooks", daemon=True).start()
 
+    def library_if_loaded(self) -> Any:
+        """The runbooks if they are already read (given, or prefetched and done), without waiting; else None."""
+        if self._prefetch is None:
+            return self.library
+        if self._prefetch.done() and self._prefetch.exception() is None:
+            return self._prefetch.result()
+        return None
+
     def load_library(self) -> Any:
         """The runbooks: the prefetched ones, or read now. Runs in a thread: never on the UI loop."""
         if self._prefetch is not None:
@@ -85,9 +92,6 @@ class Services:
             from tui.runbook.library import load_library
 
             library = load_library(self.settings.runbook_dirs, cache=cache_dir())
-        # Everything loaded so far lives as long as the app: keep the garbage collector from
-        # walking it again and again (halves the time to build the search index).
-        gc.freeze()
         return library
 
     def open_journal(self) -> tuple[Any, str | None]:
@@ -106,7 +110,7 @@ class Services:
         from tui.runbook.search import Doc, SearchIndex
 
         extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
-        return SearchIndex.of_runbooks(library.runbooks.values(), extra)
+        return SearchIndex([*library.search_docs(), *extra])  # from the cache: no runbook is unpickled
 
     def metrics_factory(self) -> MetricsFactory | None:
         if self.metrics is not None:
@@ -130,10 +134,15 @@ class Services:
             return None
         settings = self.settings
 
-        async def fetch(runbooks: dict[str, Any]) -> list[Any]:
+        async def fetch(runbooks: Mapping[str, Any]) -> list[Any]:
+            import asyncio
+
             from tui.metrics.alerts import AlertmanagerClient, link_alerts
 
             async with AlertmanagerClient.from_settings(settings) as client:
-                return link_alerts(await client.alerts(), runbooks)
+                alerts = await client.alerts()
+            # Matching reads every runbook's alerts: the first time, that unpickles them all from the
+            # cache, which is work for a thread, not for the UI loop.
+            return await asyncio.to_thread(link_alerts, alerts, runbooks)
 
         return fetch

@@ -17,8 +17,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.app.session import SEVERITY_LABELS
-
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
 
 
@@ -75,6 +73,8 @@ class PickerScreen(Screen):
 
         journal = app.journal
         if journal is not None and not query:
+            from tui.app.session import SEVERITY_LABELS  # the journal is open: the first screen is drawn
+
             try:
                 incidents = [i for i in journal.open_incidents() if not i.drill or app.services.drill]
             except Exception:  # a damaged journal must not hide the runbooks; its pane says why
@@ -97,7 +97,7 @@ class PickerScreen(Screen):
         if loaded is None:
             add("loading", Content("Loading runbooks…"), disabled=True)
         elif loaded.library is not None:
-            runbooks = loaded.library.runbooks
+            runbooks = loaded.library.valid  # summaries: listing a runbook does not unpickle it
             broken = {f"broken:{e.path}": e for e in loaded.library.broken}
             if query:
                 hits = [(h.key, h.where) for h in loaded.search_index(app.services).search(query, limit=LIST_LIMIT)]
@@ -111,7 +111,7 @@ class PickerScreen(Screen):
                     error = (entry.first_error or "").replace(str(entry.path), entry.path.name)
                     add(key, Content.from_markup("[reverse $warning b] BROKEN [/] $error", error=error))
                     continue
-                rb = runbooks[key]
+                rb = runbooks[key].summary
                 where = f" · matched in {where_found}" if query and where_found and where_found != "title" else ""
                 add(key, Content.from_markup("[b]$title[/] [dim]$id · $sev$where[/]", title=rb.title, id=rb.id,
                                                  sev=rb.severity_hint, where=where))
@@ -175,8 +175,8 @@ class PickerScreen(Screen):
                 text = f"{link.alert.name} ({labels}) since {link.alert.starts_at}"
             elif key.startswith("join:"):
                 text = "Join this open incident: its steps so far are replayed from the journal."
-            elif key in app.library.runbooks:
-                rb = app.library.runbooks[key]
+            elif key in app.library.valid:
+                rb = app.library.valid[key].summary
                 text = rb.summary + ("\nSymptoms: " + "; ".join(rb.symptoms) if rb.symptoms else "")
         self.query_one("#picker-detail", Static).update(text)
 

@@ -1,0 +1,76 @@
+"""Start-up: the first frame lists the runbooks read while Textual imported, the theme is in place before
+any CSS is parsed, and the garbage collector pauses while start-up builds what lasts, then collects again."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from tests.screenshots import settings_for, wait_for
+from tui.app import collector
+from tui.app.factory import make_app
+from tui.app.screens.picker import PickerScreen
+
+
+async def test_the_first_list_drawn_has_the_prefetched_runbooks(tmp_path: Path, monkeypatch) -> None:
+    lists: list[list[str]] = []
+    refresh = PickerScreen.refresh_items
+
+    def recording(self: PickerScreen) -> None:
+        refresh(self)
+        lists.append(list(self.keys))
+
+    monkeypatch.setattr(PickerScreen, "refresh_items", recording)
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    app.services.load_library()  # the prefetch is done, as it is by the time Textual has imported
+
+    def no_waiting() -> None:
+        raise AssertionError("the app waited for runbooks it already had")
+
+    monkeypatch.setattr(app.services, "load_library", no_waiting)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+    assert lists and "loading" not in lists[0] and "refusal-spike" in lists[0]
+
+
+async def test_the_collector_pauses_for_start_up_and_resumes_once_it_is_over(tmp_path: Path) -> None:
+    assert gc.isenabled()
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
+async def test_an_app_stopped_during_start_up_leaves_the_collector_on(tmp_path: Path) -> None:
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)):
+        pass  # quits at once, before the journal and the index have loaded
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
+    gc.disable()
+    try:
+        collector.pause()
+        collector.resume()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    collector.pause()
+    assert not gc.isenabled()
+    collector.resume()
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("theme, dark", [("high-contrast", True), ("oncall-dark", True), ("textual-light", False)])
+async def test_the_theme_is_in_place_from_the_first_frame(tmp_path: Path, theme: str, dark: bool) -> None:
+    app = make_app(settings_for(tmp_path), theme=theme, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == theme and app.current_theme.name == theme
+        assert app.has_class(f"-theme-{theme}") and app.has_class("-dark-mode") == dark
+        assert app.theme_variables["background"].lower() == app.current_theme.background.lower()
+        assert app.screen.styles.background.hex.lower() == app.current_theme.background.lower()
