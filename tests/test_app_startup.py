@@ -74,3 +74,34 @@ async def test_the_theme_is_in_place_from_the_first_frame(tmp_path: Path, theme:
         assert app.has_class(f"-theme-{theme}") and app.has_class("-dark-mode") == dark
         assert app.theme_variables["background"].lower() == app.current_theme.background.lower()
         assert app.screen.styles.background.hex.lower() == app.current_theme.background.lower()
+
+
+async def test_the_footer_rebuilds_once_for_a_burst_of_binding_changes(tmp_path: Path, monkeypatch) -> None:
+    from textual.widgets._footer import FooterKey
+
+    from tui.app.widgets.footer import Footer
+
+    rebuilds: list[int] = []
+    recompose = Footer.recompose
+
+    async def counting(self: Footer) -> None:
+        rebuilds.append(1)
+        await recompose(self)
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        monkeypatch.setattr(Footer, "recompose", counting)
+        for _ in range(3):  # as Textual sends them: showing a screen, then focusing its field
+            app.screen.bindings_updated_signal.publish(app.screen)
+        await pilot.pause()
+        await pilot.pause()
+        assert len(rebuilds) == 1
+        shown = {key.description for key in footer.query(FooterKey)}
+        assert {"open", "search", "clear / back", "refresh alerts"} <= shown
+        app.screen.bindings_updated_signal.publish(app.screen)  # a later change is not absorbed by the last rebuild
+        await pilot.pause()
+        await pilot.pause()
+        assert len(rebuilds) == 2
