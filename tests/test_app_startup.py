@@ -105,3 +105,33 @@ async def test_the_footer_rebuilds_once_for_a_burst_of_binding_changes(tmp_path:
         await pilot.pause()
         await pilot.pause()
         assert len(rebuilds) == 2
+
+
+@pytest.mark.parametrize("reading, listed_at_once", [(0.2, True), (1.5, False)])
+async def test_the_first_frame_waits_a_moment_for_runbooks_still_being_read(
+        tmp_path: Path, monkeypatch, reading: float, listed_at_once: bool) -> None:
+    """Slower than STARTUP_WAIT (0.5 s), the list says "Loading…" until the runbooks are read."""
+    import time
+
+    from tui.app.services import Services
+
+    lists: list[list[str]] = []
+    refresh = PickerScreen.refresh_items
+
+    def recording(self: PickerScreen) -> None:
+        refresh(self)
+        lists.append(list(self.keys))
+
+    read = Services._read_library
+
+    def slow_read(self: Services):
+        time.sleep(reading)
+        return read(self)
+
+    monkeypatch.setattr(PickerScreen, "refresh_items", recording)
+    monkeypatch.setattr(Services, "_read_library", slow_read)
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+    assert ("refusal-spike" in lists[0]) is listed_at_once and ("loading" in lists[0]) is not listed_at_once
+    assert "refusal-spike" in lists[-1]

@@ -23,6 +23,7 @@ from tui.app.theme import DEFAULT_THEME, THEMES
 from tui.errors import OncallError
 
 ALERTS_EVERY = 30.0  # seconds between Alertmanager look-ups while the app is open
+STARTUP_WAIT = 0.5  # seconds the first frame may wait for the runbooks being read; then it says "Loading…"
 UNEXPECTED = "Something went wrong in {what} ({error}); the rest goes on. Please report it."
 
 
@@ -87,8 +88,10 @@ class OncallApp(App[int]):
                         "(try --theme high-contrast).", severity="warning")
         from tui.app.screens.picker import PickerScreen
 
-        library = self.services.library_if_loaded()
-        if library is not None:  # read while Textual imported: the picker's first frame lists the runbooks
+        # Read while Textual imported, and nearly always done by now. Waiting a moment for the rest
+        # (the UI has nothing to show before the first frame) beats drawing "Loading…" and then the list.
+        library = self.services.library_if_loaded(wait=STARTUP_WAIT)
+        if library is not None:  # the picker's first frame lists the runbooks
             self.loaded = Loaded(library)
         self.push_screen(PickerScreen())
         if library is not None:

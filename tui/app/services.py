@@ -71,13 +71,15 @@ class Services:
         self._prefetch = future
         threading.Thread(target=run, name="oncall-load-runbooks", daemon=True).start()
 
-    def library_if_loaded(self) -> Any:
-        """The runbooks if they are already read (given, or prefetched and done), without waiting; else None."""
+    def library_if_loaded(self, wait: float = 0.0) -> Any:
+        """The runbooks if they are read within `wait` seconds (given, or prefetched); else None (still
+        reading, or failed: the load worker then waits for them or reports why)."""
         if self._prefetch is None:
             return self.library
-        if self._prefetch.done() and self._prefetch.exception() is None:
-            return self._prefetch.result()
-        return None
+        try:
+            return self._prefetch.result(timeout=wait)
+        except BaseException:  # TimeoutError, or the load's own error
+            return None
 
     def load_library(self) -> Any:
         """The runbooks: the prefetched ones, or read now. Runs in a thread: never on the UI loop."""
