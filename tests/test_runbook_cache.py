@@ -122,3 +122,46 @@ def test_problem_is_importable_from_the_loader_too() -> None:
     from tui.runbook import loader, problem
 
     assert loader.Problem is problem.Problem
+
+
+QUERIES = ["refusal", "serving errors", "fix forwrd", "deploy", "r", "nothing-like-this"]
+
+
+def test_the_search_index_is_kept_for_the_same_documents(tmp_path: Path, monkeypatch) -> None:
+    from tui.runbook.search import Doc, SearchIndex
+
+    _copy(DATA / "runbooks", tmp_path / "rb")
+    cache = tmp_path / "cache"
+    extra = [Doc("broken:x.yaml", "x.yaml", "x.yaml:1:1: the file is empty")]
+    fresh = SearchIndex([*load_library([tmp_path / "rb"]).search_docs(), *extra])
+    built = load_library([tmp_path / "rb"], cache=cache).search_index(extra)
+
+    def no_building(self: SearchIndex) -> None:
+        raise AssertionError("the index was built again")
+
+    with monkeypatch.context() as m:
+        m.setattr(SearchIndex, "__post_init__", no_building)
+        kept = load_library([tmp_path / "rb"], cache=cache).search_index(extra)
+    for index in (built, kept):
+        assert [index.search(q) for q in QUERIES] == [fresh.search(q) for q in QUERIES]
+    assert kept.search("serving")  # a real answer, not two empty ones
+
+    target = tmp_path / "rb" / "fix-forward.yaml"  # new text: new documents, a new index
+    target.write_text(target.read_text().replace("title: ", "title: Zanzibar "))
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    changed = load_library([tmp_path / "rb"], cache=cache).search_index(extra)
+    assert changed.search("zanzibar")[0].key == "fix-forward"
+
+
+def test_the_cache_folder_keeps_only_the_latest_files(tmp_path: Path) -> None:
+    from tui.runbook.cache import KEEP_FILES
+
+    _copy(DATA / "runbooks", tmp_path / "rb")
+    cache = tmp_path / "cache"
+    for i in range(KEEP_FILES):  # as many sets of folders as the cache keeps files, plus this one
+        _copy(DATA / "runbooks", tmp_path / f"other{i}")
+        load_library([tmp_path / f"other{i}"], cache=cache).search_index()
+    load_library([tmp_path / "rb"], cache=cache).search_index()
+    files = list(cache.glob("*.pickle"))
+    assert len(files) == KEEP_FILES
+    assert len([f for f in files if f.name.startswith("runbooks-")]) == KEEP_FILES // 2

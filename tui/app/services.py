@@ -109,10 +109,10 @@ class Services:
 
     @staticmethod
     def build_index(library: Any) -> Any:
-        from tui.runbook.search import Doc, SearchIndex
+        from tui.runbook.search import Doc
 
         extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
-        return SearchIndex([*library.search_docs(), *extra])  # from the cache: no runbook is unpickled
+        return library.search_index(extra)  # from the cache: no runbook is unpickled, nothing re-indexed
 
     def metrics_factory(self) -> MetricsFactory | None:
         if self.metrics is not None:

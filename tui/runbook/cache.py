@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 _CODE = Path(__file__).parent
+KEEP_FILES = 16  # cache files kept in the folder (two per set of runbook folders): the most recently written
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:
@@ -42,7 +43,8 @@ class RunbookCache:
     def __init__(self, folder: Path, sources: tuple[str, ...] = ()) -> None:
         digest = hashlib.sha1("\0".join(sources).encode()).hexdigest()[:12]
         self.path = folder / f"runbooks-{digest}.pickle"
-        self._stamp = _code_stamp()
+        self.index = IndexFile(folder / f"index-{digest}.pickle", _code_stamp())
+        self._stamp = self.index.stamp
         self._files: dict[str, tuple[int, int, Any]] = {}
         self._seen: set[str] = set()
         self._dirty = False
@@ -72,19 +74,62 @@ class RunbookCache:
             del self._files[key]
         if not self._dirty and not gone:
             return
-        import tempfile
-
-        tmp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".runbooks-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump({"stamp": self._stamp, "files": self._files}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+        if _write(self.path, {"stamp": self._stamp, "files": self._files}):
             self._dirty = False
-        except OSError:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+
+
+class IndexFile:
+    """The search index built over one library's documents, kept for the next start with those same
+    documents (named by a digest of their text): loading it is a third of building it."""
+
+    def __init__(self, path: Path, stamp: tuple) -> None:
+        self.path = path
+        self.stamp = stamp
+
+    def load(self, digest: str) -> Any | None:
+        try:
+            with self.path.open("rb") as f:
+                data = pickle.load(f)
+            if isinstance(data, dict) and data.get("stamp") == self.stamp and data.get("digest") == digest:
+                return pickle.loads(data["index"])
+        except Exception:  # missing, truncated, from another version: build it again
+            pass
+        return None
+
+    def save(self, digest: str, index: Any) -> None:
+        _write(self.path, {"stamp": self.stamp, "digest": digest,
+                           "index": pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)})
+
+
+def _write(path: Path, data: Any) -> bool:
+    """Atomically (a reader sees the old file or the new one); False if it could not be written."""
+    import tempfile
+
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".oncall-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+    _prune(path.parent)
+    return True
+
+
+def _prune(folder: Path) -> None:
+    """Only the most recently written files: every new set of runbook folders (a temporary one in a test
+    or a benchmark) has its own files, which would otherwise pile up."""
+    try:
+        files = sorted((p.stat().st_mtime_ns, p) for p in folder.glob("*.pickle")
+                       if p.name.startswith(("runbooks-", "index-")))
+        for _, old in files[:-KEEP_FILES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

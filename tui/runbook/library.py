@@ -20,8 +20,9 @@ from tui.errors import OncallError
 from tui.runbook.problem import Problem
 
 if TYPE_CHECKING:
+    from tui.runbook.cache import IndexFile
     from tui.runbook.model import Runbook
-    from tui.runbook.search import Doc
+    from tui.runbook.search import Doc, SearchIndex
 
 SUFFIXES = (".yaml", ".yml")
 _UNPICKLE = threading.Lock()  # the UI and a background thread may both ask for one runbook: build it once
@@ -137,6 +138,7 @@ class Library:
 
     entries: list[Entry]
     missing_dirs: list[Path] = field(default_factory=list)
+    index_file: IndexFile | None = field(default=None, repr=False, compare=False)  # with a cache
 
     @cached_property
     def valid(self) -> dict[str, Entry]:
@@ -172,6 +174,30 @@ class Library:
     def search_docs(self) -> list[Doc]:
         """What the search index needs of each valid runbook, from the cache when it has it."""
         return [e.search_doc() for e in self.valid.values()]
+
+    def search_index(self, extra: Iterable[Doc] = ()) -> SearchIndex:
+        """The search index over the valid runbooks and `extra` (broken files, say); with a cache, the one
+        saved the last time these same documents were indexed."""
+        from tui.runbook.search import SearchIndex
+
+        docs = [*self.search_docs(), *extra]
+        if self.index_file is None:
+            return SearchIndex(docs)
+        digest = _digest(docs)
+        index = self.index_file.load(digest)
+        if not isinstance(index, SearchIndex):
+            index = SearchIndex(docs)
+            self.index_file.save(digest, index)
+        return index
+
+
+def _digest(docs: list[Doc]) -> str:
+    import hashlib
+
+    h = hashlib.sha1()
+    for d in docs:
+        h.update("\x1f".join((d.key, d.title, d.meta, d.body, "\x1e")).encode())
+    return h.hexdigest()
 
 
 def _suffix(name: str) -> str:
@@ -249,7 +275,7 @@ def load_library(paths: Iterable[Path], *, jumps_are_errors: bool = True,
     if store:
         store.save()
     _check_library(entries, jumps_are_errors, {rb.id for rb in context})
-    return Library(entries, missing)
+    return Library(entries, missing, store.index if store else None)
 
 
 def _check_library(entries: list[Entry], jumps_are_errors: bool, known: set[str]) -> None:
