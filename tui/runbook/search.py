@@ -13,10 +13,12 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from tui.runbook.model import Runbook
+if TYPE_CHECKING:  # only annotations: building the index from cached text needs no model
+    from tui.runbook.model import Runbook
 
 WORD = re.compile(r"[a-z0-9]+")
 # How much a match counts, by where it was found.
@@ -76,9 +78,9 @@ class SearchIndex:
         postings: dict[str, dict[int, tuple[float, str]]] = {}
         for i, doc in enumerate(self.docs):
             for fname in ("body", "meta", "title"):  # best field last, so it wins
-                weight = WEIGHTS[fname]
+                posting = (WEIGHTS[fname], FIELD_NAMES[fname])  # one shared tuple: fewer objects to build and load
                 for word in set(words(getattr(doc, fname))):
-                    postings.setdefault(word, {})[i] = (weight, FIELD_NAMES[fname])
+                    postings.setdefault(word, {})[i] = posting
         self._postings = postings
         self._vocab = sorted(postings)
         self._title_vocab = sorted({w for t in self._titles for w in words(t)})
