@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.servers import free_port
+from tests.fixtures.servers import free_port, require_binaries
 from tui.config import BUNDLED_RUNBOOKS
 from tui.drill import promql
 from tui.drill.catalog import load_catalog
@@ -42,16 +41,6 @@ scrape_configs:
   - job_name: simulated
     static_configs: [{targets: ["127.0.0.1:%(port)d"]}]
 """
-
-
-def _require() -> None:
-    missing = [b for b in ("prometheus", "promtool") if shutil.which(b) is None]
-    if not missing:
-        return
-    message = f"{' and '.join(missing)} not installed (apt-get install prometheus)"
-    if os.environ.get("ONCALL_REQUIRE_PROMETHEUS") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _wait(what: str, check, deadline: float, procs: list[subprocess.Popen], logs: list[Path]) -> None:
@@ -78,7 +67,7 @@ def catalog():
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, catalog):
     """scenario id -> (Prometheus URL, simulator URL) for every bundled scenario."""
-    _require()
+    require_binaries("prometheus", "promtool")
     work = tmp_path_factory.mktemp("drill-prometheus")
     procs: list[subprocess.Popen] = []
     logs: list[Path] = []
