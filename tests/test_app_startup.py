@@ -135,3 +135,15 @@ async def test_the_first_frame_waits_a_moment_for_runbooks_still_being_read(
         await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
     assert ("refusal-spike" in lists[0]) is listed_at_once and ("loading" in lists[0]) is not listed_at_once
     assert "refusal-spike" in lists[-1]
+
+
+def test_an_app_that_cannot_be_built_leaves_the_collector_on(tmp_path: Path, monkeypatch) -> None:
+    from tui.app.services import Services
+
+    def broken(self: Services) -> None:
+        raise RuntimeError("no threads today")
+
+    monkeypatch.setattr(Services, "prefetch", broken)
+    with pytest.raises(RuntimeError):
+        make_app(settings_for(tmp_path), cursor_blink=False)
+    assert gc.isenabled()

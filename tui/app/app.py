@@ -80,7 +80,6 @@ class OncallApp(App[int]):
     # -- start-up -----------------------------------------------------------
 
     def on_mount(self) -> None:
-        collector.pause()  # until the journal and the search index are loaded (see collector.py)
         if self.theme != self._initial_theme:  # a light theme: the usual way
             self.theme = self._initial_theme
         if self.requested_theme and self.requested_theme not in self.available_themes:

@@ -3,9 +3,9 @@
 Start-up builds what lives as long as the app (Textual's modules, the widgets, the runbooks,
 the journal, the search index) and frees next to nothing, yet every 700 allocations the
 collector walks the young objects, and now and then all of them: a tenth of start-up went
-there. So what exists once Textual is imported is frozen (never walked again), collection
-pauses while the first screen is drawn and the journal and the index load, and then what
-was built is frozen too and collection resumes.
+there. So collection pauses from the moment the app is built (Textual's import included)
+until the journal and the index are loaded; then everything built is frozen (never walked
+again) and collection resumes. The app resumes it as well if it stops before that.
 """
 
 from __future__ import annotations
@@ -13,11 +13,6 @@ from __future__ import annotations
 import gc
 
 _paused = False
-
-
-def freeze() -> None:
-    """Everything that exists now lives as long as the app: keep the collector from walking it."""
-    gc.freeze()
 
 
 def pause() -> None:

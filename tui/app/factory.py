@@ -26,12 +26,16 @@ def make_app(settings: Settings, *, library: Any = None, journal: Any = None, cl
     metrics: (queries, on_snapshot) -> source with start(), async stop(), set_queries() (a drill's simulation);
     alerts: async (runbooks) -> list of tui.metrics.alerts.AlertLink.
     """
-    services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
-                        metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
-                        drill_hooks=drill_hooks)
-    services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
-    from tui.app.app import OncallApp
+    collector.pause()  # no collection during start-up; the app resumes it once loaded (see collector.py)
+    try:
+        services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
+                            metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
+                            drill_hooks=drill_hooks)
+        services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
+        from tui.app.app import OncallApp
 
-    app = OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)
-    collector.freeze()  # Textual and the app live as long as the process
+        app = OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)
+    except BaseException:
+        collector.resume()
+        raise
     return app
