@@ -94,6 +94,7 @@ class Services:
             from tui.runbook.library import load_library
 
             library = load_library(self.settings.runbook_dirs, cache=cache_dir())
+            library.valid, library.broken  # noqa: B018  (computed here, off the UI thread: the list reads them)
         return library
 
     def open_journal(self) -> tuple[Any, str | None]:

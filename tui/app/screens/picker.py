@@ -115,8 +115,8 @@ class PickerScreen(Screen):
                     continue
                 rb = runbooks[key].summary
                 where = f" · matched in {where_found}" if query and where_found and where_found != "title" else ""
-                add(key, Content.from_markup("[b]$title[/] [dim]$id · $sev$where[/]", title=rb.title, id=rb.id,
-                                                 sev=rb.severity_hint, where=where))
+                # Assembled, not markup: the same content, without parsing a template 60 times a keystroke.
+                add(key, Content.assemble((rb.title, "b"), " ", (f"{rb.id} · {rb.severity_hint}{where}", "dim")))
             if len(hits) > LIST_LIMIT:
                 add("more", Content(f"… and {len(hits) - LIST_LIMIT} more: type to narrow the list"), disabled=True)
             if query and not any(k for k in self.keys if not k.startswith(("alert:", "join:"))):
