@@ -16,8 +16,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from tui.app.palette import OncallCommands
 from tui.app import collector
+from tui.app.palette import OncallCommands
 from tui.app.services import Loaded, Services
 from tui.app.theme import DEFAULT_THEME, THEMES
 from tui.errors import OncallError

@@ -78,7 +78,7 @@ class Services:
             return self.library
         try:
             return self._prefetch.result(timeout=wait)
-        except BaseException:  # TimeoutError, or the load's own error
+        except Exception:  # TimeoutError, or the load's own error
             return None
 
     def load_library(self) -> Any:
@@ -94,7 +94,8 @@ class Services:
             from tui.runbook.library import load_library
 
             library = load_library(self.settings.runbook_dirs, cache=cache_dir())
-            library.valid, library.broken  # noqa: B018  (computed here, off the UI thread: the list reads them)
+            # The list reads these first: work them out here, off the UI thread.
+            library.valid, library.broken  # noqa: B018
         return library
 
     def open_journal(self) -> tuple[Any, str | None]:
