@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.servers import free_port, require_binaries
+from tests.fixtures.servers import free_port, require_binaries, stop_process
 from tui.config import BUNDLED_RUNBOOKS
 from tui.drill import promql
 from tui.drill.catalog import load_catalog
@@ -121,13 +121,7 @@ def served(tmp_path_factory, catalog):
         yield out
     finally:
         for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(timeout=10)
+            stop_process(p)
 
 
 def _expected(sim: Simulation, metric: str, query: str, at_wall: float) -> list[float]:
