@@ -188,7 +188,7 @@ async def test_the_picker_shows_hostile_alerts_runbooks_and_incidents_as_text(tm
     settings = hostile_settings(tmp_path)
     teammate_incident(settings)
     app = make_app(settings, alerts=hostile_alerts(), cursor_blink=False)
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.alert_links is not None and app.journal is not None)
         await pilot.pause()
         picker = app.screen
@@ -210,10 +210,11 @@ async def test_the_picker_shows_hostile_alerts_runbooks_and_incidents_as_text(tm
 
 async def test_an_incident_on_a_hostile_runbook_shows_every_part_as_text(tmp_path: Path) -> None:
     app = make_app(hostile_settings(tmp_path), cursor_blink=False)
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(200, 60), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None)
         app.open_runbook("hostile")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
+        await pilot.pause()
         assert_safe(app, "Hostile title [/] [bold]b", "Summary [/]", "Model [/] [bold]b")
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")
@@ -260,7 +261,7 @@ async def test_a_teammates_note_and_name_in_the_journal_pane_are_text(tmp_path: 
     settings = hostile_settings(tmp_path)
     iid = teammate_incident(settings)
     app = make_app(settings, cursor_blink=False)
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(200, 60), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.journal is not None and f"join:{iid}" in app.screen.keys)
         app.join_incident(iid)
         await wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")
@@ -271,7 +272,7 @@ async def test_a_teammates_note_and_name_in_the_journal_pane_are_text(tmp_path: 
 
 async def test_unknown_names_quoted_in_errors_are_text(tmp_path: Path) -> None:
     app = make_app(settings_for(tmp_path), cursor_blink=False)
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None)
         app.open_runbook("no-such " + HOSTILE)  # the error quotes the id it did not find
         app.open_alert("Gone " + HOSTILE)
@@ -287,7 +288,7 @@ async def test_a_three_line_paste_is_one_note_with_its_newlines(tmp_path: Path) 
     from textual.widgets import TextArea
 
     app = make_app(settings_for(tmp_path), cursor_blink=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None)
         app.open_runbook("refusal-spike")
         await pilot.pause()
@@ -296,8 +297,9 @@ async def test_a_three_line_paste_is_one_note_with_its_newlines(tmp_path: Path) 
         screen = app.screen
         await pilot.press("n")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NoteScreen")
-        area = app.screen.query_one(TextArea)
-        area.post_message(events.Paste("kubectl get pods\npod-a  CrashLoopBackOff\npod-b  Running"))
+        assert app.screen.query_one(TextArea).has_focus
+        # As the terminal driver does: the app forwards the paste to the focused widget.
+        app.post_message(events.Paste("kubectl get pods\npod-a  CrashLoopBackOff\npod-b  Running"))
         await pilot.pause()
         await pilot.press("enter")  # Enter saves, as it always did
         await wait_for(pilot, lambda: app.screen is screen)
@@ -313,21 +315,21 @@ async def test_a_three_line_paste_is_one_note_with_its_newlines(tmp_path: Path) 
 
 async def test_the_note_dialog_takes_a_newline_on_shift_enter_and_saves_on_enter(tmp_path: Path) -> None:
     app = make_app(settings_for(tmp_path), cursor_blink=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None)
         app.open_runbook("refusal-spike")
         await pilot.pause()
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")
         screen = app.screen
-        await pilot.press("n", *"first", "shift+enter", *"second", "ctrl+j", *"third", "enter")
+        await pilot.press("n", *"first?", "shift+enter", *"second q", "ctrl+j", *"third", "enter")
         await wait_for(pilot, lambda: app.screen is screen)
         journal = Journal(settings_for(tmp_path).journal_path, user="reader", sync_on_write="off")
         try:
             notes = [e.text for e in journal.events(screen.session.incident_id) if e.kind == "note"]
         finally:
             journal.close()
-        assert notes == ["first\nsecond\nthird"]
+        assert notes == ["first?\nsecond q\nthird"]  # ? and q are text here, not help and quit
         await pilot.press("n", "escape")  # Escape still cancels, and an empty note saves nothing
         await pilot.press("n", "enter")
         await pilot.pause()
@@ -368,7 +370,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def test_journal_list_show_and_export_print_no_control_bytes(cli_env: dict[str, str], tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal.json", user="bob " + HOSTILE, sync_on_write="off")
     try:
-        inc = journal.new_incident("Title " + HOSTILE + " \ud800", runbook="hostile")
+        inc = journal.new_incident("Title " + HOSTILE, runbook="hostile")
         journal.note(inc.id, "note " + HOSTILE + "\nsecond line [x](http://evil) <img src=x>")
         journal.add_event(inc.id, "command", "spew: exit 0", {"output": "out " + HOSTILE + "\n```\n<b>"})
         journal.set_fields(inc.id, impact="impact " + HOSTILE, root_cause="[click](http://evil)")
@@ -378,7 +380,7 @@ def test_journal_list_show_and_export_print_no_control_bytes(cli_env: dict[str, 
     assert_clean(oncall("journal", "list", env=cli_env), "Title [/] [bold]b [link=x]l ␛]0;pwned␇")
     shown = assert_clean(oncall("journal", "show", inc.id, env=cli_env), "note [/] [bold]b", "second line",
                          "bob [/] [bold]b", "fix [/]")
-    assert "⟨U+D800⟩" in shown
+    assert "          line two" not in shown and "          second line [x](http://evil) <img src=x>" in shown
     report = assert_clean(oncall("journal", "export", inc.id, env=cli_env), "impact \\[/\\] \\[bold\\]b")
     assert "[click](http://evil)" not in report and "\\[click\\](http://evil)" in report  # no link survives
     assert "\\<img src=x\\>" in report and "<img" not in report.replace("\\<img", "")
@@ -391,8 +393,11 @@ def test_journal_list_show_and_export_print_no_control_bytes(cli_env: dict[str, 
 
 def test_list_print_validate_and_run_print_no_control_bytes(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert_clean(oncall("list", env=cli_env), "Hostile title [/] [bold]b")
-    printed = assert_clean(oncall("print", "hostile", env=cli_env), "Summary \\[/\\] \\[bold\\]b")
-    assert "[link=x]" not in printed
+    printed = assert_clean(oncall("print", "hostile", env=cli_env),
+                           "# Hostile title \\[/\\] \\[bold\\]b \\[link=x\\]l ␛\\]0;pwned␇ ␛\\[2J",
+                           "Summary \\[/\\] \\[bold\\]b", "**Question \\[/\\]", "1. Yes \\[/\\]")
+    outside_code = printed.split("```")[::2]  # code blocks show the command verbatim, and are inert
+    assert not any("[link=x]" in part for part in outside_code)
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "bad.yaml").write_text(HOSTILE_RUNBOOK.replace("start: a", "start: " + _y("nowhere " + HOSTILE)))
@@ -400,7 +405,11 @@ def test_list_print_validate_and_run_print_no_control_bytes(cli_env: dict[str, s
     assert_clean(oncall("run", "hostile", "spew", env=cli_env), "out [/] [bold]b [link=x]l ␛]0;pwned␇ ␛[2J",
                  "progress 10%\nprogress 100%")
     assert_clean(oncall("run", "hostile", "nuke", "--dry-run", env=cli_env), "nuked [/]")
-    assert_clean(oncall("run", "hostile", "no-such " + HOSTILE, env=cli_env))
+    argv_hostile = HOSTILE.replace("\x00", "")  # an argument cannot hold NUL
+    assert_clean(oncall("run", "hostile", "no-such " + argv_hostile, env=cli_env), "no-such [/] [bold]b")
+    assert_clean(oncall("print", "no-such " + argv_hostile, env=cli_env), "no-such [/] [bold]b")
+    assert_clean(oncall("journal", "show", "inc-" + argv_hostile, env=cli_env))
+    assert_clean(oncall("journal", "new", "--title", "x", "--severity", argv_hostile, env=cli_env))  # usage error
 
 
 class _JsonServer:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tui.app.screens.dialogs import ChoiceScreen, FormScreen
+from tui.app.screens.dialogs import ChoiceScreen, FormScreen, NoteScreen
 from tui.app.session import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES
 from tui.errors import OncallError
 from tui.runbook.model import SEVERITIES
@@ -27,12 +27,11 @@ class IncidentActions:
     services: Any
 
     def action_note(self) -> None:
-        def saved(values: list[str] | None) -> None:
-            if values is not None and values[0].strip():
-                self._journal(lambda: self.session.note(values[0]))
+        def saved(text: str | None) -> None:
+            if text:
+                self._journal(lambda: self.session.note(text))
 
-        self.app.push_screen(FormScreen("Add a note to the journal", [("Note", "")],
-                                        hint="Enter saves it · Escape cancels"), saved)
+        self.app.push_screen(NoteScreen(), saved)
 
     def action_action_item(self) -> None:
         due = (self.session.clock.local(self.session.clock.now()) + timedelta(days=7)).strftime("%Y-%m-%d")
