@@ -24,7 +24,7 @@ from tests.screenshots import settings_for, wait_for
 from tui.app.factory import make_app
 from tui.journal import Journal
 from tui.metrics.alerts import Alert, AlertLink
-from tui.text import md_cell, md_code, md_lines, md_text, plain, plain_line
+from tui.text import md_cell, md_code, md_lines, md_text, plain, plain_in_place, plain_line
 
 # Markup Rich and Textual would parse, and the controls a terminal would obey.
 HOSTILE = "[/] [bold]b [link=x]l \x1b]0;pwned\x07 \x1b[2J \x9b2J \u202eevil \x00\x01\x08 \x1b[31mred\x1b[0m"
@@ -122,6 +122,13 @@ def test_plain_is_linear_on_huge_hostile_inputs() -> None:
         assert "\x1b" not in out and "\r" not in out and "\u202e" not in out
 
 
+def test_plain_in_place_keeps_every_position_for_an_input_field() -> None:
+    raw = "a\x1b]0;t\x07\x9b2J\u202e\ud800\tb\nc"
+    shown = plain_in_place(raw)
+    assert shown == "a␛]0;t␇\ufffd2J\ufffd\ufffd b␊c" and len(shown) == len(raw)
+    assert plain_in_place("plain text") == "plain text"
+
+
 def test_plain_line_folds_onto_one_line() -> None:
     assert plain_line("a\nb\r\n  c \x1b]0;t\x07") == "a b c ␛]0;t␇"
 
@@ -161,7 +168,7 @@ def hostile_alerts() -> Any:
         alert = Alert(labels={"alertname": "Hostile" + HOSTILE, "model": "m1", "pod": "pod " + HOSTILE},
                       annotations={"summary": "Alert summary " + HOSTILE, "description": HOSTILE},
                       starts_at="2026-11-22T02:40:00Z")
-        return [AlertLink(alert, ("hostile",), {"model": "m1"})]
+        return [AlertLink(alert, ("hostile",), {"model": "m1 \x1b]0;pwned\x07 \x9b2J"})]  # a label fills it
     return fetch
 
 
@@ -205,6 +212,14 @@ async def test_the_picker_shows_hostile_alerts_runbooks_and_incidents_as_text(tm
         await pilot.press(*"[/] [bold]")  # the filter is outside text too: the "no match" line quotes it
         await pilot.pause()
         assert_safe(app, "[/] [bold]")
+        await pilot.press("escape")
+        await pilot.pause()
+        options.highlighted = picker.keys.index("alert:0")
+        await pilot.press("enter")  # the alert's label fills the parameter form: drawn visibly, kept exact
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
+        await pilot.pause()
+        assert_safe(app, "m1 ␛]0;pwned", "�2J")  # (Rich drops the BEL itself)
+        assert app.screen.query_one("#param-model").value == "m1 \x1b]0;pwned\x07 \x9b2J"
         assert app.is_running
 
 
