@@ -65,7 +65,11 @@ class _Out:
     export: Export
 
 
-def _key(name: str, labels: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+# A series: its metric name and its sorted label pairs.
+SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _key(name: str, labels: dict[str, str]) -> SeriesKey:
     return name, tuple(sorted(labels.items()))
 
 
@@ -131,12 +135,12 @@ class SimulatedService:
         self.outs = [_Out(name, ex) for name, curve in sim.scenario.curves.items() for ex in curve.exports]
         self._lock = threading.Lock()
         # every counter exists from the start (at 0), so each sample time has every series
-        self._counters: dict[tuple, float] = {_key(n, labels): 0.0 for out in self.outs
+        self._counters: dict[SeriesKey, float] = {_key(n, labels): 0.0 for out in self.outs
                                               for n, labels, _ in _rates(out.export, 0.5)}
         self._kinds = self._families()
         values = check_params(sim.runbook, {})
         self.queries = [render_query(m.query, values) for m in sim.runbook.metrics.values()]
-        self._history: list[tuple[float, dict[tuple, float]]] = []
+        self._history: list[tuple[float, dict[SeriesKey, float]]] = []
         start = sim.origin
         if history:
             times = history_times(self.queries, start)
@@ -178,7 +182,7 @@ class SimulatedService:
                     self._counters[key] = self._counters.get(key, 0.0) + rate * dt
             t += dt
 
-    def _gauge_values(self, wall: float) -> dict[tuple, float]:
+    def _gauge_values(self, wall: float) -> dict[SeriesKey, float]:
         return {_key(n, labels): v for out in self.outs
                 for n, labels, v in _gauges(out.export, self._exported(out, wall), wall)}
 
@@ -191,37 +195,44 @@ class SimulatedService:
 
     # -- exposition -----------------------------------------------------------
 
-    def _build(self, samples: list[tuple[float | None, dict[tuple, float]]],
+    def _build(self, samples: list[tuple[float | None, dict[SeriesKey, float]]],
                extra: dict[str, str] | None = None) -> list[Metric]:
         doc = f"{SIMULATED} by oncall drill scenario {self.sim.scenario.id}"
         extra = extra or {}
         metrics: list[Metric] = []
         for fam, (kind, own_names) in self._kinds.items():
             label_names = own_names + [n for n in extra if n not in own_names]
-            if kind == "gauge":
-                family: Metric = GaugeMetricFamily(fam, doc, labels=label_names)
-            elif kind == "counter":
-                family = CounterMetricFamily(fam, doc, labels=label_names)
-            else:
-                family = HistogramMetricFamily(fam, doc, labels=label_names)
-            for key in self._series_of(fam, kind):
-                labels = dict(key[1])
-                values = [labels.get(n, extra.get(n, "")) for n in label_names]
+            series = self._series_of(fam, kind)
+            if kind == "histogram":
+                metrics.append(self._histogram(fam, doc, label_names, series, samples, extra))
+                continue
+            family = (GaugeMetricFamily if kind == "gauge" else CounterMetricFamily)(fam, doc, labels=label_names)
+            for key in series:
+                values = _label_values(key, label_names, extra)
                 for at, table in samples:
-                    if kind == "histogram":
-                        buckets = sorted(((dict(k[1])["le"], v) for k, v in table.items()
-                                          if k[0] == fam + "_bucket" and _same(k[1], key[1])),
-                                         key=lambda b: float(b[0]))
-                        total = table.get(_key(fam + "_sum", labels), 0.0)
-                        family.add_metric(values, buckets, total, timestamp=at)  # type: ignore[call-arg]
-                    elif key in table:
-                        family.add_metric(values, table[key], timestamp=at)  # type: ignore[call-arg]
+                    if key in table:
+                        family.add_metric(values, table[key], timestamp=at)
             metrics.append(family)
         return metrics
 
-    def _series_of(self, fam: str, kind: str) -> list[tuple]:
+    @staticmethod
+    def _histogram(fam: str, doc: str, label_names: list[str], series: list[SeriesKey],
+                   samples: list[tuple[float | None, dict[SeriesKey, float]]],
+                   extra: dict[str, str]) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(fam, doc, labels=label_names)
+        for key in series:
+            values = _label_values(key, label_names, extra)
+            for at, table in samples:
+                buckets = sorted(((dict(k[1])["le"], v) for k, v in table.items()
+                                  if k[0] == fam + "_bucket" and _same(k[1], key[1])),
+                                 key=lambda b: float(b[0]))
+                total = table.get(_key(fam + "_sum", dict(key[1])), 0.0)
+                family.add_metric(values, buckets, total, timestamp=at)
+        return family
+
+    def _series_of(self, fam: str, kind: str) -> list[SeriesKey]:
         """Distinct label sets of a family (for histograms, without le)."""
-        keys: dict[tuple, None] = {}
+        keys: dict[SeriesKey, None] = {}
         for out in self.outs:
             produced = _rates(out.export, 0.5) if kind != "gauge" else _gauges(out.export, 0.5)
             for name, labels, _ in produced:
@@ -249,7 +260,12 @@ class SimulatedService:
         return registry
 
 
-def _same(with_le: tuple, without: tuple) -> bool:
+def _label_values(key: SeriesKey, label_names: list[str], extra: dict[str, str]) -> list[str]:
+    labels = dict(key[1])
+    return [labels.get(n, extra.get(n, "")) for n in label_names]
+
+
+def _same(with_le: tuple[tuple[str, str], ...], without: tuple[tuple[str, str], ...]) -> bool:
     return tuple(kv for kv in with_le if kv[0] != "le") == without
 
 
@@ -266,5 +282,6 @@ def history_text(service: SimulatedService, target_labels: dict[str, str] | None
             yield from service.history_metrics(target_labels)
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_History())  # type: ignore[arg-type]
-    return generate_latest(registry)
+    registry.register(_History())
+    text: bytes = generate_latest(registry)  # type: ignore[no-untyped-call]
+    return text
