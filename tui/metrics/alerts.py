@@ -1,10 +1,8 @@
 """Firing alerts from Alertmanager, each linked to the runbooks that handle it.
 
-An alert opens a runbook when its `runbook_url` annotation's last path segment
-is the runbook's id (the link the alert's author wrote, so it comes first), or
-when it matches one of the runbook's `alerts:` entries (alertname plus label
-matchers; more matchers = more specific = earlier). Alert labels fill the
-runbook's parameters of the same name.
+Which runbooks an alert opens is decided in tui.runbook.matching (the same rule
+`oncall validate --rules` checks). Alert labels fill the runbook's parameters of
+the same name.
 """
 
 from __future__ import annotations
@@ -19,10 +17,10 @@ import httpx
 
 from tui.errors import OncallError
 from tui.metrics.prometheus import safe_url
+from tui.runbook.matching import runbooks_for_alert
 from tui.runbook.model import Runbook
 
 DEFAULT_TIMEOUT = 10.0
-_URL_SUFFIXES = (".md", ".html", ".htm", ".yaml", ".yml")
 
 
 class AlertmanagerError(OncallError):
@@ -65,30 +63,9 @@ class AlertLink:
         return self.runbooks[0] if self.runbooks else None
 
 
-def url_runbook_id(url: str | None) -> str | None:
-    """The last path segment of a runbook URL, without a document suffix."""
-    if not url:
-        return None
-    segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    for suffix in _URL_SUFFIXES:
-        if segment.endswith(suffix):
-            segment = segment[: -len(suffix)]
-    return segment or None
-
-
 def runbooks_for(alert: Alert, runbooks: Mapping[str, Runbook]) -> list[str]:
-    """Ids of the runbooks that handle `alert`, best first."""
-    found: list[str] = []
-    by_url = url_runbook_id(alert.runbook_url)
-    if by_url in runbooks:
-        found.append(by_url)
-    specific: list[tuple[int, str]] = []
-    for rid, runbook in runbooks.items():
-        scores = [len(m.labels) for m in runbook.alerts if m.matches(dict(alert.labels))]
-        if scores and rid not in found:
-            specific.append((-max(scores), rid))
-    found.extend(rid for _, rid in sorted(specific))
-    return found
+    """Ids of the runbooks that handle `alert`, best first (the rule lives in tui.runbook.matching)."""
+    return runbooks_for_alert(alert.labels, alert.runbook_url, runbooks)
 
 
 def params_from_labels(runbook: Runbook, labels: Mapping[str, str]) -> dict[str, str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from tui.runbook.library import Library
-from tui.runbook.loader import Problem, compose, pos, read_text
+from tui.runbook.loader import compose, pos, read_text
+from tui.runbook.matching import runbooks_for_alert
+from tui.runbook.model import Runbook
+from tui.runbook.problem import Problem
 
 
 @dataclass(frozen=True)
@@ -53,18 +57,10 @@ def read_rule_alerts(path: Path) -> tuple[list[RuleAlert], list[Problem]]:
     return alerts, []
 
 
-def runbook_for(alert: RuleAlert, library: Library) -> str | None:
-    labels = {**alert.labels, "alertname": alert.name}
-    matched = library.for_alert(labels)
-    if matched:
-        return matched[0].id
-    if alert.runbook_url:
-        last = alert.runbook_url.rstrip("/").rsplit("/", 1)[-1].split("?")[0].split("#")[0]
-        for suffix in (".yaml", ".yml", ".md", ".html"):
-            last = last.removesuffix(suffix)
-        if last in library.runbooks:
-            return last
-    return None
+def runbook_for(alert: RuleAlert, runbooks: Mapping[str, Runbook]) -> str | None:
+    """The runbook the app would open for this alert when it fires (the same rule, tui.runbook.matching)."""
+    found = runbooks_for_alert({**alert.labels, "alertname": alert.name}, alert.runbook_url, runbooks)
+    return found[0] if found else None
 
 
 def uncovered_alerts(paths: list[Path], library: Library) -> list[Problem]:
@@ -74,7 +70,7 @@ def uncovered_alerts(paths: list[Path], library: Library) -> list[Problem]:
         alerts, read_problems = read_rule_alerts(path)
         problems += read_problems
         for alert in alerts:
-            if runbook_for(alert, library) is None:
+            if runbook_for(alert, library.runbooks) is None:
                 problems.append(Problem(alert.path, alert.line, alert.col,
                                         f"alert {alert.name} opens no runbook; list it under a runbook's alerts: "
                                         "or point its runbook_url annotation at a runbook id"))
