@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.model import JUMP_PREFIX, Runbook, Step
 
-_KIND = {"ask": "Question", "do": "Action", "outcome": "Outcome"}
+
 
 
 def _cell(text: str) -> str:
@@ -31,8 +32,8 @@ def _threshold(runbook: Runbook, name: str) -> str:
 
 
 def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
-    out = [f'### {number}. {_KIND[step.kind]}: {step.id} <a id="step-{step.id}"></a>', ""]
-    if step.kind == "outcome":
+    out = [f'### {number}. {KINDS[step.kind].heading}: {step.id} <a id="step-{step.id}"></a>', ""]
+    if step.kind == StepKind.OUTCOME:
         out.append(f"**Outcome: {step.outcome}.** {step.text}".rstrip())
     else:
         out.append(f"**{step.text}**")
@@ -54,7 +55,7 @@ def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
                         f" (suggested when the command exits {w.exit})" if w.exit is not None else
                         f" (suggested when the output matches `{w.output}`)")
             out.append(f"{i}. {choice.label} → {_where(choice.next, runbook)}{when}")
-    if step.kind == "do" and step.next:
+    if step.kind == StepKind.DO and step.next:
         out += ["", f"Then → {_where(step.next, runbook)}"]
     if step.status:
         out += ["", f"Marks the incident **{step.status}**."]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.model import CATEGORIES, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -147,7 +148,7 @@ STEP = Obj(
         "next": Text(doc="step id (or runbook:ID) once the action is done"),
         "status": Enum(STEP_STATUSES, doc="incident status reached once this step is done"),
     },
-    one_of=("ask", "do", "outcome"),
+    one_of=tuple(str(kind) for kind in StepKind),
 )
 
 ALERT = Obj(
@@ -189,17 +190,13 @@ RUNBOOK = Obj(
     required=("id", "title", "version", "summary", "category", "severity_hint", "start", "steps"),
 )
 
-# Step fields allowed for each kind of step; anything else is an error that says which kind.
-STEP_FIELDS = {
-    "ask": {"ask", "detail", "metric", "command", "commands", "choices", "checklist", "status"},
-    "do": {"do", "detail", "metric", "commands", "checklist", "next", "status"},
-    "outcome": {"outcome", "say", "detail", "metric", "status"},
-}
-STEP_REQUIRED = {"ask": ("choices",), "do": ("next",), "outcome": ()}
+# Step fields allowed and required for each kind of step: the table in tui.runbook.kinds.
+STEP_FIELDS = {str(kind): set(row.fields) for kind, row in KINDS.items()}
+STEP_REQUIRED = {str(kind): row.required for kind, row in KINDS.items()}
 
 # Incident fields a comms template may use besides the params.
 COMMS_FIELDS = ("severity", "title", "status", "impact", "category", "lead", "elapsed",
                 "incident", "runbook", "next_update", "summary")
 
 
-__all__ = ["RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED", "COMMS_FIELDS", "METRIC_STATES"]
+__all__ = ["COMMS_FIELDS", "METRIC_STATES", "RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED"]

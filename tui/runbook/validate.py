@@ -17,6 +17,7 @@ import yaml
 
 from tui.runbook import model as m
 from tui.runbook import spec as s
+from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
 from tui.runbook.render import placeholders, shell_contexts
 
@@ -244,7 +245,7 @@ class Checker:
             if key not in allowed:
                 if key in spec.fields:  # a step field that does not belong to this kind of step
                     kind = next(k for k in spec.one_of if k in allowed)
-                    self.error(where, f"{_pre(label)}{'an' if kind in ('ask', 'outcome') else 'a'} {kind} step "
+                    self.error(where, f"{_pre(label)}{KINDS[StepKind(kind)].article} {kind} step "
                                       f"has no {key!r} (allowed: {', '.join(sorted(allowed))})")
                 else:
                     self.error(where, f"{_pre(label)}unknown key {key!r}" + _suggest(key, allowed)
@@ -265,7 +266,7 @@ class Checker:
         if spec is s.STEP and len(present) == 1:
             for key in s.STEP_REQUIRED[present[0]]:
                 if not any(key == kk[0] for kk in keys):
-                    self.error(pos(node), f"{label}: {'an' if present[0] in ('ask', 'outcome') else 'a'} "
+                    self.error(pos(node), f"{label}: {KINDS[StepKind(present[0])].article} "
                                           f"{present[0]} step needs {key!r}")
         return out
 
@@ -474,10 +475,10 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
 
     steps = {}
     for sid, st in d["steps"].items():
-        kind = next(k for k in ("ask", "do", "outcome") if k in st)
+        kind = next(k for k in StepKind if k in st)
         steps[sid] = m.Step(
             id=sid, kind=kind,
-            text=st.get("say", "") if kind == "outcome" else st[kind],
+            text=st.get("say", "") if kind == StepKind.OUTCOME else st[kind],
             detail=st.get("detail"), metric=st.get("metric"), command=st.get("command"),
             commands=tuple(st.get("commands", ())),
             choices=tuple(m.Choice(ch["label"], ch["next"], when(ch.get("when"))) for ch in st.get("choices", ())),

@@ -8,8 +8,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.app.session import Session
+from tui.runbook.kinds import KINDS, StepKind
 
-KIND_TITLES = {"ask": "QUESTION", "do": "DO THIS", "outcome": "OUTCOME"}
+
 OUTCOME_NEXT = {
     "resolved": "Validate that the metrics are back to baseline, then send the update (u) and export the report (x).",
     "escalate": "Page the people named above now, and note who you paged (n).",
@@ -34,8 +35,8 @@ class StepView(VerticalScroll, can_focus=False):
     def show(self, session: Session, *, selected: int | None, cursor: int, running: bool = False) -> None:
         step = session.step
         walker = session.walker
-        kind = KIND_TITLES[step.kind]
-        if step.kind == "outcome":
+        kind = KINDS[step.kind].banner
+        if step.kind == StepKind.OUTCOME:
             kind += f": {step.outcome}"
         if walker.depth > 1:
             kind += f"  (inside {session.current.id}, from {walker.caller.runbook.id})" if walker.caller else ""
@@ -127,11 +128,11 @@ class StepView(VerticalScroll, can_focus=False):
     def _hint(session: Session, selected: int | None) -> str:
         step = session.step
         walker = session.walker
-        if step.kind == "ask":
+        if step.kind == StepKind.ASK:
             n = len(step.choices)
             enter = f" · Enter takes {selected + 1}" if selected is not None else ""
             return f"Press 1-{n} to answer{enter} · b back"
-        if step.kind == "do":
+        if step.kind == StepKind.DO:
             return "Enter when done · b back"
         text = OUTCOME_NEXT.get(step.outcome or "", "")
         if walker.can_resume and walker.caller is not None:
