@@ -25,6 +25,8 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
     try:
         return _ACTIONS[action](args, journal)
     finally:
+        if journal.notice:  # entries set aside by the schema: said once, whatever the action
+            print(f"oncall: warning: {journal.notice}", file=sys.stderr)
         journal.close()
 
 

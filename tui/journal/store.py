@@ -350,6 +350,22 @@ class LogStorage(Storage):
         encs = list(encoded) if encoded is not None else [encode_doc(d) for _, d in items]
         self._commit([(table, str(k), d if isinstance(d, dict) else dict(d), e) for (k, d), e in zip(items, encs)])
 
+    def delete(self, table: str, keys: Iterable[str]) -> None:
+        """Remove documents by key: one write and one fsync. Durable on return."""
+        self._commit([(table, str(k), None, None) for k in keys])
+
+    def rescan_stamps(self) -> str:
+        """Recompute `max_stamp` from the live documents (after entries were removed); returns it."""
+        with self._mutex:
+            self.max_stamp = ""
+            if self._stamp_of is not None:
+                for name, table in self._tables.items():
+                    for doc in table.values():
+                        stamp = self._stamp_of(name, doc)
+                        if stamp and stamp > self.max_stamp:
+                            self.max_stamp = stamp
+            return self.max_stamp
+
     def _commit(self, ops: list[_Op]) -> None:
         """Append the records for `ops` (put when a document is given, delete otherwise) and fsync."""
         if not ops:

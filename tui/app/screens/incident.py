@@ -394,7 +394,8 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             pane.set_status(f"JOURNAL  not synced · {who}", getattr(status, "message", None))
             return
         ago = time.monotonic() - self.synced_at
-        pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}", None if status.ok else status.message)
+        pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}",
+                        getattr(status, "warning", None) if status.ok else status.message)
 
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen
