@@ -28,9 +28,20 @@ HANDLERS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """A parser that takes no flag by abbreviation: `--y` must never mean `--yes`.
+
+    add_subparsers() builds subparsers of the parser's own class, so every level refuses them.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
 def _common(*, runbooks=True, prometheus=False, alertmanager=False, journal=False) -> argparse.ArgumentParser:
     # SUPPRESS keeps a subcommand's absent flag from hiding the same flag given before it.
-    p = argparse.ArgumentParser(add_help=False)
+    p = Parser(add_help=False)
     s = argparse.SUPPRESS
     if runbooks:
         p.add_argument("--runbooks", action="append", metavar="DIR", default=s,
@@ -55,7 +66,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     everything = _common(prometheus=True, alertmanager=True, journal=True)
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="oncall", parents=[everything],
         description="Guided incident response for AI systems: runbooks, live metrics, commands and a shared journal.",
     )

@@ -21,9 +21,9 @@ KEEP_FILES = 16  # cache files kept in the folder (two per set of runbook folder
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "oncall"
+    from tui.config import cache_dir as user_cache_dir
+
+    return user_cache_dir(env)
 
 
 def _code_stamp() -> tuple:
