@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from tui.app.clock import Clock, parse_time
+from tui.clock import Clock, parse_time
 
 KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
                "role": "yellow", "metric": "dim", "action-item": "green"}

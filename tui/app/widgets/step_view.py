@@ -7,9 +7,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.session import Session
+from tui.incident import IncidentController
 from tui.runbook.kinds import KINDS, StepKind
-
 
 OUTCOME_NEXT = {
     "resolved": "Validate that the metrics are back to baseline, then send the update (u) and export the report (x).",
@@ -32,7 +31,7 @@ class StepView(VerticalScroll, can_focus=False):
         yield Static(id="step-commands")
         yield Static(id="step-hint")
 
-    def show(self, session: Session, *, selected: int | None, cursor: int, running: bool = False) -> None:
+    def show(self, session: IncidentController, *, selected: int | None, cursor: int, running: bool = False) -> None:
         step = session.step
         walker = session.walker
         kind = KINDS[step.kind].banner
@@ -55,7 +54,7 @@ class StepView(VerticalScroll, can_focus=False):
         widget.update(content if content is not None else "")
 
     @staticmethod
-    def _evidence(session: Session) -> Content | None:
+    def _evidence(session: IncidentController) -> Content | None:
         """The live value the step depends on, and the suggestion it leads to."""
         step = session.step
         lines: list[Content] = []
@@ -77,7 +76,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(lines) if lines else None
 
     @staticmethod
-    def _choices(session: Session, selected: int | None) -> Content | None:
+    def _choices(session: IncidentController, selected: int | None) -> Content | None:
         step = session.step
         if step.kind != "ask":
             return None
@@ -94,7 +93,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(rows)
 
     @staticmethod
-    def _checklist(session: Session, cursor: int) -> Content | None:
+    def _checklist(session: IncidentController, cursor: int) -> Content | None:
         items = session.walker.checklist()
         if not items:
             return None
@@ -108,7 +107,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(rows)
 
     @staticmethod
-    def _commands(session: Session, running: bool) -> Content | None:
+    def _commands(session: IncidentController, running: bool) -> Content | None:
         names = session.step.offered_commands
         if not names:
             return None
@@ -125,7 +124,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join([head, *parts])
 
     @staticmethod
-    def _hint(session: Session, selected: int | None) -> str:
+    def _hint(session: IncidentController, selected: int | None) -> str:
         step = session.step
         walker = session.walker
         if step.kind == StepKind.ASK:
