@@ -18,6 +18,7 @@ HANDLERS = {
     "drill": "tui.commands.drill_cmd:run_drill",
     "simulate": "tui.commands.drill_cmd:run_simulate",
     "validate": "tui.commands.runbooks_cmd:run_validate",
+    "lint": "tui.commands.runbooks_cmd:run_lint",
     "list": "tui.commands.runbooks_cmd:run_list",
     "print": "tui.commands.runbooks_cmd:run_print",
     "schema": "tui.commands.runbooks_cmd:run_schema",
@@ -96,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--rules", action="append", default=[], metavar="FILE",
                    help="Prometheus rule file whose alerts must each open a runbook (repeatable)")
+
+    p = sub.add_parser("lint", parents=[_common()], help="validate plus policy: danger marks, pipelines, reviews")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--rules", action="append", default=[], metavar="FILE",
+                   help="Prometheus rule file or PrometheusRule manifest whose alerts must each open a runbook")
+    p.add_argument("--require-drills", action="store_true", help="a runbook no drill plays is a finding")
+    p.add_argument("--format", choices=["text", "github"], default="text",
+                   help="github: workflow commands, shown as annotations in a pull request")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="judge review ages from this date (default: today)")
 
     p = sub.add_parser("list", parents=[_common()], help="list the runbooks")
     p.add_argument("--json", action="store_true")

@@ -147,6 +147,7 @@ class Runbook:
     commands: dict[str, Command] = field(default_factory=dict)
     comms: dict[str, Comms] = field(default_factory=dict)
     path: Path | None = None
+    last_reviewed: str | None = None  # YYYY-MM-DD
 
     def default_params(self) -> dict[str, str]:
         return {p.name: p.default for p in self.params.values() if p.default is not None}

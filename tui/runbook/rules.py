@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from tui.runbook.library import Library
-from tui.runbook.loader import compose, pos, read_text
+from tui.runbook.loader import compose_all, pos, read_text
 from tui.runbook.matching import runbooks_for_alert
 from tui.runbook.model import Runbook
 from tui.runbook.problem import Problem
@@ -25,7 +25,7 @@ class RuleAlert:
     col: int
 
 
-def _mapping(node: yaml.Node) -> dict[str, yaml.Node]:
+def _mapping(node: yaml.Node | None) -> dict[str, yaml.Node]:
     return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)} if isinstance(node, yaml.MappingNode) else {}
 
 
@@ -33,18 +33,33 @@ def _text_map(node: yaml.Node | None) -> dict[str, str]:
     return {k: v.value for k, v in _mapping(node).items() if isinstance(v, yaml.ScalarNode)} if node else {}
 
 
+def _groups(root: yaml.Node) -> yaml.SequenceNode | None:
+    fields = _mapping(root)
+    if fields.get("kind") is not None and isinstance(fields["kind"], yaml.ScalarNode):
+        if fields["kind"].value != "PrometheusRule":
+            return None
+        fields = _mapping(fields.get("spec")) if fields.get("spec") is not None else {}
+    groups = fields.get("groups")
+    return groups if isinstance(groups, yaml.SequenceNode) else None
+
+
 def read_rule_alerts(path: Path) -> tuple[list[RuleAlert], list[Problem]]:
     text, problems = read_text(path)
     if text is None:
         return [], problems
-    root, problems = compose(text, str(path))
-    if root is None:
+    roots, problems = compose_all(text, str(path))
+    if problems:
         return [], problems
-    groups = _mapping(root).get("groups")
-    if not isinstance(groups, yaml.SequenceNode):
-        return [], [Problem(str(path), *pos(root), "not a Prometheus rule file: it needs a groups: list")]
+    # A plain rule file has groups: at its root; a PrometheusRule object (prometheus-operator) under spec:.
+    # A manifest file may hold other objects beside them, which are skipped.
+    found = [_groups(root) for root in roots]
+    groups_list = [g for g in found if g is not None]
+    if not groups_list:
+        where = pos(roots[0]) if roots else (1, 1)
+        return [], [Problem(str(path), *where, "not a Prometheus rule file: it needs a groups: list "
+                                               "(or a PrometheusRule object with spec.groups)")]
     alerts = []
-    for group in groups.value:
+    for group in (g for groups in groups_list for g in groups.value):
         rules = _mapping(group).get("rules")
         for rule in rules.value if isinstance(rules, yaml.SequenceNode) else []:
             fields = _mapping(rule)

@@ -16,6 +16,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_-]*$"
 PARAM_PATTERN = r"^[a-z_][a-z0-9_]*$"
 DURATION_PATTERN = r"^[0-9]+[smh]$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class Spec:
@@ -177,6 +178,9 @@ RUNBOOK = Obj(
         "category": Enum(CATEGORIES),
         "severity_hint": Enum(SEVERITIES),
         "owners": ListOf(Text()),
+        "last_reviewed": Text(pattern=DATE_PATTERN, hint="write the date as YYYY-MM-DD",
+                              doc="when a person last checked this runbook against the system (oncall lint "
+                                  "flags it after 180 days)"),
         "tags": ListOf(Text()),
         "symptoms": ListOf(Text(), doc="searchable symptoms"),
         "alerts": ListOf(ALERT, doc="Alertmanager alerts that open this runbook"),

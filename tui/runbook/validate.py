@@ -501,7 +501,7 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
         commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
                                x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False))
                   for n, x in d.get("commands", {}).items()},
-        comms=comms, path=path,
+        comms=comms, path=path, last_reviewed=d.get("last_reviewed"),
     )
 
 
