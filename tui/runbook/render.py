@@ -88,11 +88,22 @@ def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[s
             if name in required:
                 raise RenderError(f"Parameter {name} has no default; pass it with --param {name}=VALUE.")
             continue
+        _check_text(name, merged[name])
         if param.pattern and not pattern_matches(param.pattern, merged[name]):
             raise RenderError(
                 f"Parameter {name}={merged[name]!r} does not match its pattern {param.pattern}; pass a value that does."
             )
     return merged
+
+
+def _check_text(name: str, value: str) -> None:
+    """A value must be text a program can receive: no NUL byte (argv and the environment end there)."""
+    if "\x00" in value:
+        raise RenderError(f"Parameter {name} holds a NUL byte, which no command can receive; pass a value without it.")
+    try:
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise RenderError(f"Parameter {name} is not valid text; pass a plain value.") from None
 
 
 def check_leading_dash(runbook: Runbook, names: Iterable[str], values: Mapping[str, str]) -> None:
@@ -192,10 +203,12 @@ def _promql_value(name: str, value: str, context: str) -> str:
     if context in ('"', "'"):
         return _promql_escape(value, context)
     if context == "`":
-        if "`" in value or "\r" in value:
+        # Prometheus reads a raw string up to the next backtick; some PromQL parsers take a backslash
+        # as an escape there, so a value that holds one could end the string early for them.
+        if any(ch in value for ch in "`\\\r"):
             raise RenderError(f"Parameter {name}={value!r} is used inside a PromQL `raw string`, which cannot "
-                              "hold a backtick or a carriage return; pass a value without them, or quote it "
-                              "with \"...\" in the runbook.")
+                              "hold a backtick, a backslash or a carriage return; pass a value without them, "
+                              "or quote it with \"...\" in the runbook.")
         return value
     if not _PROMQL_BARE.fullmatch(value):
         raise RenderError(f"Parameter {name}={value!r} is used in a PromQL query outside a quoted string, where "

@@ -57,6 +57,7 @@ class _Level:
     uses: list[tuple[int, Use]] = field(default_factory=list)  # (word index, use)
     dbracket: bool = False
     depth: int = 0  # open ( ) of subshells and groups
+    piped: Use | None = None  # a use upstream in this pipeline: its output may carry the value
 
 
 class _Scanner:
@@ -106,13 +107,15 @@ class _Scanner:
             if word == "[[" and len(level.words) == 1:
                 level.dbracket = True
 
-    def _end_command(self, level: _Level) -> None:
+    def _end_command(self, level: _Level, pipe: bool = False) -> None:
         self._end_word(level)
+        upstream = level.uses[0][1] if level.uses else level.piped
         if level.uses or level.words:
-            self._judge(level.words, level.uses)
+            self._judge(level.words, level.uses, level.piped)
         level.words, level.uses, level.dbracket = [], [], False
+        level.piped = upstream if pipe else None
 
-    def _judge(self, words: list[str], uses: list[tuple[int, Use]]) -> None:
+    def _judge(self, words: list[str], uses: list[tuple[int, Use]], piped: Use | None = None) -> None:
         plain = [_unquote(w) for w in words]
         ci = 0
         while ci < len(words):
@@ -140,6 +143,13 @@ class _Scanner:
                         uses = uses + [(wi, Use(m.group(0), -1, m.group(0),
                                                 f"is read by {cmd} as arithmetic, where bash runs code hidden in "
                                                 "the value; compare it as text instead"))]
+        if piped is not None and ci < len(words):
+            # The value arrives on standard input: refused where an argument would be, or as a program.
+            problem = self._command_problem(piped, len(words), ci, cmd, args, plain, set())
+            if problem is None and cmd in _INTERPRETERS and not program_words and cmd not in ("awk", "sed", "jq"):
+                problem = f"reaches {cmd}, which reads its program from its input"
+            if problem is not None:
+                self.uses.append(Use(piped.name, piped.offset, piped.token, f"is piped into {cmd}: {problem}"))
         for wi, use in uses:
             problem = use.problem
             if problem is None:
@@ -208,9 +218,12 @@ class _Scanner:
                 for delim, strip in heredocs:
                     i = self._heredoc(i, delim, strip, level, ctx)
                 heredocs = []
+            elif c == "|" and not level.dbracket and not s.startswith("||", i):
+                self._end_command(level, pipe=True)
+                i += 2 if s.startswith("|&", i) else 1
             elif c in ";&|" and not level.dbracket:
                 self._end_command(level)
-                i += 1
+                i += 2 if s.startswith(("||", "&&"), i) else 1
             elif c == "#" and level.cur is None:
                 while i < n and s[i] != "\n":
                     i += 1
