@@ -27,7 +27,7 @@ from tui.metrics.readings import (STALE_AFTER_INTERVALS, Reading, Series, Snapsh
                                   reading_from_samples, worst_history)
 from tui.metrics.units import format_value
 from tui.runbook.model import Metric, Runbook
-from tui.runbook.render import render_query
+from tui.runbook.render import RenderError, render_query
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class MetricQuery:
 
     metric: Metric
     query: str
+    error: str | None = None  # the values could not go into the query (said instead of polling)
 
     @property
     def name(self) -> str:
@@ -50,8 +51,21 @@ class MetricQuery:
 
 
 def metric_queries(runbook: Runbook, params: Mapping[str, str]) -> list[MetricQuery]:
-    """Every metric of `runbook`, in its order, with `params` substituted (PromQL-escaped)."""
-    return [MetricQuery(m, render_query(m.query, params)) for m in runbook.metrics.values()]
+    """Every metric of `runbook`, in its order, with `params` substituted (PromQL-escaped).
+
+    A value that cannot go into a query safely makes that metric an error, not a crash.
+    """
+    queries = []
+    for m in runbook.metrics.values():
+        try:
+            queries.append(MetricQuery(m, render_query(m.query, params)))
+        except RenderError as exc:
+            queries.append(MetricQuery(m, m.query, error=str(exc)))
+    return queries
+
+
+async def _refused(message: str) -> QueryResult:
+    raise PrometheusError(message, "query")
 
 
 def _seconds(delay: float) -> str:
@@ -144,11 +158,12 @@ class Poller(Periodic):
         """One poll of every query at once (plus range data when `history`); never overlaps another."""
         async with self._lock:
             queries = self.queries
-            calls = [self.client.query(q.query) for q in queries]
+            calls = [self.client.query(q.query) if q.error is None else _refused(q.error) for q in queries]
             if history and self._failures == 0:
                 end = self._clock()
                 start, step = end - self.history_window, range_step(self.history_window, self.history_points)
-                calls += [self.client.query_range(q.query, start, end, step) for q in queries]
+                calls += [self.client.query_range(q.query, start, end, step) if q.error is None else _refused(q.error)
+                          for q in queries]
             results = await asyncio.gather(*calls, return_exceptions=True)
             now = self._clock()
             instant, ranges = results[: len(queries)], results[len(queries):]

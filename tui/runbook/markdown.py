@@ -99,7 +99,7 @@ def runbook_markdown(runbook: Runbook) -> str:
             if cmd.run is not None:
                 out += ["argv, run without a shell:", "", "```json", json.dumps(list(cmd.run)), "```", ""]
             else:
-                out += ["Shell (values are shell-quoted):", "", "```sh", cmd.shell or "", "```", ""]
+                out += ["Shell (bash with pipefail; parameters are its environment variables):", "", "```sh", cmd.shell or "", "```", ""]
     out += ["## Steps", "", f"Start at [{rb.start}](#step-{rb.start}).", ""]
     for number, step in enumerate(rb.walk_order(), 1):
         out += _step(step, rb, number)

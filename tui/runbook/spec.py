@@ -96,7 +96,7 @@ PARAM = Obj(
     {
         "prompt": Text(doc="the question asked once per incident"),
         "default": Text(doc="value used when the responder accepts the default"),
-        "pattern": Text(doc="regular expression every value must match before anything runs"),
+        "pattern": Text(doc="regular expression the whole value must match (fullmatch) before anything runs"),
     },
     required=("prompt",),
 )
@@ -117,7 +117,8 @@ COMMAND = Obj(
     {
         "title": Text(doc="what the command shows or does"),
         "run": ListOf(Text(), nonempty=True, doc="argv list; no shell ever sees it"),
-        "shell": Text(doc="an explicit shell command; substituted values are shell-quoted"),
+        "shell": Text(doc="an explicit bash script (run with pipefail); parameters are its environment "
+                          "variables, written \"${name}\", never substituted into the text"),
         "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
         "danger": Bool(doc="changes production: needs a typed confirmation"),
     },
