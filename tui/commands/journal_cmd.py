@@ -15,7 +15,7 @@ from typing import Any
 
 from tui.errors import OncallError
 from tui.journal import Journal, open_journal
-from tui.journal.files import atomic_write
+from tui.atomic import atomic_write
 from tui.journal.report import render_report
 
 

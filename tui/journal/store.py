@@ -38,7 +38,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from tui.errors import OncallError
-from tui.journal.files import atomic_write, fsync_dir
+from tui.atomic import atomic_write, fsync_dir
 
 HEADER = {"format": "oncall-journal-log", "version": 1}
 _RECORD_START = '{"t":'
