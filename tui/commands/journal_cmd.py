@@ -17,7 +17,7 @@ from tui.clock import Clock
 from tui.errors import OncallError
 from tui.incident.record import IncidentRecord
 from tui.journal import Journal, open_journal
-from tui.journal.files import atomic_write
+from tui.atomic import atomic_write
 from tui.journal.report import render_report
 
 

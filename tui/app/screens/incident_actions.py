@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.app.screens.dialogs import ChoiceScreen, FormScreen
+from tui.atomic import atomic_write
 from tui.incident import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES, DrillScore
 from tui.errors import OncallError
 from tui.runbook.model import SEVERITIES
@@ -127,9 +128,7 @@ class IncidentActions:
                 return
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".md.tmp")
-                tmp.write_text(markdown, encoding="utf-8")
-                tmp.replace(path)
+                atomic_write(path, markdown)
             except OSError as exc:
                 self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
                 return
@@ -153,7 +152,7 @@ class IncidentActions:
             if yes:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(markdown, encoding="utf-8")
+                    atomic_write(path, markdown)
                 except OSError as exc:
                     self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
                     return
