@@ -166,6 +166,26 @@ def settings_from(args: argparse.Namespace):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every word oncall prints may quote outside text (a title, a note, a command's output, an
+    argument given back in an error), so stdout and stderr go through `tui.text.plain`: no control
+    sequence reaches the terminal, whichever command prints it. (The app draws through Textual's
+    own handle on the terminal, not these.)"""
+    from tui.text import PlainWriter
+
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PlainWriter(stdout), PlainWriter(stderr)
+    try:
+        return _main(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (BrokenPipeError, ValueError):  # `| head` closed it; nothing more to say
+                pass
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from tui.errors import OncallError
 
     parser = build_parser()

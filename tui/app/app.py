@@ -212,6 +212,14 @@ class OncallApp(App[int]):
         """One plain sentence, where the person is looking."""
         self.notify(message, severity="error", timeout=8)
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """A toast. Its sentence may quote outside text (an alert, a file, an error), so it is never
+        markup, whatever the caller asks (Textual parses it by default), and always plain text."""
+        from tui.text import plain, plain_line
+
+        super().notify(plain(message), title=plain_line(title), severity=severity, timeout=timeout, markup=False)
+
     def open_alert(self, name: str) -> None:
         links = [link for link in (self.alert_links or []) if link.alert.name == name]
         if self.alert_links is None:

@@ -8,7 +8,6 @@ except for `journal sync` itself, which exists to report it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from tui.incident.record import IncidentRecord
 from tui.journal import Journal, open_journal
 from tui.atomic import atomic_write
 from tui.journal.report import render_report
+from tui.text import json_text, plain, plain_line
 
 
 def run_journal(args: argparse.Namespace, settings: Any) -> int:
@@ -63,13 +63,14 @@ def _list(args: argparse.Namespace, journal: Journal) -> int:
     _refresh(journal)
     incidents = journal.incidents()
     if args.json:
-        print(json.dumps([i.to_dict() for i in incidents], indent=2, ensure_ascii=False))
+        print(json_text([i.to_dict() for i in incidents], indent=2))
         return 0
     if not incidents:
         print("No incidents in the journal; start one with `oncall journal new --title TITLE`.")
         return 0
-    rows = [(i.id, i.severity_label, i.status, (i.detected_at or "")[:16].replace("T", " "),
-             ("[drill] " if i.drill else "") + i.title) for i in incidents]
+    rows = [(plain_line(i.id), plain_line(i.severity_label), plain_line(i.status),
+             plain_line((i.detected_at or "")[:16].replace("T", " ")),
+             ("[drill] " if i.drill else "") + plain_line(i.title)) for i in incidents]
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
@@ -86,24 +87,26 @@ def _show(args: argparse.Namespace, journal: Journal) -> int:
         out["events"] = [e.to_doc() for e in events]
         out["action_items"] = [vars(i) for i in items]
         out["responders"] = sorted(journal.responders(incident.id))
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(json_text(out, indent=2))
         return 0
-    roles = ", ".join(f"{name} ({role})" for role, name in sorted(incident.roles.items())) or "none"
-    print(f"{incident.id}  {incident.severity_label} ({incident.severity})  {incident.status}"
+    # Outside text on one line where it is one field; a note keeps its lines, each indented under it.
+    roles = ", ".join(f"{plain_line(name)} ({plain_line(role)})" for role, name in sorted(incident.roles.items()))
+    print(f"{incident.id}  {incident.severity_label} ({incident.severity})  {plain_line(incident.status)}"
           + ("  [drill]" if incident.drill else ""))
-    print(incident.title)
-    print(f"detected {incident.detected_at or 'unknown'} · roles: {roles}")
+    print(plain_line(incident.title))
+    print(f"detected {plain_line(incident.detected_at or 'unknown')} · roles: {roles or 'none'}")
     print()
     for ev in events:
-        lines = ev.text.splitlines() or [""]
-        print(f"{ev.time[11:19]}  {ev.author}  {ev.kind}: {lines[0]}")
+        lines = plain(ev.text).splitlines() or [""]
+        print(f"{plain_line(ev.time[11:19])}  {plain_line(ev.author)}  {plain_line(ev.kind)}: {lines[0]}")
         for line in lines[1:]:
             print(f"          {line}")
     if items:
         print()
         for it in items:
             mark = "x" if it.done else " "
-            print(f"[{mark}] {it.text} · owner {it.owner or 'none'} · due {it.due or 'none'} · {it.id}")
+            print(f"[{mark}] {plain_line(it.text)} · owner {plain_line(it.owner or 'none')} · "
+                  f"due {plain_line(it.due or 'none')} · {it.id}")
     return 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import Any, TextIO
 
@@ -18,9 +17,11 @@ from tui.metrics.thresholds import state_label
 from tui.metrics.units import format_value
 from tui.runbook.library import load_library
 from tui.runbook.render import check_params, placeholders
+from tui.text import json_text, plain_line
 
 
 def _table(rows: list[list[str]], out: TextIO) -> None:
+    rows = [[plain_line(cell) for cell in row] for row in rows]  # outside text, one line a cell
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
@@ -52,7 +53,7 @@ def _print_readings(readings: list[Reading], out: TextIO) -> None:
         if r.series_note:
             out.write(f"{r.name}: {r.series_note}.\n")
         if r.error:
-            out.write(f"{r.name}: {r.error}\n")
+            out.write(f"{r.name}: {plain_line(r.error)}\n")
 
 
 def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
@@ -71,11 +72,10 @@ def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
     if not snapshot.source.up:
         raise OncallError(next(r.error for r in readings if r.error))
     if args.json:
-        json.dump([_reading_json(r) for r in readings], sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text([_reading_json(r) for r in readings], indent=2, allow_nan=False) + "\n")
         for r in readings:  # JSON alone on stdout: what was left out is said on stderr
             if r.series_note:
-                sys.stderr.write(f"{r.name}: {r.series_note}.\n")
+                sys.stderr.write(f"{r.name}: {plain_line(r.series_note)}.\n")
     else:
         _print_readings(readings, sys.stdout)
     return 1 if any(r.error for r in readings) else 0
@@ -107,8 +107,7 @@ def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
     if alerts.note:
         sys.stderr.write(f"oncall: {alerts.note}.\n")
     if args.json:
-        json.dump([_link_json(link) for link in links], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text([_link_json(link) for link in links], indent=2) + "\n")
         return 0
     if not links:
         print("No firing alerts." if not args.all else "No active alerts.")

@@ -1,6 +1,6 @@
 """`oncall run ID COMMAND`: run one runbook command without the app.
 
-The output streams to stdout as it arrives; the exit code is the command's own, or 1
+The output streams to stdout as it arrives, as text (see tui/text.py); the exit code is the command's own, or 1
 when it was refused, timed out or killed (130 when interrupted), with one sentence on
 stderr saying which.
 """
@@ -26,6 +26,7 @@ from tui.launch import (
 )
 from tui.launch.group import signal_name
 from tui.runbook.library import load_library
+from tui.text import PlainStream
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -47,8 +48,10 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         if journal is not None:  # an unknown id fails before anything runs
             record = IncidentRecord(journal, journal.incident(args.incident).id, Clock())
         sys.stdout.flush()
-        launch = launch_for(prepared, settings, confirmed=args.yes, on_output=_StdoutSink())
+        sink = _StdoutSink()
+        launch = launch_for(prepared, settings, confirmed=args.yes, on_output=sink)
         result = asyncio.run(_run(launch))
+        sink.finish()
         if journal is not None and record is not None:
             record.command_ran(prepared, result, settings_secrets(settings))
             synced = journal.last_sync
@@ -78,17 +81,25 @@ async def _run(launch: Launch) -> RunResult:
 
 
 class _StdoutSink:
-    """Raw output to stdout as it comes; a closed pipe (`| head`) stops the copy, not the run."""
+    """The output to stdout as it comes, as text (`tui.text.plain`: a command's colours are dropped,
+    its other control sequences shown, never obeyed); a closed pipe (`| head`) stops the copy, not the run."""
 
     def __init__(self) -> None:
         self.closed = False
+        self.text = PlainStream()
 
     def __call__(self, chunk: bytes) -> None:
-        if self.closed:
+        self._write(self.text.feed(chunk))
+
+    def finish(self) -> None:
+        self._write(self.text.close())
+
+    def _write(self, text: str) -> None:
+        if self.closed or not text:
             return
         try:
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
+            sys.stdout.write(text)
+            sys.stdout.flush()
         except BrokenPipeError:
             self.closed = True
             # Point stdout at /dev/null so the flush at exit does not fail again.

@@ -11,6 +11,7 @@ from tui.config import Settings
 from tui.errors import OncallError
 from tui.runbook.library import Library, load_library
 from tui.runbook.problem import Problem
+from tui.text import json_text, plain_line
 
 
 def run_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,8 +107,9 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         rows.append({"id": e.id, "title": rb.title if rb else "", "category": rb.category if rb else "",
                      "valid": e.ok, "error": e.first_error, "path": str(e.path)})
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json_text(rows, indent=2))
         return 0
+    rows = [{k: plain_line(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]  # one line each
     if not rows:
         dirs = ", ".join(str(d) for d in settings.runbook_dirs)
         print(f"No runbooks found in {dirs}; point --runbooks or ONCALL_RUNBOOKS at your runbook folder.",

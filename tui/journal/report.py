@@ -3,16 +3,21 @@
 Every section is always present. A section the journal cannot fill says so and
 names the field or event that would fill it, so a reviewer sees the gap instead
 of a silently missing heading.
+
+Everything the journal holds is outside text (a teammate's note, a command's output, an
+alert name): it goes in through `tui.text` (`md_text`, `md_lines`, `md_code`), so it shows
+no control sequence and cannot open a link, an image or an HTML tag in whatever renders
+the report; command output stays verbatim inside a fence longer than any backtick run in it.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from typing import Any
 
 from tui.journal.clock import iso_utc
 from tui.journal.model import Event, Incident, parse_time
+from tui.text import md_cell, md_code, md_fence, md_lines, md_text, plain
 
 SECTIONS = (
     "Summary", "Impact", "Timeline", "Detection", "Containment", "Decision: roll back or fix forward",
@@ -28,7 +33,7 @@ def render_report(journal: Any, incident_id: str) -> str:
     items = journal.action_items(inc.id)
     out: list[str] = [f"# Post-incident report: {_inline(inc.title)}", ""]
     drill = " This was a game-day **drill**, not a real incident." if inc.drill else ""
-    out += [f"_Written by oncall from incident `{inc.id}` at {_when(iso_utc())}.{drill}_", ""]
+    out += [f"_Written by oncall from incident {md_code(inc.id)} at {_when(iso_utc())}.{drill}_", ""]
     out += _summary(inc, events)
     out += _section("Impact", [_text(inc.impact)] if inc.impact else [
         _gap("The journal does not record the impact",
@@ -58,17 +63,17 @@ def _summary(inc: Incident, events: list[Event]) -> list[str]:
     roles = "; ".join(f"{role}: {name}" for role, name in sorted(inc.roles.items()))
     responders = sorted({e.author for e in events if e.author})
     rows = [
-        ("Incident", f"`{inc.id}`"),
+        ("Incident", md_code(inc.id, cell=True)),
         ("Title", _cell(inc.title)),
-        ("Severity", f"{inc.severity_label} ({inc.severity})"),
+        ("Severity", _cell(f"{inc.severity_label} ({inc.severity})")),
         ("Category", _cell(inc.category) if inc.category else _gap("not recorded in the journal")),
-        ("Status", inc.status),
+        ("Status", _cell(inc.status)),
         ("Detected", _when(inc.detected_at)),
         ("Contained", _when(inc.contained_at)),
         ("Resolved", _when(inc.resolved_at)),
         ("Duration", _duration_text(inc)),
         ("Roles", _cell(roles) or _gap("none recorded in the journal")),
-        ("Runbooks", ", ".join(f"`{r}`" for r in inc.runbooks) or _gap("none recorded in the journal")),
+        ("Runbooks", ", ".join(md_code(r, cell=True) for r in inc.runbooks) or _gap("none recorded in the journal")),
         ("Responders", _cell(", ".join(responders)) or _gap("none recorded in the journal")),
     ]
     return ["## Summary", "", "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
@@ -79,9 +84,11 @@ def _timeline(events: list[Event]) -> list[str]:
         return [_gap("The journal holds no events for this incident")]
     lines: list[str] = []
     for ev in events:
-        text = (ev.text or "").strip().splitlines() or [""]
-        lines.append(f"- {_when(ev.time)} · **{_inline(ev.author)}** · {ev.kind}: {text[0]}")
-        lines.extend(f"  {line}" for line in text[1:])
+        text = md_lines(ev.text) or [""]
+        head = f"- {_when(ev.time)} · **{_inline(ev.author)}** · {_inline(ev.kind)}: "
+        # A note of several lines keeps them: hard line breaks (a trailing backslash), indented under the item.
+        lines.extend(("  " if i else head) + line + ("\\" if i < len(text) - 1 else "")
+                     for i, line in enumerate(text))
         output = ev.data.get("output") if ev.kind == "command" else None
         if isinstance(output, str) and output.strip():
             lines.extend("  " + line for line in _code_block(output))
@@ -89,7 +96,7 @@ def _timeline(events: list[Event]) -> list[str]:
 
 
 def _detection(inc: Incident) -> list[str]:
-    signal = f"`{_inline(inc.alert)}`" if inc.alert else _gap("not recorded in the journal",
+    signal = md_code(inc.alert) if inc.alert else _gap("not recorded in the journal",
                                                               "set `alert` to the signal that fired")
     started = _when(inc.alert_started_at) if inc.alert_started_at else _gap(
         "not recorded in the journal", "set `alert_started_at`")
@@ -115,7 +122,7 @@ def _containment(inc: Incident, events: list[Event]) -> list[str]:
             and (until is None or (parse_time(e.time) or until) <= until)]
     if done:
         lines.append("- **What was done:**")
-        lines.extend(f"  - {_when(e.time)} · {_inline(e.author)} · {e.kind}: {_inline(_first_line(e.text))}"
+        lines.extend(f"  - {_when(e.time)} · {_inline(e.author)} · {_inline(e.kind)}: {_inline(_first_line(e.text))}"
                      for e in done)
     else:
         lines.append("- **What was done:** " + _gap("the journal records no command or decision before containment"))
@@ -148,7 +155,7 @@ def _actions(items: list[Any]) -> list[str]:
     rows = ["| Action | Owner | Due | Done |", "|---|---|---|---|"]
     for it in items:
         owner = _cell(it.owner) if it.owner else "**no owner**"
-        due = it.due or "**no due date**"
+        due = _cell(it.due) if it.due else "**no due date**"
         rows.append(f"| {_cell(it.text)} | {owner} | {due} | {'yes' if it.done else 'no'} |")
     return rows
 
@@ -164,19 +171,21 @@ def _gap(what: str, how: str | None = None) -> str:
 
 
 def _text(value: str) -> str:
-    return value.strip()
+    """Outside prose of several lines: each escaped, and each kept as its own line (hard breaks)."""
+    return "\\\n".join(md_lines(value))
 
 
 def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    lines = plain(text).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _inline(value: str | None) -> str:
-    return " ".join((value or "").split())
+    return md_text(value)
 
 
 def _cell(value: str | None) -> str:
-    return _inline(value).replace("|", "\\|")
+    return md_cell(value)  # `|` is escaped too: a table keeps its columns
 
 
 def _when(value: str | None) -> str:
@@ -218,9 +227,7 @@ def format_duration(seconds: float) -> str:
 
 
 def _code_block(text: str) -> list[str]:
-    lines = text.rstrip("\n").splitlines()
+    lines = plain(text).rstrip("\n").splitlines()
     if len(lines) > _OUTPUT_LINES:
         lines = lines[:_OUTPUT_LINES] + [f"... ({len(lines) - _OUTPUT_LINES} more lines)"]
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [fence, *lines, fence]
+    return md_fence("\n".join(lines))
