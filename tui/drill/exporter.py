@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 
-from tui.drill import promql
 from tui.drill.scenario import SIMULATED, Export
 from tui.drill.sim import Simulation
+from tui.promql import PromQLError, Shape, parse
 from tui.runbook.render import check_params, render_query
 
 LIVE_STEP = 1.0  # wall seconds per integration step between scrapes
@@ -109,14 +109,15 @@ def _gauges(export: Export, u: float, wall: float = 0.0) -> list[tuple[str, dict
 
 def history_times(queries: list[str], start: float) -> list[float]:
     """Wall times to sample history at: coarse back to the furthest look-back, fine near each look-back point."""
-    back = max([promql.lookback(q) for q in queries] + [FINE_AROUND])
+    shapes = [s for s in map(_shape, queries) if s is not None]
+    back = max([s.lookback_s for s in shapes] + [FINE_AROUND])
     first = start - back - MARGIN
     times = set()
     t = start - FINE_STEP
     while t >= first:  # a coarse grid aligned on the start, so it meets the fine one
         times.add(t)
         t -= COARSE_STEP
-    points = [0.0] + [promql.duration_seconds(o) for q in queries for o in promql.offsets(q)]
+    points = [0.0] + sorted({r.offset for s in shapes for r in s.reads if r.offset > 0 and not r.pinned})
     for offset in points:
         lo, hi = start - offset - FINE_AROUND, min(start - FINE_STEP, start - offset + FINE_AROUND)
         k = round((start - hi) / FINE_STEP)
@@ -125,6 +126,13 @@ def history_times(queries: list[str], start: float) -> list[float]:
             times.add(t)
             t -= FINE_STEP
     return sorted(times)
+
+
+def _shape(query: str) -> Shape | None:
+    try:
+        return parse(query)
+    except PromQLError:  # the scenario's validator reports it; history for the other queries still helps
+        return None
 
 
 class SimulatedService:
@@ -169,6 +177,7 @@ class SimulatedService:
         return fams
 
     def _exported(self, out: _Out, wall: float) -> float:
+        # the service's own signal, not a query's reading: the scraping Prometheus applies the windows
         return self.sim.export_value(out.metric, out.export, self.sim.sim_at(wall))
 
     def _integrate(self, w0: float, w1: float, step: float = LIVE_STEP) -> None:
