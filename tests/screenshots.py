@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from tui.app.clock import Clock
+from tui.clock import Clock
 from tui.config import Settings
 
 SIZE = (120, 40)

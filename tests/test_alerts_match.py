@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.metrics.alerts import Alert, link_alerts, runbooks_for, url_runbook_id
+from tui.metrics.alerts import Alert, link_alerts, runbooks_for
+from tui.runbook.matching import url_runbook_id
 from tui.runbook.model import AlertMatch, Param, Runbook, Step
 
 
@@ -54,3 +55,15 @@ def test_unknown_url_and_unmatched_alert_have_no_runbook():
     alert = Alert({"alertname": "DiskFull"}, {"runbook_url": "https://wiki/runbooks/disk-full"})
     (link,) = link_alerts([alert], RUNBOOKS)
     assert (link.runbook, link.runbooks, dict(link.params)) == (None, (), {})
+
+
+def test_validate_rules_names_the_runbook_the_app_opens() -> None:
+    """One rule for both: an alert whose runbook_url names one runbook and whose labels match another opens
+    the URL's runbook in the app, and `validate --rules` judges the same one (it used to prefer the matcher)."""
+    from tui.runbook.rules import RuleAlert, runbook_for
+
+    rule = RuleAlert("QualityDrop", {"team": "ml"}, "https://wiki/runbooks/bad-model-deploy", "r.yaml", 1, 1)
+    fired = Alert({"alertname": "QualityDrop", "team": "ml"},
+                  {"runbook_url": "https://wiki/runbooks/bad-model-deploy"})
+    assert link_alerts([fired], RUNBOOKS)[0].runbook == "bad-model-deploy"
+    assert runbook_for(rule, RUNBOOKS) == "bad-model-deploy"

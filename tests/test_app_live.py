@@ -41,7 +41,7 @@ async def test_a_firing_alert_opens_its_runbook_and_live_metrics_pre_select(tmp_
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         screen = app.screen
-        await wait_for(pilot, lambda: "refusal_rate" in screen.session.readings, tries=500)
+        await wait_for(pilot, lambda: "refusal_rate" in screen.controller.readings, tries=500)
         pane = screen.query_one("#metrics")
         assert "prometheus" in pane.border_title and "live" in pane.border_title
         assert "12.4%" in str(pane.render()) and "CRIT" in str(pane.render())

@@ -114,7 +114,7 @@ async def test_params_form_refuses_a_value_that_breaks_the_pattern(tmp_path: Pat
         field.value = "billing-bot"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
-        assert app.screen.session.values()["service"] == "billing-bot"
+        assert app.screen.controller.values()["service"] == "billing-bot"
 
 
 # ---- commands --------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ async def test_a_danger_command_runs_only_after_the_word_is_typed(tmp_path: Path
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_incident(pilot)
         await pilot.press("1", "1")
-        assert screen.session.step.id == "roll-back"
+        assert screen.controller.step.id == "roll-back"
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, DangerScreen)
@@ -136,14 +136,14 @@ async def test_a_danger_command_runs_only_after_the_word_is_typed(tmp_path: Path
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
         journal = journal_of(app)
-        assert not [e for e in journal.events(screen.session.incident_id) if e.kind == "command"]
+        assert not [e for e in journal.events(screen.controller.incident_id) if e.kind == "command"]
 
         await pilot.press("r")
         await pilot.pause()
         await pilot.press(*"rollback_prompt", "enter")
         await pilot.pause()
         await finished(pilot, screen)
-        [command] = [e for e in journal.events(screen.session.incident_id) if e.kind == "command"]
+        [command] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "command"]
         assert command.data["danger"] is True and command.data["exit_code"] == 0
         assert "rolled support-assistant back to v40" in command.data["output"]
         journal.close()
@@ -173,7 +173,7 @@ async def test_ctrl_c_cancels_a_running_command_and_the_journal_says_so(tmp_path
         await finished(pilot, screen)
         assert "cancelled" in screen.query_one("#output").border_title
         journal = journal_of(app)
-        [command] = [e for e in journal.events(screen.session.incident_id) if e.kind == "command"]
+        [command] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "command"]
         assert command.data["cancelled"] is True and command.data["command"] == "follow_logs"
         assert "refusal 2: I cannot help with that" in command.data["output"]
         journal.close()
@@ -196,7 +196,7 @@ async def test_keys_still_work_while_200000_lines_stream(tmp_path: Path):
         assert "line 199999" in log.lines
         assert log.lines[-1].endswith("exit 0 · " + log.lines[-1].rsplit("· ", 1)[1])
         journal = journal_of(app)
-        events = journal.events(screen.session.incident_id)
+        events = journal.events(screen.controller.incident_id)
         assert [e.text for e in events if e.kind == "note"] == ["still here"]
         [command] = [e for e in events if e.kind == "command"]
         assert command.data["output_lines"] == 200_000
@@ -211,15 +211,15 @@ async def test_a_jump_into_another_runbook_and_back(tmp_path: Path):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_incident(pilot)
         await pilot.press("1", "3")  # Not sure → runbook:fix-forward
-        assert screen.session.current.id == "fix-forward"
+        assert screen.controller.current.id == "fix-forward"
         crumbs = str(screen.query_one("#crumbs").render())
         assert "refusal-spike v4" in crumbs and "fix-forward v2 ▸ ship" in crumbs
         await pilot.press("enter", "1")  # shipped; back under 2%
-        assert screen.session.step.outcome == "resolved"
+        assert screen.controller.step.outcome == "resolved"
         await pilot.press("enter")  # return to the runbook that jumped
-        assert (screen.session.current.id, screen.session.step.id) == ("refusal-spike", "recent-change")
+        assert (screen.controller.current.id, screen.controller.step.id) == ("refusal-spike", "recent-change")
         journal = journal_of(app)
-        incident = journal.incident(screen.session.incident_id)
+        incident = journal.incident(screen.controller.incident_id)
         assert incident.runbooks == ("refusal-spike", "fix-forward")
         actions = [e.data.get("action") for e in journal.events(incident.id) if e.kind == "decision"]
         assert actions == ["answer", "answer", "done", "answer", "resume"]
@@ -236,7 +236,7 @@ async def test_the_metric_pre_selects_and_enter_confirms_it(tmp_path: Path):
         assert "SIMULATED" in screen.query_one("#metrics").border_title
         await pilot.press("down", "enter")  # the person picks 2 over the suggested 1
         journal = journal_of(app)
-        [decision] = [e for e in journal.events(screen.session.incident_id) if e.kind == "decision"]
+        [decision] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "decision"]
         assert decision.data["choice"] == 2 and decision.data["suggested"] == 1
         assert decision.data["matched"] is False
         assert decision.data["metrics"]["refusal_rate"]["state"] == "crit"
@@ -248,14 +248,14 @@ async def test_checklist_ticks_with_space_and_done_reports_the_rest(tmp_path: Pa
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_incident(pilot)
         await pilot.press("1", "1", "space", "enter")
-        assert screen.session.step.id == "resolved"
+        assert screen.controller.step.id == "resolved"
         journal = journal_of(app)
-        events = journal.events(screen.session.incident_id)
+        events = journal.events(screen.controller.incident_id)
         [tick] = [e for e in events if e.kind == "note"]
         assert tick.text == "Ticked: Tell the channel you are rolling back"
         done = [e for e in events if e.kind == "decision"][-1]
         assert done.data["unchecked"] == ["Watch refusal_rate for 5 minutes"]
-        assert journal.incident(screen.session.incident_id).status == "resolved"
+        assert journal.incident(screen.controller.incident_id).status == "resolved"
         journal.close()
 
 
@@ -266,7 +266,7 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_incident(pilot)
-        iid = screen.session.incident_id
+        iid = screen.controller.incident_id
 
         await pilot.press("s")
         assert isinstance(app.screen, ChoiceScreen)
@@ -339,7 +339,7 @@ async def test_a_dead_prometheus_shows_down_and_the_walk_goes_on(tmp_path: Path)
         text = str(pane.render())
         assert "retrying in" in text and "DOWN" in text
         await pilot.press("1")
-        assert screen.session.step.id == "recent-change"
+        assert screen.controller.step.id == "recent-change"
 
 
 async def test_an_unreadable_shared_journal_is_one_sentence_and_notes_are_kept(tmp_path: Path):
@@ -393,7 +393,7 @@ async def test_status_and_findings_keys(tmp_path: Path):
         await pilot.press("ctrl+s")
         await pilot.pause()
         journal = journal_of(app)
-        incident = journal.incident(screen.session.incident_id)
+        incident = journal.incident(screen.controller.incident_id)
         assert incident.status == "resolved" and incident.resolved_at
         assert incident.impact == "checkout down"
         journal.close()
@@ -404,7 +404,7 @@ async def test_two_responders_see_each_other_through_the_shared_file(tmp_path: P
     mine = make_app(settings_for(tmp_path / "alice", shared_journal=shared), cursor_blink=False, sync_every=0.2)
     async with mine.run_test(size=(120, 40)) as pilot:
         screen = await open_incident(pilot)
-        iid = screen.session.incident_id
+        iid = screen.controller.incident_id
         await pilot.press("n", *"alice here", "enter")
         await wait_for(pilot, lambda: screen.synced_at is not None, tries=500)
         # Bob, another process in real life: his own local journal, the same shared file.
@@ -438,7 +438,7 @@ async def test_a_broken_metrics_source_is_a_sentence_and_the_walk_goes_on(tmp_pa
         assert "failed" in pane.border_title
         assert "no such exporter" in str(pane.render()) and "the rest goes on" in str(pane.render())
         await pilot.press("1")
-        assert screen.session.step.id == "recent-change"
+        assert screen.controller.step.id == "recent-change"
 
 
 async def test_a_fault_no_handler_caught_stops_with_its_sentence_not_a_traceback(tmp_path: Path):
@@ -468,6 +468,6 @@ async def test_a_bug_stops_the_app_with_a_crash_log_and_the_journal_intact(tmp_p
             await asyncio.wait_for(app._exception_event.wait(), 10)  # the bug reached the app's handler
     assert app.crash_log is not None and "ZeroDivisionError" in app.crash_log.read_text()
     journal = journal_of(app)  # what was done before the bug is all there
-    [decision] = [e for e in journal.events(screen.session.incident_id) if e.kind == "decision"]
+    [decision] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "decision"]
     assert decision.data["label"] == "Yes, above 5%"
     journal.close()

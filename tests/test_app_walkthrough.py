@@ -33,21 +33,21 @@ async def test_first_incident_end_to_end(tmp_path: Path, size: tuple[int, int]):
         await pilot.press("enter")  # the defaults
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         screen = app.screen
-        assert screen.session.step.id == "confirm-impact"
+        assert screen.controller.step.id == "confirm-impact"
 
         await pilot.press("1")
-        assert screen.session.step.id == "recent-change"
+        assert screen.controller.step.id == "recent-change"
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.session.result_for_step() is not None and screen.running is None)
-        assert screen.session.result_for_step().exit_code == 0
+        await wait_for(pilot, lambda: screen.controller.result_for_step() is not None and screen.running is None)
+        assert screen.controller.result_for_step().exit_code == 0
         # The command's output pre-selects "Yes, roll it back", with the reason shown.
-        assert screen.session.walker.suggestion.index == 0
+        assert screen.controller.walker.suggestion.index == 0
         assert screen.selected == 0
 
         await pilot.press("b")
-        assert screen.session.step.id == "confirm-impact"
+        assert screen.controller.step.id == "confirm-impact"
         await pilot.press("2")
-        assert screen.session.step.id == "recent-change"
+        assert screen.controller.step.id == "recent-change"
 
         await pilot.press("n", *"paged bob", "enter")
         await pilot.pause()
@@ -89,7 +89,7 @@ async def test_quit_can_be_refused_and_nothing_is_lost(tmp_path: Path):
         await pilot.press("q", "n")
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
-        assert app.screen.session.step.id == "check"
+        assert app.screen.controller.step.id == "check"
     journal = reopen(settings.journal_path)
     [incident] = journal.incidents()
     [done] = [e for e in journal.events(incident.id) if e.kind == "decision"]

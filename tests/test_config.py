@@ -1,9 +1,17 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from tui.config import load_settings
-from tui.errors import OncallError
+from tui.config import (
+    SETTINGS,
+    Settings,
+    cache_dir,
+    config_dir,
+    data_dir,
+    load_settings,
+)
+from tui.errors import OncallError, UsageError
 
 
 def test_flags_override_env_override_file(tmp_path: Path) -> None:
@@ -41,3 +49,86 @@ def test_bad_config_is_one_sentence(tmp_path: Path) -> None:
     cfg.write_text("poll_interval: fast\n")
     with pytest.raises(OncallError, match="wrong type"):
         load_settings({}, env={}, config_path=cfg)
+
+
+# --- strict booleans: a gate never opens on a word oncall does not know ---
+
+ON_WORDS = ["1", "true", "TRUE", "Yes", "on", " on "]
+OFF_WORDS = ["0", "false", "No", "OFF"]
+UNKNOWN_WORDS = ["enabled", "y", "2", "t", "-1", "ja", " ", "true!", "\x1b[2Joff"]
+
+
+@pytest.mark.parametrize("word", ON_WORDS + OFF_WORDS)
+def test_read_only_from_env_takes_the_boolean_words(tmp_path: Path, word: str) -> None:
+    s = load_settings({}, env={"ONCALL_READ_ONLY": word}, config_path=tmp_path / "none.yaml")
+    assert s.read_only is (word in ON_WORDS)
+
+
+@pytest.mark.parametrize("word", UNKNOWN_WORDS)
+def test_read_only_from_env_refuses_any_other_word(tmp_path: Path, word: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_settings({}, env={"ONCALL_READ_ONLY": word}, config_path=tmp_path / "none.yaml")
+    message = str(caught.value)
+    assert caught.value.exit_code == 2
+    assert message.startswith(f"ONCALL_READ_ONLY is {word!r}") and "1/0, true/false, yes/no, on/off" in message
+    assert "\n" not in message and "\x1b" not in message
+
+
+def test_an_empty_env_variable_counts_as_not_set(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("read_only: true\n")
+    assert load_settings({}, env={"ONCALL_READ_ONLY": ""}, config_path=cfg).read_only is True
+
+
+@pytest.mark.parametrize("key", ["read_only", "prometheus_insecure"])
+@pytest.mark.parametrize(("written", "expected"), [
+    ("yes", True), ("on", True), ("'1'", True), ("1", True), ("'Off'", False), ("no", False), ("0", False),
+    ("enabled", None), ("2", None), ("y", None), ("null", None), ("[true]", None), ("'t'", None)])
+def test_booleans_in_config_yaml_are_strict(tmp_path: Path, key: str, written: str, expected) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"{key}: {written}\n")
+    if expected is None:
+        with pytest.raises(UsageError, match=rf"setting '{key}' .*(1/0, true/false, yes/no, on/off|wrong type)"):
+            load_settings({}, env={}, config_path=cfg)
+    else:
+        assert getattr(load_settings({}, env={}, config_path=cfg), key) is expected
+
+
+def test_a_flag_turns_read_only_on_over_env_and_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("read_only: off\n")
+    assert load_settings({"read_only": True}, env={"ONCALL_READ_ONLY": "no"}, config_path=cfg).read_only is True
+    assert load_settings({"read_only": None}, env={"ONCALL_READ_ONLY": "yes"}, config_path=cfg).read_only is True
+
+
+def test_every_setting_is_a_row_of_the_table() -> None:
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    rows = [s.field for s in SETTINGS]
+    assert sorted(rows) == sorted(fields), "each Settings field is read by exactly one row"
+    assert {s.env for s in SETTINGS if s.env} == {
+        "ONCALL_RUNBOOKS", "ONCALL_PROMETHEUS_URL", "ONCALL_PROMETHEUS_TOKEN", "ONCALL_ALERTMANAGER_URL",
+        "ONCALL_JOURNAL", "ONCALL_SHARED_JOURNAL", "ONCALL_USER", "ONCALL_READ_ONLY"}
+
+
+# --- folders: platformdirs, with an XDG variable of the given environment winning ---
+
+def test_folders_follow_the_xdg_variables_of_the_given_environment(tmp_path: Path) -> None:
+    cfg_home = tmp_path / "cfg"
+    (cfg_home / "oncall").mkdir(parents=True)
+    (cfg_home / "oncall" / "config.yaml").write_text("user: from-file\n")
+    env = {"XDG_CONFIG_HOME": str(cfg_home), "XDG_DATA_HOME": str(tmp_path / "data")}
+    s = load_settings({}, env=env)
+    assert s.user == "from-file"
+    assert s.journal_path == tmp_path / "data" / "oncall" / "journal.json"
+    assert s.runs_dir == tmp_path / "data" / "oncall" / "runs"
+    assert cache_dir({"XDG_CACHE_HOME": str(tmp_path / "c")}) == tmp_path / "c" / "oncall"
+
+
+def test_without_xdg_variables_the_folders_are_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(var)
+    assert config_dir() == Path(platformdirs.user_config_dir("oncall"))
+    assert data_dir({}) == Path(platformdirs.user_data_dir("oncall"))
+    assert cache_dir() == Path(platformdirs.user_cache_dir("oncall"))

@@ -37,7 +37,7 @@ def settings_for(tmp_path: Path) -> Settings:
 
 
 def suggested(screen: IncidentScreen, index: int) -> bool:
-    suggestion = screen.session.walker.suggestion
+    suggestion = screen.controller.walker.suggestion
     return suggestion is not None and suggestion.index == index and screen.selected == index
 
 
@@ -49,11 +49,11 @@ async def test_a_whole_drill_to_its_outcome_and_score(tmp_path: Path, catalog) -
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))  # the page opens the runbook
         screen = app.screen
-        assert screen.session.step.id == "confirm-refusals"
+        assert screen.controller.step.id == "confirm-refusals"
         await wait_for(pilot, lambda: suggested(screen, 0))  # refusal_rate CRIT pre-selects "Yes, 5% or more"
         pane = screen.query_one(MetricsPane)
         assert "SIMULATED" in str(pane.border_title)
-        assert screen.session.readings["refusal_rate"].simulated
+        assert screen.controller.readings["refusal_rate"].simulated
 
         await pilot.press("n", *"prompt v42?", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
@@ -63,15 +63,15 @@ async def test_a_whole_drill_to_its_outcome_and_score(tmp_path: Path, catalog) -
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
 
         await pilot.press("enter")
-        assert screen.session.step.id == "probe"
+        assert screen.controller.step.id == "probe"
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen.session.result_for_step() is not None and screen.running is None)
-        assert "can't help" in screen.session.result_for_step().output
+        await wait_for(pilot, lambda: screen.controller.result_for_step() is not None and screen.running is None)
+        assert "can't help" in screen.controller.result_for_step().output
         assert suggested(screen, 0)  # the scripted refusal pre-selects "Yes, it refuses"
         await pilot.press("enter")
-        assert screen.session.step.id == "which-change"
+        assert screen.controller.step.id == "which-change"
         await pilot.press("1")  # a new prompt version went live
-        assert screen.session.step.id == "contain-prompt"
+        assert screen.controller.step.id == "contain-prompt"
 
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
@@ -81,12 +81,12 @@ async def test_a_whole_drill_to_its_outcome_and_score(tmp_path: Path, catalog) -
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         await wait_for(pilot, lambda: screen.running is None and drills.drills[0].sim.fixed)
         await pilot.press("enter")  # contained
-        assert screen.session.step.id == "validate"
+        assert screen.controller.step.id == "validate"
         await wait_for(pilot, lambda: suggested(screen, 0))  # refusal_rate back under 3%
         await pilot.press("enter")
         await wait_for(pilot, lambda: suggested(screen, 0))  # the golden eval passes again
         await pilot.press("enter")
-        assert screen.session.step.id == "close-out"
+        assert screen.controller.step.id == "close-out"
 
         await pilot.press("u")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "CommsScreen")
@@ -133,8 +133,8 @@ async def test_without_a_scenario_every_page_waits_in_the_picker(tmp_path: Path,
         app.open_runbook(link.runbook, dict(link.params), alert=link.alert)  # what Enter on that line does
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         screen = app.screen
-        await wait_for(pilot, lambda: "precision_vs_baseline" in screen.session.readings)
-        reading = screen.session.readings["precision_vs_baseline"]
+        await wait_for(pilot, lambda: "precision_vs_baseline" in screen.controller.readings)
+        reading = screen.controller.readings["precision_vs_baseline"]
         precision = next(d for d in drills.drills if d.scenario.id == "precision-drop")
         assert reading.simulated and reading.state == "crit"
         assert abs(reading.value - precision.sim.value("precision_vs_baseline")) < 0.05
@@ -154,9 +154,9 @@ async def test_commands_in_a_drill_say_simulated_at_80_columns(tmp_path: Path, c
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         screen = app.screen
-        assert screen.session.current.id == "gpu-oom-serving"  # not model-serving-outage, which lists it too
+        assert screen.controller.current.id == "gpu-oom-serving"  # not model-serving-outage, which lists it too
         await pilot.press("r")  # pods_status, the step's first command
-        await wait_for(pilot, lambda: screen.session.result_for_step() is not None and screen.running is None)
+        await wait_for(pilot, lambda: screen.controller.result_for_step() is not None and screen.running is None)
         log = screen.query_one(OutputPane).log_widget
         shown = "\n".join(str(line) for line in log.lines)
         assert "[SIMULATED] pods_status: drill gpu-oom-loop; nothing was run." in shown

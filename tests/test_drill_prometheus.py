@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from tests.fixtures.servers import free_port, require_binaries, stop_process
+from tui import promql
 from tui.config import BUNDLED_RUNBOOKS
-from tui.drill import promql
 from tui.drill.catalog import load_catalog
 from tui.drill.curve import value_at
 from tui.drill.scenario import NOISE_TICK
@@ -133,7 +133,7 @@ def _expected(sim: Simulation, metric: str, query: str, at_wall: float) -> list[
         return value_at(curve, t, seed=sim.seed, salt=sim.scenario.id, recovery=sim.scenario.recovery)
 
     t = sim.sim_at(at_wall)
-    window = max(promql.live_ranges(query), default=0.0) * sim.speed
+    window = promql.longest_window_s(query) * sim.speed
     if window <= 0:
         return [v(t - k * 0.25 * sim.speed) for k in range(9)]
     n = max(2, int(window / NOISE_TICK))

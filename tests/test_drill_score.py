@@ -1,4 +1,4 @@
-"""Scoring a drill from its journal, without the app: a real journal, the app's own Session, scripted commands."""
+"""Scoring a drill from its journal, without the app: a real journal, the app's own IncidentController, scripted commands."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tui.app.clock import Clock
-from tui.app.session import CommandOutcome, Session
+from tui.clock import Clock
+from tui.incident import IncidentController
 from tui.config import BUNDLED_RUNBOOKS, Settings
 from tui.drill.catalog import load_catalog
 from tui.drill.hooks import Drills
 from tui.drill.score import SCORE_KEY, score_drill
 from tui.journal import Journal
 from tui.journal.report import render_report
-from tui.launch import prepare_command, record_run
+from tui.launch import prepare_command
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def journal(tmp_path: Path):
     j.close()
 
 
-def start(catalog, journal, sid: str, **kw) -> tuple[Drills, Session]:
+def start(catalog, journal, sid: str, **kw) -> tuple[Drills, IncidentController]:
     """What `oncall drill SID` does up to the split view: the drill, its page, an incident, a session."""
     scenario = catalog.get(sid)
     drills = Drills([scenario], catalog.library.runbooks, speed=kw.pop("speed", 600), **kw)
@@ -39,21 +39,21 @@ def start(catalog, journal, sid: str, **kw) -> tuple[Drills, Session]:
                                     runbook=runbook.id, params=runbook.default_params(), drill=True,
                                     alert=drills.drills[0].page_alert)
     drills.observe()  # the drill finds its incident and journals its start and the firing alerts
-    session = Session(journal, incident.id, runbook, runbook.default_params(), catalog.library.get, Clock(), "alice")
+    session = IncidentController(journal, incident.id, Clock(), runbook=runbook, params=runbook.default_params(),
+                                 resolver=catalog.library.get, user="alice")
     return drills, session
 
 
-async def run(drills: Drills, session: Session, name: str) -> None:
+async def run(drills: Drills, session: IncidentController, name: str) -> None:
     """Run a command as the app does: through the drill's launcher, recorded in the journal."""
     prepared = prepare_command(session.current, name, session.values())
     settings = Settings(journal_path=session.journal.path)
     launch = drills.launcher(prepared, settings, confirmed=True)
     result = await launch.run()
-    session.record_command(CommandOutcome(name, result.exit_code, result.output(), result.duration, result.status))
-    record_run(session.journal, session.incident_id, prepared, result)
+    session.command_finished(prepared, result)
 
 
-async def walk_expected(drills: Drills, session: Session, scenario) -> None:
+async def walk_expected(drills: Drills, session: IncidentController, scenario) -> None:
     """Walk the scenario's expected path, running each step's commands and the fix on the way."""
     path = list(scenario.expected.path)
     for here, there in zip(path, path[1:]):

@@ -256,7 +256,9 @@ async def test_source_polls_on_its_own_and_stops(catalog) -> None:
             break
         await asyncio.sleep(0.02)
     await source.stop()
-    assert len(got) >= 3 and len(polled) == len(got) or len(polled) == len(got) + 1
+    assert len(got) >= 3
+    # each poll tells on_poll first, so a stop between the two callbacks leaves one poll without its snapshot
+    assert len(got) <= len(polled) <= len(got) + 1
     assert not source.running
     assert got[-1].get("index_age").value > 4 * 86400
 

@@ -11,7 +11,7 @@ from tests.fixtures.journal import run_oncall
 from tui.config import Settings
 from tui.errors import OncallError
 from tui.journal import LEAD, Journal, open_journal
-from tui.journal.clock import HybridClock
+from tui.journal.clock import HybridClock, wall_ms
 from tui.journal.model import INCIDENT_ID
 
 
@@ -117,7 +117,9 @@ def test_the_same_field_set_twice_at_once_converges_on_one_value(make_journal) -
 
 def test_a_reply_sorts_after_what_it_answers_even_with_a_slow_clock(journal_paths, make_journal) -> None:
     alice = make_journal("alice")
-    slow = HybridClock(now_ms=lambda: 1_000)  # bob's machine thinks it is 1970
+    # bob's machine runs 4 minutes slow: within the accepted skew (a clock further behind would see
+    # everyone else's stamps as from the future and refuse them; see test_journal_untrusted.py)
+    slow = HybridClock(now_ms=lambda: wall_ms() - 4 * 60 * 1000)
     bob = Journal(journal_paths.local("bob"), journal_paths.shared, "bob", sync_on_write="inline", clock=slow)
     try:
         inc = alice.new_incident("x")

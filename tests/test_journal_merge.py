@@ -1,9 +1,12 @@
-"""The merge is a CRDT join (commutative, associative, idempotent) and the clock orders causally."""
+"""The merge is a CRDT join (commutative, associative, idempotent) — proved on merge() and on what sync runs
+(parse_shared + absorb into a real LogStorage) — and the clock orders causally."""
 
 from __future__ import annotations
 
 import copy
 import random
+import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +14,9 @@ from hypothesis import strategies as st
 from tui.journal import clock
 from tui.journal.clock import HybridClock
 from tui.journal.merge import State, merge, merge_register
+from tui.journal.schema import content_id
+from tui.journal.store import LogStorage
+from tui.journal.sync import absorb, parse_shared, render_shared
 
 # Small domains on purpose: collisions (same stamp, same author, same id) are where merges go wrong.
 stamps = st.builds(clock.encode, st.integers(0, 3), st.integers(0, 2))
@@ -116,3 +122,49 @@ def test_counter_overflow_borrows_a_millisecond_and_stays_ordered() -> None:
     c.observe(clock.encode(50, 99_999))
     nxt = c.now()
     assert nxt > clock.encode(50, 99_999) and clock.decode(nxt) == (51, 0)
+
+
+# ---- the same properties on the code a sync pass runs: parse_shared, then absorb into a LogStorage ----
+
+def _content_event(draw_fields: dict) -> dict:
+    doc = {k: v for k, v in draw_fields.items() if k != "id"}
+    return {"id": content_id(doc), **doc}
+
+
+# Journals that passed the schema: text values, and one id names one content (the id is its hash).
+text_registers = st.fixed_dictionaries({"value": st.one_of(st.none(), st.sampled_from(["a", "b", "resolved"])),
+                                        "hlc": stamps, "author": authors})
+valid_incidents = st.dictionaries(st.sampled_from(["title", "status", "severity", "role:comms"]), text_registers,
+                                  max_size=4)
+hashed_events = events.map(lambda e: _content_event({**e, "nonce": e["id"]}))
+
+
+@st.composite
+def valid_states(draw: st.DrawFn) -> State:
+    incs = draw(st.dictionaries(st.sampled_from(["inc-a", "inc-b"]), valid_incidents, max_size=2))
+    evs = draw(st.lists(hashed_events, max_size=5))
+    return State({iid: {"id": iid, "fields": f} for iid, f in incs.items()}, {e["id"]: e for e in evs})
+
+
+def _through_sync(*states: State) -> State:
+    """A fresh local journal that absorbed each state in turn, each read as sync reads the shared file."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = LogStorage(Path(folder) / "j.json")
+        try:
+            for s in states:
+                remote = parse_shared(render_shared(s, "w"))
+                assert not remote.refused
+                absorb(store, remote)
+            return State(store.view("incidents"), store.view("events"))
+        finally:
+            store.close()
+
+
+@settings(max_examples=30, deadline=None)
+@given(valid_states(), valid_states(), valid_states())
+def test_absorbing_is_commutative_associative_and_idempotent(a: State, b: State, c: State) -> None:
+    ab = _through_sync(a, b)
+    assert ab == _through_sync(b, a)  # commutative
+    assert _through_sync(a, a) == _through_sync(a) and _through_sync(ab, a, b) == ab  # idempotent
+    assert _through_sync(ab, c) == _through_sync(a, _through_sync(b, c))  # associative
+    assert ab == merge(a, b)  # and it is the join merge() specifies

@@ -12,7 +12,7 @@ from tests.fixtures.journal import assert_log_parses, start_worker
 from tui.errors import OncallError
 from tui.journal import Journal
 from tui.journal import store as store_mod
-from tui.journal.store import LogDB, LogStorage, parse_line
+from tui.journal.store import LogDB, LogStorage, LogTable, parse_line
 
 
 def _doc(i: int | str, **extra) -> dict:
@@ -158,3 +158,30 @@ def test_processes_appending_to_one_local_journal_lose_nothing(tmp_path: Path) -
         texts = {e.text for e in journal.events(inc.id) if e.kind == "note"}
     assert texts == {f"w{n}-{i}" for n in range(4) for i in range(40)}
     assert_log_parses(local)
+
+
+def test_the_store_extends_tinydb_only_through_public_api() -> None:
+    for cls in (LogStorage, LogTable, LogDB):
+        inherited = {n for base in cls.__mro__[1:] for n in vars(base)}
+        private = [n for n in vars(cls) if n.startswith("_") and not n.startswith("__") and n in inherited
+                   and n != "_abc_impl"]  # set by ABCMeta on every abstract-base subclass
+        assert private == [], cls
+
+
+def test_a_tinydb_update_never_writes_back_what_another_process_changed_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "j.json"
+    db = LogDB(str(path), storage=LogStorage)
+    table = db.table("incidents")
+    table.insert({"id": "a", "v": 1})
+    table.insert({"id": "b", "v": 1})
+    tables = db.storage.read()  # TinyDB's update: read the whole database...
+    other = LogStorage(path)
+    other.put("incidents", [("b", {"id": "b", "v": 2})])  # ...another process writes meanwhile...
+    tables["incidents"]["a"]["v"] = 5
+    db.storage.write(tables)  # ...and TinyDB writes the whole database back
+    table.update({"v": 6}, Query().id == "a")
+    reopened = LogStorage(path)
+    assert {k: d["v"] for k, d in reopened.view("incidents").items()} == {"a": 6, "b": 2}
+    for s in (other, reopened):
+        s.close()
+    db.close()

@@ -23,7 +23,7 @@ BOOK = Runbook(
     params={"model": Param("model", "Model", default="fraud"), "count": Param("count", "Lines", default="3")},
     commands={
         "leaky": Command("leaky", "Prints secrets", shell=(
-            "echo model=${model}; echo password=hunter2; echo 'Authorization: Bearer abcdefghijklmnop';"
+            "echo \"model=${model}\"; echo password=hunter2; echo 'Authorization: Bearer abcdefghijklmnop';"
             f" echo token {TOKEN}; exit 3")),
         "many": Command("many", "Many lines", run=("seq", "${count}")),
         "slow": Command("slow", "Too slow", run=("sleep", "30"), timeout=0.5),
@@ -55,7 +55,7 @@ def test_a_run_is_recorded_with_who_what_status_and_redacted_output(tmp_path: Pa
     assert event.kind == "command" and event.author == "alice"
     data = event.data
     assert data["runbook"] == "capture-book" and data["command"] == "leaky"
-    assert data["argv"][:2] == ["/bin/sh", "-c"] and "echo model=fraud-v2" in data["argv"][2]
+    assert data["argv"][:4] == ["/bin/bash", "-o", "pipefail", "-c"] and 'echo "model=${model}"' in data["argv"][4]
     assert data["params"] == {"model": "fraud-v2"}
     assert data["exit_code"] == 3 and data["status"] == "exit 3" and data["signal"] is None
     assert not data["timed_out"] and not data["cancelled"]

@@ -22,7 +22,7 @@ async def _error(url: str, **options) -> PrometheusError:
 @pytest.mark.parametrize(("mode", "kind", "words"), [
     ("malformed", "malformed", "not Prometheus API JSON"),
     ("html", "malformed", "not Prometheus API JSON"),
-    ("wrongshape", "malformed", "cannot be read"),
+    ("wrongshape", "malformed", "cannot read: the vector result is a mapping, not a list"),
     ("error500", "http", "answered HTTP 500"),
     ("notfound", "http", "has no query API (HTTP 404); pass its base URL"),
     ("unauthorized", "auth", "refused the credentials (HTTP 401)"),

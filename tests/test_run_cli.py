@@ -4,6 +4,7 @@ folder, real commands, and the journal on disk."""
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -32,13 +33,16 @@ commands:
     run: [printf, '%s\\n', "${value}"]
   echo_shell:
     title: Echo the value through a shell
-    shell: printf '%s\\n' ${value} | cat
+    shell: printf '%s\\n' "${value}" | cat
   fail:
     title: Print a line and exit 3
     shell: echo before; exit 3
   wait_for:
     title: Print, wait for the marker file, print again
-    shell: echo first; while [ ! -e ${marker} ]; do sleep 0.02; done; echo second
+    shell: echo first; while [ ! -e "${marker}" ]; do sleep 0.02; done; echo second
+  pipe_fails:
+    title: A pipeline whose first command fails
+    shell: printf 'x\\n' | (exit 4) | cat
   pid_then_sleep:
     title: Print the shell's pid and sleep
     shell: sleep 30 & sleep 30 & echo $$; wait
@@ -104,6 +108,12 @@ def test_hostile_values_are_printed_not_run(home, tmp_path: Path, command: str, 
     assert not marker.exists() and victim.is_dir()
 
 
+def test_a_failure_inside_a_pipeline_fails_the_command(home) -> None:
+    # Shell commands run under bash with pipefail: a failed step is not hidden by the last one.
+    done = oncall(home, "cli-test", "pipe_fails")
+    assert done.returncode == 4 and done.stdout == ""
+
+
 def test_output_streams_while_the_command_runs(home, tmp_path: Path) -> None:
     # "second" is printed only after the test saw "first": nothing can have buffered until the end.
     marker = tmp_path / "go"
@@ -124,7 +134,8 @@ def test_dry_run_prints_the_exact_command_and_runs_nothing(home, tmp_path: Path)
     assert done.returncode == 0 and done.stdout == f"touch {marker} fraud\n"
     assert not marker.exists()
     done = oncall(home, "cli-test", "echo_shell", "--dry-run", "--param", "value=a'b")
-    assert done.stdout == "printf '%s\\n' 'a'\"'\"'b' | cat\n"
+    script = "printf '%s\\n' \"${value}\" | cat"  # the script as written: the value is an env variable
+    assert shlex.split(done.stdout) == ["value=a'b", "/bin/bash", "-o", "pipefail", "-c", script]
     done = oncall(home, "cli-test", "rollback", "--dry-run", "--param", f"marker={marker}")
     assert done.returncode == 0 and done.stdout == f"touch {marker}\n" and "needs --yes" in done.stderr
     assert not marker.exists()
@@ -204,7 +215,7 @@ def test_with_an_incident_the_run_lands_in_the_journal(home, tmp_path: Path) -> 
     event = events[0]
     assert event.author == "bob"
     assert event.data["exit_code"] == 3 and event.data["output"] == "before"
-    assert event.data["argv"] == ["/bin/sh", "-c", "echo before; exit 3"]
+    assert event.data["argv"] == ["/bin/bash", "-o", "pipefail", "-c", "echo before; exit 3"]
     assert Path(event.data["log"]).parent == settings.runs_dir
 
 

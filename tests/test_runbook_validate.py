@@ -54,7 +54,7 @@ def test_model_is_built_with_types_and_references() -> None:
     rb = load_library([DATA / "runbooks"]).get("serving-errors")
     assert rb.version == 3 and rb.metrics["error_rate"].crit == 0.05
     assert rb.commands["history"].timeout == 30 and rb.commands["rollback"].danger is True
-    assert rb.commands["count"].shell == "echo ${namespace} | wc -c"
+    assert rb.commands["count"].shell == 'echo "${namespace}" | wc -c'
     step = rb.steps["recent-deploy"]
     assert step.choices[0].when.output == "deployment/" and step.choices[1].when.exit == 1
     assert rb.steps["confirm-impact"].choices[0].when.state == "crit"

@@ -321,7 +321,7 @@ async def test_a_three_line_paste_is_one_note_with_its_newlines(tmp_path: Path) 
         await pilot.pause()
         journal = Journal(settings_for(tmp_path).journal_path, user="reader", sync_on_write="off")
         try:
-            notes = [e.text for e in journal.events(screen.session.incident_id) if e.kind == "note"]
+            notes = [e.text for e in journal.events(screen.controller.incident_id) if e.kind == "note"]
         finally:
             journal.close()
         assert notes == ["kubectl get pods\npod-a  CrashLoopBackOff\npod-b  Running"]
@@ -341,7 +341,7 @@ async def test_the_note_dialog_takes_a_newline_on_shift_enter_and_saves_on_enter
         await wait_for(pilot, lambda: app.screen is screen)
         journal = Journal(settings_for(tmp_path).journal_path, user="reader", sync_on_write="off")
         try:
-            notes = [e.text for e in journal.events(screen.session.incident_id) if e.kind == "note"]
+            notes = [e.text for e in journal.events(screen.controller.incident_id) if e.kind == "note"]
         finally:
             journal.close()
         assert notes == ["first?\nsecond q\nthird"]  # ? and q are text here, not help and quit

@@ -18,6 +18,7 @@ HANDLERS = {
     "drill": "tui.commands.drill_cmd:run_drill",
     "simulate": "tui.commands.drill_cmd:run_simulate",
     "validate": "tui.commands.runbooks_cmd:run_validate",
+    "lint": "tui.commands.runbooks_cmd:run_lint",
     "list": "tui.commands.runbooks_cmd:run_list",
     "print": "tui.commands.runbooks_cmd:run_print",
     "schema": "tui.commands.runbooks_cmd:run_schema",
@@ -28,9 +29,20 @@ HANDLERS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """A parser that takes no flag by abbreviation: `--y` must never mean `--yes`.
+
+    add_subparsers() builds subparsers of the parser's own class, so every level refuses them.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
 def _common(*, runbooks=True, prometheus=False, alertmanager=False, journal=False) -> argparse.ArgumentParser:
     # SUPPRESS keeps a subcommand's absent flag from hiding the same flag given before it.
-    p = argparse.ArgumentParser(add_help=False)
+    p = Parser(add_help=False)
     s = argparse.SUPPRESS
     if runbooks:
         p.add_argument("--runbooks", action="append", metavar="DIR", default=s,
@@ -55,7 +67,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     everything = _common(prometheus=True, alertmanager=True, journal=True)
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="oncall", parents=[everything],
         description="Guided incident response for AI systems: runbooks, live metrics, commands and a shared journal.",
     )
@@ -85,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--rules", action="append", default=[], metavar="FILE",
                    help="Prometheus rule file whose alerts must each open a runbook (repeatable)")
+
+    p = sub.add_parser("lint", parents=[_common()], help="validate plus policy: danger marks, pipelines, reviews")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--rules", action="append", default=[], metavar="FILE",
+                   help="Prometheus rule file or PrometheusRule manifest whose alerts must each open a runbook")
+    p.add_argument("--require-drills", action="store_true", help="a runbook no drill plays is a finding")
+    p.add_argument("--format", choices=["text", "github"], default="text",
+                   help="github: workflow commands, shown as annotations in a pull request")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="judge review ages from this date (default: today)")
 
     p = sub.add_parser("list", parents=[_common()], help="list the runbooks")
     p.add_argument("--json", action="store_true")

@@ -3,48 +3,56 @@
 The config file is `$XDG_CONFIG_HOME/oncall/config.yaml`. Secrets (the Prometheus
 token) come only from the environment or a file the config names, never from the
 config file itself.
+
+Every setting is one row of `SETTINGS`: where it is read from (config key, environment
+variable, flag) and the converter that turns what was written into its value. A value
+that does not convert is a one-sentence usage error naming the setting, so a misspelt
+gate (`ONCALL_READ_ONLY=enabled`) stops oncall instead of silently turning itself off.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tui.errors import OncallError
+from tui.errors import OncallError, UsageError
 
 APP_NAME = "oncall"
 BUNDLED_RUNBOOKS = Path(__file__).resolve().parent.parent / "runbooks"
 
-# config.yaml keys and their types; anything else is an error naming the key.
-_FILE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "runbooks": list,
-    "prometheus_url": str,
-    "prometheus_token_file": str,
-    "prometheus_username": str,
-    "prometheus_password_file": str,
-    "prometheus_ca_file": str,
-    "prometheus_insecure": bool,
-    "alertmanager_url": str,
-    "journal": str,
-    "shared_journal": str,
-    "user": str,
-    "read_only": bool,
-    "poll_interval": (int, float),
-    "theme": str,
-}
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+BOOLEAN_WORDS = "1/0, true/false, yes/no, on/off"
 
 
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / APP_NAME
+def _user_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
+    """platformdirs' user folder of this kind ("config", "data", "cache") for oncall.
+
+    An XDG variable in `env` wins when it is set: platformdirs honours it too, but reads only
+    os.environ, and load_settings(env=...) must take the whole environment from its argument.
+    """
+    value = (os.environ if env is None else env).get(f"XDG_{kind.upper()}_HOME", "").strip()
+    if value:
+        return Path(value) / APP_NAME
+    import platformdirs
+
+    return Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False))
 
 
-def data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_NAME
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    return _user_dir("config", env)
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    return _user_dir("data", env)
+
+
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    return _user_dir("cache", env)
 
 
 def _default_user() -> str:
@@ -77,11 +85,99 @@ class Settings:
         return self.journal_path.parent / "runs"
 
 
-def _read_secret_file(path: str, what: str) -> str:
-    try:
-        return Path(path).expanduser().read_text().strip()
-    except OSError as exc:
-        raise OncallError(f"Cannot read the {what} file {path}: {exc.strerror}; fix the path in config.yaml.") from None
+# --- converters: (value as written, the setting's name for messages) -> value ---
+
+Converter = Callable[[Any, str], Any]
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)  # repr: control characters in the value come out escaped
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _wrong_type(value: Any, name: str) -> UsageError:
+    return UsageError(f"{name} has the wrong type ({type(value).__name__}); see the README for its format.")
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    """A strict yes/no: the words of BOOLEAN_WORDS in any case (and YAML's own booleans); nothing else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise UsageError(f"{name} is {_shown(value)}, which is neither yes nor no; set it to one of {BOOLEAN_WORDS}.")
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise _wrong_type(value, name)
+    return value
+
+
+def _path(value: Any, name: str) -> Path:
+    return Path(_text(value, name)).expanduser()
+
+
+def _dirs(value: Any, name: str) -> tuple[Path, ...]:
+    """A colon-separated string (the environment) or a list of folders (config.yaml, repeated flags)."""
+    items = value.split(":") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise _wrong_type(value, name)
+    return tuple(Path(p).expanduser() for p in items if p)
+
+
+def _seconds(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong_type(value, name)
+    return float(value)
+
+
+def _secret_file(what: str) -> Converter:
+    def read(value: Any, name: str) -> str:
+        path = _text(value, name)
+        try:
+            return Path(path).expanduser().read_text().strip()
+        except OSError as exc:
+            raise OncallError(f"Cannot read the {what} file {path}: {exc.strerror}; "
+                              "fix the path in config.yaml.") from None
+    return read
+
+
+@dataclass(frozen=True)
+class Setting:
+    field: str  # the Settings attribute
+    key: str | None  # its config.yaml key
+    env: str | None  # its environment variable
+    flag: str | None  # its flag, as the argparse dest
+    convert: Converter
+    from_file: Converter | None = None  # when config.yaml names a file that holds the value (secrets)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("runbook_dirs", "runbooks", "ONCALL_RUNBOOKS", "runbooks", _dirs),
+    Setting("prometheus_url", "prometheus_url", "ONCALL_PROMETHEUS_URL", "prometheus", _text),
+    Setting("prometheus_token", "prometheus_token_file", "ONCALL_PROMETHEUS_TOKEN", None, _text,
+            from_file=_secret_file("Prometheus token")),
+    Setting("prometheus_username", "prometheus_username", None, None, _text),
+    Setting("prometheus_password", "prometheus_password_file", None, None, _text,
+            from_file=_secret_file("Prometheus password")),
+    Setting("prometheus_ca_file", "prometheus_ca_file", None, None, _text),
+    Setting("prometheus_insecure", "prometheus_insecure", None, None, parse_bool),
+    Setting("alertmanager_url", "alertmanager_url", "ONCALL_ALERTMANAGER_URL", "alertmanager", _text),
+    Setting("journal_path", "journal", "ONCALL_JOURNAL", "journal", _path),
+    Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _path),
+    Setting("user", "user", "ONCALL_USER", "user", _text),
+    Setting("read_only", "read_only", "ONCALL_READ_ONLY", "read_only", parse_bool),
+    Setting("poll_interval", "poll_interval", None, None, _seconds),
+    Setting("theme", "theme", None, None, _text),
+)
+
+SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded
 
 
 def _load_file(path: Path) -> dict[str, Any]:
@@ -95,90 +191,36 @@ def _load_file(path: Path) -> dict[str, Any]:
         raise OncallError(f"Cannot read {path}: {str(exc).splitlines()[0]}; fix or remove the file.") from None
     if not isinstance(data, dict):
         raise OncallError(f"{path} must be a mapping of settings; fix or remove the file.")
-    for key, value in data.items():
-        expected = _FILE_KEYS.get(key)
-        if expected is None:
-            known = ", ".join(sorted(_FILE_KEYS))
-            raise OncallError(f"{path}: unknown setting {key!r}; known settings are {known}.")
-        wrong = not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool)
-        if key == "runbooks" and not wrong:
-            wrong = not all(isinstance(item, str) for item in value)
-        if wrong:
-            raise OncallError(f"{path}: setting {key!r} has the wrong type; see the README for its format.")
+    known = {s.key for s in SETTINGS if s.key}
+    for key in data:
+        if key not in known:
+            raise OncallError(f"{path}: unknown setting {key!r}; known settings are {', '.join(sorted(known))}.")
     return data
 
 
-def _truthy(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _flag_name(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
 
 
-def load_settings(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None,
+def load_settings(flags: dict[str, Any] | None = None, env: Mapping[str, str] | None = None,
                   config_path: Path | None = None) -> Settings:
-    """Build settings from the config file, then the environment, then flags (None = not given)."""
-    env = dict(os.environ) if env is None else env
+    """Build settings from the config file, then the environment, then flags (None or [] = not given).
+
+    An empty environment variable counts as not set.
+    """
+    env = os.environ if env is None else env
     flags = {k: v for k, v in (flags or {}).items() if v is not None and v != []}
     if config_path is None:
-        base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-        config_path = Path(base) / APP_NAME / "config.yaml"
+        config_path = config_dir(env) / "config.yaml"
     file = _load_file(config_path)
-    s = Settings()
-    if env.get("XDG_DATA_HOME"):
-        s = replace(s, journal_path=Path(env["XDG_DATA_HOME"]) / APP_NAME / "journal.json")
-
-    # config file
-    if "runbooks" in file:
-        s = replace(s, runbook_dirs=tuple(Path(p).expanduser() for p in file["runbooks"]))
-    for key in ("prometheus_url", "alertmanager_url", "prometheus_username", "prometheus_ca_file", "theme"):
-        if key in file:
-            s = replace(s, **{key: file[key]})
-    if "prometheus_insecure" in file:
-        s = replace(s, prometheus_insecure=file["prometheus_insecure"])
-    if "prometheus_token_file" in file:
-        s = replace(s, prometheus_token=_read_secret_file(file["prometheus_token_file"], "Prometheus token"))
-    if "prometheus_password_file" in file:
-        s = replace(s, prometheus_password=_read_secret_file(file["prometheus_password_file"], "Prometheus password"))
-    if "journal" in file:
-        s = replace(s, journal_path=Path(file["journal"]).expanduser())
-    if "shared_journal" in file:
-        s = replace(s, shared_journal=Path(file["shared_journal"]).expanduser())
-    if "user" in file:
-        s = replace(s, user=file["user"])
-    if "read_only" in file:
-        s = replace(s, read_only=file["read_only"])
-    if "poll_interval" in file:
-        s = replace(s, poll_interval=float(file["poll_interval"]))
-
-    # environment
-    if env.get("ONCALL_RUNBOOKS"):
-        s = replace(s, runbook_dirs=tuple(Path(p).expanduser() for p in env["ONCALL_RUNBOOKS"].split(":") if p))
-    if env.get("ONCALL_PROMETHEUS_URL"):
-        s = replace(s, prometheus_url=env["ONCALL_PROMETHEUS_URL"])
-    if env.get("ONCALL_PROMETHEUS_TOKEN"):
-        s = replace(s, prometheus_token=env["ONCALL_PROMETHEUS_TOKEN"])
-    if env.get("ONCALL_ALERTMANAGER_URL"):
-        s = replace(s, alertmanager_url=env["ONCALL_ALERTMANAGER_URL"])
-    if env.get("ONCALL_JOURNAL"):
-        s = replace(s, journal_path=Path(env["ONCALL_JOURNAL"]).expanduser())
-    if env.get("ONCALL_SHARED_JOURNAL"):
-        s = replace(s, shared_journal=Path(env["ONCALL_SHARED_JOURNAL"]).expanduser())
-    if env.get("ONCALL_USER"):
-        s = replace(s, user=env["ONCALL_USER"])
-    if env.get("ONCALL_READ_ONLY"):
-        s = replace(s, read_only=_truthy(env["ONCALL_READ_ONLY"]))
-
-    # flags
-    if flags.get("runbooks"):
-        s = replace(s, runbook_dirs=tuple(Path(p).expanduser() for p in flags["runbooks"]))
-    if flags.get("prometheus"):
-        s = replace(s, prometheus_url=flags["prometheus"])
-    if flags.get("alertmanager"):
-        s = replace(s, alertmanager_url=flags["alertmanager"])
-    if flags.get("journal"):
-        s = replace(s, journal_path=Path(flags["journal"]).expanduser())
-    if flags.get("shared"):
-        s = replace(s, shared_journal=Path(flags["shared"]).expanduser())
-    if flags.get("user"):
-        s = replace(s, user=flags["user"])
-    if flags.get("read_only"):
-        s = replace(s, read_only=True)
-    return s
+    values: dict[str, Any] = {"journal_path": data_dir(env) / "journal.json"}
+    for s in SETTINGS:
+        if s.key is not None and s.key in file:
+            values[s.field] = (s.from_file or s.convert)(file[s.key], f"{config_path}: setting {s.key!r}")
+    for s in SETTINGS:
+        if s.env is not None and env.get(s.env, "") != "":
+            values[s.field] = s.convert(env[s.env], s.env)
+    for s in SETTINGS:
+        if s.flag is not None and s.flag in flags:
+            values[s.field] = s.convert(flags[s.flag], _flag_name(s.flag))
+    return replace(Settings(), **values)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.errors import OncallError
+from tui.runbook.kinds import StepKind
 from tui.runbook.model import JUMP_PREFIX, Runbook, Step
 
 Resolver = Callable[[str], Runbook]
@@ -155,7 +156,7 @@ class Walker:
 
     @property
     def at_outcome(self) -> bool:
-        return self.step.kind == "outcome"
+        return self.step.kind == StepKind.OUTCOME
 
     @property
     def finished(self) -> bool:
@@ -322,14 +323,14 @@ class Walker:
     def _leaving(self, step: Step, arrived: Step) -> dict[str, Any]:
         """Statuses and outcome reached by completing `step` and arriving at `arrived`."""
         out = self._arrival(arrived)
-        if step.status and step.kind != "outcome":
+        if step.status and step.kind != StepKind.OUTCOME:
             out["statuses"] = tuple(dict.fromkeys((step.status, *out.get("statuses", ()))))
         return out
 
     @staticmethod
     def _arrival(step: Step) -> dict[str, Any]:
         """An outcome step is done on arrival; a resolved outcome resolves the incident unless it says otherwise."""
-        if step.kind != "outcome":
+        if step.kind != StepKind.OUTCOME:
             return {}
         status = step.status or ("resolved" if step.outcome == "resolved" else None)
         return {"outcome": step.outcome, "statuses": (status,) if status else ()}

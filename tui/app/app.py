@@ -303,17 +303,18 @@ class OncallApp(App[int]):
 
     def _show_incident(self, incident_id: str, runbook: Any, params: dict[str, str], replay: bool = False) -> None:
         from tui.app.screens.incident import IncidentScreen
-        from tui.app.session import Session
+        from tui.incident import IncidentController
 
-        session = Session(self.journal, incident_id, runbook, params, self.library.get, self.services.clock,
-                          self.services.settings.user)
+        controller = IncidentController(self.journal, incident_id, self.services.clock, runbook=runbook,
+                                        params=params, resolver=self.library.get, user=self.services.settings.user,
+                                        drill=self.services.drill_hooks)
         if replay:
             try:
-                session.replay(session.events())
+                controller.replay(controller.events())
             except OncallError as exc:
                 self.fail(str(exc))
         self._to_picker()
-        self.push_screen(IncidentScreen(session))
+        self.push_screen(IncidentScreen(controller))
 
     # -- faults ---------------------------------------------------------------
 

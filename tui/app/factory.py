@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tui.app import collector
-from tui.app.clock import Clock
+from tui.clock import Clock
 from tui.app.services import MetricsFactory, Services
 from tui.config import Settings
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.app.clock import Clock
+from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import OncallError
 

@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui.clock import Clock
 from tui.errors import OncallError
+from tui.incident.record import IncidentRecord
 from tui.journal import Journal, open_journal
-from tui.journal.files import atomic_write
+from tui.atomic import atomic_write
 from tui.journal.report import render_report
 from tui.text import json_text, plain, plain_line
 
@@ -25,6 +27,8 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
     try:
         return _ACTIONS[action](args, journal)
     finally:
+        if journal.notice:  # entries set aside by the schema: said once, whatever the action
+            print(f"oncall: warning: {journal.notice}", file=sys.stderr)
         journal.close()
 
 
@@ -49,7 +53,7 @@ def _new(args: argparse.Namespace, journal: Journal) -> int:
 
 
 def _note(args: argparse.Namespace, journal: Journal) -> int:
-    event = journal.add_event(args.id, "note", args.text)
+    event = IncidentRecord(journal, args.id, Clock()).note(args.text)
     _warn_if_unsynced(journal)
     print(f"Noted in {event.incident_id} at {event.time[11:19]} UTC.")
     return 0

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from tui.config import Settings
 from tui.errors import OncallError
-from tui.metrics.alerts import Alert, AlertLink, AlertmanagerClient, link_alerts
+from tui.metrics.alerts import AlertLink, AlertmanagerClient, Alerts, link_alerts
 from tui.metrics.poller import MetricQuery, Poller, metric_queries
 from tui.metrics.prometheus import PrometheusClient
 from tui.metrics.readings import Reading, Snapshot, finite_or_text
@@ -36,7 +36,7 @@ def _reading_json(r: Reading) -> dict[str, Any]:
     return {
         "name": r.name, "title": r.title, "query": r.query, "value": finite_or_text(r.value), "state": r.state,
         "unit": r.unit, "display": r.display, "warn": r.metric.warn, "crit": r.metric.crit,
-        "direction": r.metric.direction, "error": r.error,
+        "direction": r.metric.direction, "error": r.error, "series_total": r.series_total or len(r.series),
         "series": [{"labels": dict(s.labels), "value": finite_or_text(s.value), "state": s.state} for s in r.series],
     }
 
@@ -50,6 +50,8 @@ def _print_readings(readings: list[Reading], out: TextIO) -> None:
                      for s in r.series]
     _table(rows, out)
     for r in readings:
+        if r.series_note:
+            out.write(f"{r.name}: {r.series_note}.\n")
         if r.error:
             out.write(f"{r.name}: {plain_line(r.error)}\n")
 
@@ -71,12 +73,15 @@ def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
         raise OncallError(next(r.error for r in readings if r.error))
     if args.json:
         sys.stdout.write(json_text([_reading_json(r) for r in readings], indent=2, allow_nan=False) + "\n")
+        for r in readings:  # JSON alone on stdout: what was left out is said on stderr
+            if r.series_note:
+                sys.stderr.write(f"{r.name}: {plain_line(r.series_note)}.\n")
     else:
         _print_readings(readings, sys.stdout)
     return 1 if any(r.error for r in readings) else 0
 
 
-async def _fetch_alerts(settings: Settings, include_suppressed: bool) -> list[Alert]:
+async def _fetch_alerts(settings: Settings, include_suppressed: bool) -> Alerts:
     async with AlertmanagerClient.from_settings(settings) as client:
         return await client.alerts(include_suppressed=include_suppressed)
 
@@ -99,6 +104,8 @@ def _since(starts_at: str) -> str:
 def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
     alerts = asyncio.run(_fetch_alerts(settings, args.all))
     links = link_alerts(alerts, load_library(settings.runbook_dirs).runbooks)
+    if alerts.note:
+        sys.stderr.write(f"oncall: {alerts.note}.\n")
     if args.json:
         sys.stdout.write(json_text([_link_json(link) for link in links], indent=2) + "\n")
         return 0

@@ -13,14 +13,15 @@ import os
 import signal
 import sys
 
+from tui.clock import Clock
 from tui.config import Settings
+from tui.incident.record import IncidentRecord
 from tui.launch import (
     Launch,
     RunResult,
     check_danger,
     launch_for,
     prepare_command,
-    record_run,
     settings_secrets,
 )
 from tui.launch.group import signal_name
@@ -38,21 +39,21 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"oncall: {prepared.name} is a danger command; {rule}.", file=sys.stderr)
         return 0
     check_danger(prepared, read_only=settings.read_only, confirmed=args.yes)
-    journal = incident_id = None
+    journal = record = None
     if args.incident:
         from tui.journal import open_journal
 
         journal = open_journal(settings, sync_on_write="inline")  # the shared file is current when we exit
     try:
-        if journal is not None:
-            incident_id = journal.incident(args.incident).id  # an unknown id fails before anything runs
+        if journal is not None:  # an unknown id fails before anything runs
+            record = IncidentRecord(journal, journal.incident(args.incident).id, Clock())
         sys.stdout.flush()
         sink = _StdoutSink()
         launch = launch_for(prepared, settings, confirmed=args.yes, on_output=sink)
         result = asyncio.run(_run(launch))
         sink.finish()
-        if journal is not None and incident_id is not None:
-            record_run(journal, incident_id, prepared, result, settings_secrets(settings))
+        if journal is not None and record is not None:
+            record.command_ran(prepared, result, settings_secrets(settings))
             synced = journal.last_sync
             if synced is not None and not synced.ok and synced.message:
                 print(f"oncall: {synced.message}", file=sys.stderr)  # it says the run is saved locally

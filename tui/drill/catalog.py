@@ -11,7 +11,7 @@ from tui.drill.scenario import Scenario
 from tui.drill.validate import load_scenario_file
 from tui.errors import OncallError
 from tui.runbook.library import Library, load_library, runbook_files
-from tui.runbook.loader import Problem
+from tui.runbook.problem import Problem
 
 DRILLS_DIR = "drills"
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 
-from tui.drill import promql
 from tui.drill.scenario import SIMULATED, Export
 from tui.drill.sim import Simulation
+from tui.promql import PromQLError, Shape, parse
 from tui.runbook.render import check_params, render_query
 
 LIVE_STEP = 1.0  # wall seconds per integration step between scrapes
@@ -65,7 +65,11 @@ class _Out:
     export: Export
 
 
-def _key(name: str, labels: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+# A series: its metric name and its sorted label pairs.
+SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _key(name: str, labels: dict[str, str]) -> SeriesKey:
     return name, tuple(sorted(labels.items()))
 
 
@@ -105,14 +109,15 @@ def _gauges(export: Export, u: float, wall: float = 0.0) -> list[tuple[str, dict
 
 def history_times(queries: list[str], start: float) -> list[float]:
     """Wall times to sample history at: coarse back to the furthest look-back, fine near each look-back point."""
-    back = max([promql.lookback(q) for q in queries] + [FINE_AROUND])
+    shapes = [s for s in map(_shape, queries) if s is not None]
+    back = max([s.lookback_s for s in shapes] + [FINE_AROUND])
     first = start - back - MARGIN
     times = set()
     t = start - FINE_STEP
     while t >= first:  # a coarse grid aligned on the start, so it meets the fine one
         times.add(t)
         t -= COARSE_STEP
-    points = [0.0] + [promql.duration_seconds(o) for q in queries for o in promql.offsets(q)]
+    points = [0.0] + sorted({r.offset for s in shapes for r in s.reads if r.offset > 0 and not r.pinned})
     for offset in points:
         lo, hi = start - offset - FINE_AROUND, min(start - FINE_STEP, start - offset + FINE_AROUND)
         k = round((start - hi) / FINE_STEP)
@@ -123,6 +128,13 @@ def history_times(queries: list[str], start: float) -> list[float]:
     return sorted(times)
 
 
+def _shape(query: str) -> Shape | None:
+    try:
+        return parse(query)
+    except PromQLError:  # the scenario's validator reports it; history for the other queries still helps
+        return None
+
+
 class SimulatedService:
     """The collector: registered in a prometheus-client registry, read at each scrape."""
 
@@ -131,12 +143,12 @@ class SimulatedService:
         self.outs = [_Out(name, ex) for name, curve in sim.scenario.curves.items() for ex in curve.exports]
         self._lock = threading.Lock()
         # every counter exists from the start (at 0), so each sample time has every series
-        self._counters: dict[tuple, float] = {_key(n, labels): 0.0 for out in self.outs
+        self._counters: dict[SeriesKey, float] = {_key(n, labels): 0.0 for out in self.outs
                                               for n, labels, _ in _rates(out.export, 0.5)}
         self._kinds = self._families()
         values = check_params(sim.runbook, {})
         self.queries = [render_query(m.query, values) for m in sim.runbook.metrics.values()]
-        self._history: list[tuple[float, dict[tuple, float]]] = []
+        self._history: list[tuple[float, dict[SeriesKey, float]]] = []
         start = sim.origin
         if history:
             times = history_times(self.queries, start)
@@ -165,6 +177,7 @@ class SimulatedService:
         return fams
 
     def _exported(self, out: _Out, wall: float) -> float:
+        # the service's own signal, not a query's reading: the scraping Prometheus applies the windows
         return self.sim.export_value(out.metric, out.export, self.sim.sim_at(wall))
 
     def _integrate(self, w0: float, w1: float, step: float = LIVE_STEP) -> None:
@@ -178,7 +191,7 @@ class SimulatedService:
                     self._counters[key] = self._counters.get(key, 0.0) + rate * dt
             t += dt
 
-    def _gauge_values(self, wall: float) -> dict[tuple, float]:
+    def _gauge_values(self, wall: float) -> dict[SeriesKey, float]:
         return {_key(n, labels): v for out in self.outs
                 for n, labels, v in _gauges(out.export, self._exported(out, wall), wall)}
 
@@ -191,37 +204,44 @@ class SimulatedService:
 
     # -- exposition -----------------------------------------------------------
 
-    def _build(self, samples: list[tuple[float | None, dict[tuple, float]]],
+    def _build(self, samples: list[tuple[float | None, dict[SeriesKey, float]]],
                extra: dict[str, str] | None = None) -> list[Metric]:
         doc = f"{SIMULATED} by oncall drill scenario {self.sim.scenario.id}"
         extra = extra or {}
         metrics: list[Metric] = []
         for fam, (kind, own_names) in self._kinds.items():
             label_names = own_names + [n for n in extra if n not in own_names]
-            if kind == "gauge":
-                family: Metric = GaugeMetricFamily(fam, doc, labels=label_names)
-            elif kind == "counter":
-                family = CounterMetricFamily(fam, doc, labels=label_names)
-            else:
-                family = HistogramMetricFamily(fam, doc, labels=label_names)
-            for key in self._series_of(fam, kind):
-                labels = dict(key[1])
-                values = [labels.get(n, extra.get(n, "")) for n in label_names]
+            series = self._series_of(fam, kind)
+            if kind == "histogram":
+                metrics.append(self._histogram(fam, doc, label_names, series, samples, extra))
+                continue
+            family = (GaugeMetricFamily if kind == "gauge" else CounterMetricFamily)(fam, doc, labels=label_names)
+            for key in series:
+                values = _label_values(key, label_names, extra)
                 for at, table in samples:
-                    if kind == "histogram":
-                        buckets = sorted(((dict(k[1])["le"], v) for k, v in table.items()
-                                          if k[0] == fam + "_bucket" and _same(k[1], key[1])),
-                                         key=lambda b: float(b[0]))
-                        total = table.get(_key(fam + "_sum", labels), 0.0)
-                        family.add_metric(values, buckets, total, timestamp=at)  # type: ignore[call-arg]
-                    elif key in table:
-                        family.add_metric(values, table[key], timestamp=at)  # type: ignore[call-arg]
+                    if key in table:
+                        family.add_metric(values, table[key], timestamp=at)
             metrics.append(family)
         return metrics
 
-    def _series_of(self, fam: str, kind: str) -> list[tuple]:
+    @staticmethod
+    def _histogram(fam: str, doc: str, label_names: list[str], series: list[SeriesKey],
+                   samples: list[tuple[float | None, dict[SeriesKey, float]]],
+                   extra: dict[str, str]) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(fam, doc, labels=label_names)
+        for key in series:
+            values = _label_values(key, label_names, extra)
+            for at, table in samples:
+                buckets = sorted(((dict(k[1])["le"], v) for k, v in table.items()
+                                  if k[0] == fam + "_bucket" and _same(k[1], key[1])),
+                                 key=lambda b: float(b[0]))
+                total = table.get(_key(fam + "_sum", dict(key[1])), 0.0)
+                family.add_metric(values, buckets, total, timestamp=at)
+        return family
+
+    def _series_of(self, fam: str, kind: str) -> list[SeriesKey]:
         """Distinct label sets of a family (for histograms, without le)."""
-        keys: dict[tuple, None] = {}
+        keys: dict[SeriesKey, None] = {}
         for out in self.outs:
             produced = _rates(out.export, 0.5) if kind != "gauge" else _gauges(out.export, 0.5)
             for name, labels, _ in produced:
@@ -249,7 +269,12 @@ class SimulatedService:
         return registry
 
 
-def _same(with_le: tuple, without: tuple) -> bool:
+def _label_values(key: SeriesKey, label_names: list[str], extra: dict[str, str]) -> list[str]:
+    labels = dict(key[1])
+    return [labels.get(n, extra.get(n, "")) for n in label_names]
+
+
+def _same(with_le: tuple[tuple[str, str], ...], without: tuple[tuple[str, str], ...]) -> bool:
     return tuple(kv for kv in with_le if kv[0] != "le") == without
 
 
@@ -266,5 +291,6 @@ def history_text(service: SimulatedService, target_labels: dict[str, str] | None
             yield from service.history_metrics(target_labels)
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_History())  # type: ignore[arg-type]
-    return generate_latest(registry)
+    registry.register(_History())
+    text: bytes = generate_latest(registry)  # type: ignore[no-untyped-call]
+    return text

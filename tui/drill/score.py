@@ -14,19 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from tui.drill.scenario import Scenario
+from tui.times import parse_time
 
 DRILL_KEY = "drill_event"  # data key of the drill's own journal events (start, alerts); "drill" is the journal's
 SCORE_KEY = "drill_score"
 POINTS = {"outcome": 30, "fix": 20, "path": 20, "comms": 10, "severity": 10, "note": 10}
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

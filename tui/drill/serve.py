@@ -119,7 +119,9 @@ def make_handler(sim: Simulation, service: SimulatedService) -> type[BaseHTTPReq
                 self._send(404, f"Not found: {path}; GET / lists what this server offers.\n")
 
         def _host(self) -> str:
-            host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+            address = self.server.server_address
+            bound = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
+            host = self.headers.get("Host") or bound
             return host if ":" in host else f"{host}:80"
 
         def do_POST(self) -> None:  # noqa: N802

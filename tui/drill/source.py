@@ -53,13 +53,10 @@ class SimulatedSource(Periodic):
     async def _run(self) -> None:
         while True:
             snapshot = await self.poll_once(history=True)
-            for callback in (self.on_poll, self.on_snapshot):
-                if callback is None:
-                    continue
-                try:
-                    callback(snapshot.at if callback is self.on_poll else snapshot)
-                except Exception:  # a broken consumer must not stop the drill's metrics
-                    log.exception("drill metrics callback failed")
+            if self.on_poll is not None:
+                _tell(self.on_poll, snapshot.at)
+            if self.on_snapshot is not None:
+                _tell(self.on_snapshot, snapshot)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
@@ -93,3 +90,10 @@ class SimulatedSource(Periodic):
             values = [(w, self.sim.value(q.name, self.sim.sim_at(w))) for w in walls]
             points = (Series({}, tuple((w, v) for w, v in values if not math.isnan(v))),)
         return reading_from_samples(q.metric, q.query, [({}, value)], wall, history=points, simulated=True)
+
+
+def _tell(callback: Callable[[Any], Any], value: Any) -> None:
+    try:
+        callback(value)
+    except Exception:  # a broken consumer must not stop the drill's metrics
+        log.exception("drill metrics callback failed")

@@ -14,11 +14,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tui.drill import promql
+from tui import promql
 from tui.drill import spec as ds
 from tui.drill.scenario import (DEFAULT_BUCKETS, AlertRule, Change, Curve, Expected, Export, Scenario, Script)
 from tui.errors import OncallError
 from tui.metrics.thresholds import classify
+from tui.promql import LABEL_NAME, METRIC_NAME
 from tui.runbook.loader import Problem, compose, pos, read_text
 from tui.runbook.model import Runbook
 from tui.runbook.render import check_params, render_query
@@ -138,12 +139,12 @@ class _ScenarioChecker:
         if len(kinds) != 1:
             return
         kind, name = kinds[0], ex[kinds[0]]
-        if not promql.METRIC_NAME.match(name):
+        if not METRIC_NAME.match(name):
             self.error(self.at(*kp, kind), f"{label}: {name!r} is not a Prometheus metric name "
                                            "(letters, digits, _ and :, not starting with a digit)")
         for key in ("labels", "hit", "rest"):
             for lname in (ex.get(key) or {}) if isinstance(ex.get(key), dict) else {}:
-                if not promql.LABEL_NAME.match(lname) or lname.startswith("__") or lname == "le":
+                if not LABEL_NAME.match(lname) or lname.startswith("__") or lname == "le":
                     self.error(self.at(*kp, key, lname), f"{label}.{key}: {lname!r} is not a label name you can "
                                                          "export (letters, digits and _, not le or __...)")
         allowed = {"gauge": {"labels", "scale", "add", "ago"},
@@ -230,13 +231,16 @@ class _ScenarioChecker:
                     kinds.setdefault(n, (kind, name))
         if any(p.is_error for p in self.c.problems):
             return
-        names = {n for n, _ in produced}
         for name, metric in runbook.metrics.items():
             if name not in built:
                 continue
             query = render_query(metric.query, values)
-            sels = promql.selectors(query)
-            bare = promql.bare_names(query, names)
+            try:
+                sels = promql.parse(query).selectors
+            except promql.PromQLError as exc:
+                self.error(self.key_at("series", name), f"series.{name}: the runbook's query does not parse as "
+                           f"PromQL ({exc.reason}); fix the query in runbook {runbook.id}")
+                continue
             for sel in sels:
                 if not any(sel.accepts(n, labels) for n, labels in produced):
                     self.error(self.key_at("series", name),
@@ -246,14 +250,14 @@ class _ScenarioChecker:
                 for n, labels in export_series(ex):
                     if ex.kind == "histogram" and not n.endswith("_bucket"):
                         continue  # _count and _sum come with every histogram; the query need not read them
-                    if n in bare or any(sel.accepts(n, labels) for sel in sels):
+                    if any(sel.accepts(n, labels) for sel in sels):
                         continue
                     shown = n + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
                     reads = ", ".join(dict.fromkeys(str(s) for s in sels)) or "no labelled series"
                     self.error(self.at("series", name, "export", i),
                                f"series.{name}.export[{i + 1}]: {shown} is not read by the runbook's query "
                                f"(it reads {reads}); fix the name or labels")
-            if built[name].exports == () and not sels and not bare:
+            if built[name].exports == () and not sels:
                 self.error(self.key_at("series", name), f"series.{name}: nothing is exported for this metric")
 
     def alerts(self, runbook: Runbook, series: dict[str, Any]) -> None:

@@ -62,6 +62,10 @@ class HybridClock:
         self._count = 0
         self._lock = threading.Lock()
 
+    def wall(self) -> int:
+        """This clock's wall time in milliseconds (the physical part of its stamps; injectable for tests)."""
+        return self._now_ms()
+
     def now(self) -> str:
         with self._lock:
             physical = self._now_ms()

@@ -11,15 +11,19 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from secrets import token_hex
 from typing import Any, Literal
 
 from tui.errors import OncallError
-from tui.journal.clock import HybridClock, iso_utc, wall_ms
+from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
+from tui.journal.merge import Refusal
 from tui.journal.model import (
     CATEGORIES, FIELDS, KINDS, LEAD, ROLE_PREFIX, SEVERITIES, SEVERITY_LABELS, STATUSES, TIME_FIELDS,
     ActionItem, Event, Incident, check_due, check_time, event_sort_key, new_event_id, new_incident_id, register,
 )
+from tui.journal.quarantine import Quarantine
 from tui.journal.redact import redact, redact_data
+from tui.journal.schema import Invalid, check_event, check_incident_shape, content_id, valid_registers
 from tui.journal.store import LogDB, LogStorage
 from tui.journal.sync import SyncStatus, sync_pass
 
@@ -29,18 +33,24 @@ _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_r
 
 
 def _stamp_of(table: str, doc: dict[str, Any]) -> str | None:
+    # Read before the entries are checked, so anything but a stamp is ignored here.
     if table == "events":
-        return doc.get("hlc")
+        stamp = doc.get("hlc")
+        return stamp if is_stamp(stamp) else None
     regs = doc.get("fields")
     if isinstance(regs, dict):
-        return max((r.get("hlc", "") for r in regs.values() if isinstance(r, dict)), default=None)
+        return max((r["hlc"] for r in regs.values() if isinstance(r, dict) and is_stamp(r.get("hlc"))), default=None)
     return None
 
 
 class Journal:
+    """The journal of one responder. `clock` (a HybridClock) or `now_ms` (a wall clock in milliseconds)
+    may be handed in, so tests, drills and screenshots control time without patching this module."""
+
     def __init__(self, path: str | Path, shared: str | Path | None = None, user: str = "responder", *,
                  sync_on_write: SyncMode = "background", secrets: Iterable[str | None] = (),
-                 lock_timeout: float = 10.0, clock: HybridClock | None = None) -> None:
+                 lock_timeout: float = 10.0, clock: HybridClock | None = None,
+                 now_ms: Callable[[], int] | None = None) -> None:
         self.path = Path(path)
         self.shared = Path(shared) if shared else None
         self.user = user
@@ -49,7 +59,10 @@ class Journal:
         self._lock_timeout = lock_timeout
         self._db = LogDB(str(self.path), storage=LogStorage, stamp_of=_stamp_of)
         self._storage: LogStorage = self._db.storage  # type: ignore[assignment]
-        self._clock = clock or HybridClock()  # drills and tests may hand in a clock of their own
+        # Without a clock handed in, the module's wall_ms is looked up at each call (older tests patch it).
+        self._clock = clock or HybridClock(now_ms or (lambda: wall_ms()))
+        self._quarantine = Quarantine(self.path)
+        self._heal()
         self._clock.observe(self._storage.max_stamp)
         self._sync_mutex = threading.Lock()
         self._last_sync: SyncStatus | None = None
@@ -67,6 +80,52 @@ class Journal:
     def db(self) -> LogDB:
         """The TinyDB database (tables "incidents" and "events"), for tools that want to query it."""
         return self._db
+
+    def _wall_ms(self) -> int:
+        return self._clock.wall()
+
+    def _now_iso(self) -> str:
+        return iso_utc(self._wall_ms())
+
+    def _heal(self) -> None:
+        """Set aside entries of the local journal that the schema refuses (e.g. copied from a bad shared
+        file by an older oncall), so one bad entry cannot break every read."""
+        now = self._wall_ms()
+        bad_events = []
+        for key, doc in self._storage.view("events").items():
+            try:
+                check_event(doc, now, verify_id=False)  # local entries were checked when they came in
+            except Invalid as exc:
+                self._quarantine.add("local", "event", str(exc), doc)
+                bad_events.append(key)
+        bad_incidents, cleaned = [], []
+        for key, doc in self._storage.view("incidents").items():
+            try:
+                check_incident_shape(doc)
+            except Invalid as exc:
+                self._quarantine.add("local", "incident", str(exc), doc)
+                bad_incidents.append(key)
+                continue
+            clean, refused = valid_registers(doc, now)
+            for name, why in refused.items():
+                self._quarantine.add("local", "field", why, {"incident": doc["id"], "field": name,
+                                                              "register": doc["fields"][name]})
+            if refused:
+                cleaned.append((key, clean))
+        if bad_events or bad_incidents or cleaned:
+            self._storage.delete("events", bad_events)
+            self._storage.delete("incidents", bad_incidents)
+            self._storage.put("incidents", cleaned)
+            self._storage.rescan_stamps()
+
+    def _refused(self, refusals: list[Refusal]) -> None:
+        for r in refusals:
+            self._quarantine.add("shared", r.kind, r.reason, r.entry)
+
+    @property
+    def notice(self) -> str | None:
+        """One sentence about the entries set aside since this journal was opened (None when there are none)."""
+        return self._quarantine.notice()
 
     def _stamp(self) -> str:
         self._clock.observe(self._storage.max_stamp)
@@ -175,7 +234,7 @@ class Journal:
         while iid in existing:
             iid = new_incident_id()
         hlc = self._stamp()
-        now = iso_utc()
+        now = self._now_iso()
         values: dict[str, Any] = {
             "title": title, "severity": severity, "category": category, "status": "investigating",
             ROLE_PREFIX + LEAD: self.user, "runbooks": [runbook] if runbook else [],
@@ -206,10 +265,12 @@ class Journal:
         return self.add_event(incident_id, "note", text)
 
     def _append(self, iid: str, kind: str, text: str, data: dict[str, Any] | None) -> Event:
-        ms = wall_ms()
-        doc = {"id": new_event_id(ms), "incident_id": iid, "time": iso_utc(ms), "hlc": self._stamp(),
-               "author": self.user, "kind": kind, "text": self._clean(str(text)),
-               "data": redact_data(data, self._secrets) if data else {}}
+        ms = self._wall_ms()
+        doc: dict[str, Any] = {"incident_id": iid, "time": iso_utc(ms), "hlc": self._stamp(), "author": self.user,
+                               "kind": kind, "text": self._clean(str(text)),
+                               "data": redact_data(data, self._secrets) if data else {},
+                               "nonce": token_hex(8)}  # the same note twice is two events
+        doc = {"id": content_id(doc), **doc}  # the id commits to the content (tui/journal/schema.py)
         self._storage.put("events", [(doc["id"], doc)])
         return Event.from_doc(doc)
 
@@ -229,7 +290,7 @@ class Journal:
             doc = self._storage.view("incidents")[iid]
             before = Incident.from_doc(doc)
             regs = doc.get("fields", {})
-            now = iso_utc()
+            now = self._now_iso()
             if values.get("status") == "contained" and not before.contained_at:
                 values.setdefault("contained_at", now)
             if values.get("status") == "resolved" and not before.resolved_at:
@@ -298,7 +359,7 @@ class Journal:
             raise OncallError("An action item needs a text saying what to do.")
         due = check_due(due)
         owner = self._clean(owner.strip()) if owner and owner.strip() else None
-        item = new_event_id(wall_ms())[-12:]
+        item = new_event_id(self._wall_ms())[-12:]
         detail = ", ".join(p for p in (f"owner {owner}" if owner else "", f"due {due}" if due else "") if p)
         ev = self.add_event(incident_id, "action-item", f"Action item: {text}" + (f" ({detail})." if detail else "."),
                             {"item": item, "text": text, "owner": owner, "due": due, "done": False})
@@ -321,11 +382,13 @@ class Journal:
             status = SyncStatus(ok=True, shared=False, responders=authors)
         else:
             with self._sync_mutex:
-                status = sync_pass(self._storage, self.shared, self.user, lock_timeout=self._lock_timeout)
+                status = sync_pass(self._storage, self.shared, self.user, lock_timeout=self._lock_timeout,
+                                   now_ms=self._wall_ms, refused=self._refused)
                 if status.ok:
                     self._clock.observe(self._storage.max_stamp)
                 elif self._last_sync is not None:
                     status = replace(status, synced_at=self._last_sync.synced_at)
+        status = replace(status, warning=self.notice)
         self._last_sync = status
         return status
 

@@ -55,6 +55,15 @@ def merge_event(a: Doc | None, b: Doc | None) -> Doc | None:
     return a if _canonical(a) >= _canonical(b) else b
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An entry the schema refused: what it is ("incident", "field", "event"), why, and the entry itself."""
+
+    kind: str
+    reason: str
+    entry: Any
+
+
 @dataclass
 class State:
     """A whole journal: incident id -> incident doc, event id -> event doc."""
@@ -62,6 +71,8 @@ class State:
     incidents: dict[str, Doc] = field(default_factory=dict)
     events: dict[str, Doc] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # event id -> its JSON as read
+    refused: list[Refusal] = field(default_factory=list, compare=False, repr=False)  # entries never merged
+    foreign: list[tuple[str | None, str]] = field(default_factory=list, compare=False, repr=False)  # refused: (id, line)
 
 
 def merge(a: State, b: State) -> State:

@@ -47,7 +47,10 @@ def new_incident_id(now: datetime | None = None) -> str:
 
 
 def new_event_id(wall_ms: int) -> str:
-    """Time-ordered hex (48-bit milliseconds) plus 64 random bits: unique across responders without coordination."""
+    """Time-ordered hex (48-bit milliseconds) plus 64 random bits: unique across responders without coordination.
+
+    Events had these ids until ids became content hashes (tui/journal/schema.py); still used for action items.
+    """
     return f"{wall_ms:012x}{secrets.token_hex(8)}"
 
 
@@ -94,16 +97,20 @@ class Event:
     kind: str
     text: str
     data: dict[str, Any] = field(default_factory=dict)  # treat as read-only
+    nonce: str = ""  # makes two identical notes two events (the id hashes it); "" for legacy events
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Event:
         return cls(id=doc["id"], incident_id=doc["incident_id"], time=doc.get("time", ""), hlc=doc["hlc"],
                    author=doc.get("author", ""), kind=doc.get("kind", "note"), text=doc.get("text", ""),
-                   data=dict(doc.get("data") or {}))
+                   data=dict(doc.get("data") or {}), nonce=doc.get("nonce", ""))
 
     def to_doc(self) -> dict[str, Any]:
-        return {"id": self.id, "incident_id": self.incident_id, "time": self.time, "hlc": self.hlc,
-                "author": self.author, "kind": self.kind, "text": self.text, "data": self.data}
+        doc = {"id": self.id, "incident_id": self.incident_id, "time": self.time, "hlc": self.hlc,
+               "author": self.author, "kind": self.kind, "text": self.text, "data": self.data}
+        if self.nonce:
+            doc["nonce"] = self.nonce
+        return doc
 
     def sort_key(self) -> tuple[str, str, str]:
         return (self.hlc, self.author, self.id)

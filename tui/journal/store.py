@@ -19,6 +19,16 @@ rewrites the log atomically and copies over anything appended meanwhile; an
 appender that finds the file renamed under it appends again to the new one).
 A crash can leave a torn last line; it is never acknowledged, readers skip it,
 and a record glued to it by a later append is recovered.
+
+TinyDB is used through its public extension points only: `LogStorage` is a
+`Storage` subclass (read/write/close), `LogTable` overrides the public
+insert methods so an insert appends one record instead of handing the whole
+database to write(). TinyDB's storage interface is whole-database, so read()
+hands out copies (a TinyDB query on 10,000 events copies them; the journal's
+own reads use `view()`, which does not) and write() persists only the
+documents that differ from that read. Two processes updating the same
+document through TinyDB at once: the later write wins, as with any TinyDB
+storage; the journal's own read-modify-writes hold `transaction()`.
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from tui.errors import OncallError
-from tui.journal.files import atomic_write, fsync_dir
+from tui.atomic import atomic_write, fsync_dir
 
 HEADER = {"format": "oncall-journal-log", "version": 1}
 _RECORD_START = '{"t":'
@@ -114,7 +124,7 @@ class LogStorage(Storage):
         self._records = 0  # record lines in the file (live or superseded), for compaction
         self._fd = -1
         self._fd_ino = -1
-        self._tx_copy: list[str] = []  # tables handed out as deep copies inside a transaction
+        self._handed = threading.local()  # per thread: the documents the last read() handed to TinyDB
         self.skipped = 0  # garbage lines seen (torn writes); informative
         self.max_stamp = ""
         self.generation = 0  # bumps whenever the data changes; lets callers cache derived views
@@ -139,15 +149,11 @@ class LogStorage(Storage):
                 self._flock.release()
 
     @contextlib.contextmanager
-    def transaction(self, copy_table: str | None = None) -> Iterator[None]:
-        """Hold the lock across a read-modify-write; `copy_table` is read as a private copy so edits can be diffed."""
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock across a read-modify-write (after catching up with other processes)."""
         with self._locked():
             self._catch_up()
-            self._tx_copy.append(copy_table or "")
-            try:
-                yield
-            finally:
-                self._tx_copy.pop()
+            yield
 
     def _os_error(self, exc: OSError, action: str) -> OncallError:
         return OncallError(f"Cannot {action} the journal {self.path}: {exc.strerror or exc}; "
@@ -288,29 +294,39 @@ class LogStorage(Storage):
     # ---- TinyDB's storage interface ------------------------------------------------------
 
     def read(self) -> Tables | None:
+        """The whole database as copies TinyDB may change; write() then persists only what it changed."""
         with self._mutex:
             self._catch_up()
-            tables = dict(self._tables)
-            for name in self._tx_copy:
-                if name:
-                    tables[name] = copy.deepcopy(self._tables.get(name, {}))
-            return tables
+            handed = {name: dict(table) for name, table in self._tables.items()}  # our documents are never mutated
+            self._handed.tables = handed
+            return {name: {k: self._copy(name, k, d) for k, d in table.items()} for name, table in handed.items()}
+
+    def _copy(self, table: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+        encoded = self._encoded.get(table, {}).get(key)
+        return json.loads(encoded) if encoded is not None else copy.deepcopy(doc)  # loads: the faster deep copy
 
     def write(self, data: Tables) -> None:
-        """Persist what changed between our state and `data` (TinyDB hands over the whole database)."""
+        """Persist what TinyDB changed in `data` since the read() it came from (it hands over the whole database).
+
+        Diffing against that read, not against the newest state, means a document another process
+        changed in between is not written back stale; a document both changed: the later write wins.
+        """
+        base: Tables | None = getattr(self._handed, "tables", None)
+        self._handed.tables = None
         with self.transaction():
+            live = self._tables
+            ref = live if base is None else base
             ops: list[_Op] = []
             for name, table in data.items():
-                old = self._tables.get(name, {})
-                if table is old:
-                    continue
+                old = ref.get(name, {})
                 for key, doc in table.items():
                     if old.get(str(key)) != doc:
                         doc = copy.deepcopy(dict(doc))
                         ops.append((name, str(key), doc, encode_doc(doc)))
-                ops.extend((name, k, None, None) for k in old.keys() - {str(k) for k in table})
-            for name in self._tables.keys() - data.keys():
-                ops.extend((name, k, None, None) for k in self._tables[name])
+                gone = old.keys() - {str(k) for k in table}
+                ops.extend((name, k, None, None) for k in gone if k in live.get(name, {}))
+            for name in ref.keys() - data.keys():
+                ops.extend((name, k, None, None) for k in ref[name] if k in live.get(name, {}))
             self._commit(ops)
 
     def close(self) -> None:
@@ -349,6 +365,22 @@ class LogStorage(Storage):
             return
         encs = list(encoded) if encoded is not None else [encode_doc(d) for _, d in items]
         self._commit([(table, str(k), d if isinstance(d, dict) else dict(d), e) for (k, d), e in zip(items, encs)])
+
+    def delete(self, table: str, keys: Iterable[str]) -> None:
+        """Remove documents by key: one write and one fsync. Durable on return."""
+        self._commit([(table, str(k), None, None) for k in keys])
+
+    def rescan_stamps(self) -> str:
+        """Recompute `max_stamp` from the live documents (after entries were removed); returns it."""
+        with self._mutex:
+            self.max_stamp = ""
+            if self._stamp_of is not None:
+                for name, table in self._tables.items():
+                    for doc in table.values():
+                        stamp = self._stamp_of(name, doc)
+                        if stamp and stamp > self.max_stamp:
+                            self.max_stamp = stamp
+            return self.max_stamp
 
     def _commit(self, ops: list[_Op]) -> None:
         """Append the records for `ops` (put when a document is given, delete otherwise) and fsync."""
@@ -428,7 +460,12 @@ class LogStorage(Storage):
 
 
 class LogTable(Table):
-    """A TinyDB table whose documents are keyed by their own "id" and whose inserts append, not rewrite."""
+    """A TinyDB table whose documents are keyed by their own "id" and whose inserts append, not rewrite.
+
+    Only public TinyDB API is overridden (insert, insert_multiple, and the documented `document_id_class`);
+    updates and removals go through TinyDB's own code, which reads the whole database from the storage and
+    writes it back: LogStorage.write turns that into appended records for the documents that changed.
+    """
 
     document_id_class = str  # type: ignore[assignment]
 
@@ -440,19 +477,15 @@ class LogTable(Table):
         for doc in documents:
             if not isinstance(doc, Mapping):
                 raise ValueError("Document is not a Mapping")
-            key = doc.doc_id if isinstance(doc, Document) else doc.get("id") or self._get_next_id()
-            items.append((str(key), doc))
-        self._storage.put(self.name, items)  # type: ignore[attr-defined]
+            # Counting ids up (TinyDB's way) would collide between processes; a random id cannot.
+            key = doc.doc_id if isinstance(doc, Document) else doc.get("id") or os.urandom(8).hex()
+            items.append((str(key), copy.deepcopy(dict(doc))))
+        storage = self.storage
+        if not isinstance(storage, LogStorage):
+            raise TypeError("LogTable needs a LogStorage")
+        storage.put(self.name, items)
         self.clear_cache()
         return [k for k, _ in items]
-
-    def _get_next_id(self) -> str:  # type: ignore[override]
-        # Counting up would collide between processes; a random id cannot.
-        return os.urandom(8).hex()
-
-    def _update_table(self, updater: Callable[[dict[Any, Mapping[str, Any]]], None]) -> None:
-        with self._storage.transaction(self.name):  # type: ignore[attr-defined]
-            super()._update_table(updater)
 
 
 class LogDB(TinyDB):

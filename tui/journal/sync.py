@@ -10,12 +10,24 @@ A shared file that cannot be parsed is never written: the pass says so in one
 sentence and the local journal carries on. So does a shared path that cannot be
 reached (missing folder, permission denied) or stays locked; the next pass
 catches up.
+
+The shared file is untrusted input. The path is opened only when it is a
+regular file of at most 64 MiB (`MAX_SHARED_BYTES`), non-blocking and checked
+with fstat first, so a FIFO, a device or /dev/zero is refused with a sentence
+instead of hanging or eating memory. Every entry is checked against the
+journal's schema (tui/journal/schema.py): one that does not conform, a changed
+copy of an event, or a clock stamp more than 5 minutes ahead is refused and
+set aside (tui/journal/quarantine.py), never merged; the pass goes on with the
+rest and reports the refusals in one sentence (`SyncStatus.warning`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +37,18 @@ from filelock import FileLock, Timeout
 
 from tui.errors import OncallError
 from tui.journal import clock
-from tui.journal.files import atomic_write, stale_temps
-from tui.journal.merge import State, incident_newer, merge_event, merge_incident
+from tui.atomic import atomic_write, stale_temps
+from tui.journal.merge import Refusal, State, incident_newer, merge_incident
 from tui.journal.model import event_sort_key
+from tui.journal.schema import Invalid, check_event, check_incident_shape, valid_registers
 from tui.journal.store import LogStorage
 
 FORMAT = "oncall-shared-journal"
 VERSION = 1
 LOCK_TIMEOUT = 10.0
+MAX_SHARED_BYTES = 64 << 20  # the shared file is read whole; a bigger one is refused, not read
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_decode = json.JSONDecoder().raw_decode
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class SyncStatus:
     shared: bool = True  # False when no shared file is configured
     pulled: int = 0  # events taken from the shared file
     pushed: bool = False  # whether the shared file was rewritten
+    quarantined: int = 0  # entries of the shared file refused by this pass (set aside, not merged)
+    warning: str | None = None  # one sentence about refused entries, even when the pass is ok
 
 
 class SharedFileError(Exception):
@@ -53,8 +70,14 @@ class SharedFileError(Exception):
 
 # ---- the shared file format -------------------------------------------------------------
 
-def parse_shared(data: bytes) -> State:
-    """The journal in a shared file's bytes; SharedFileError when it is not one (never guess)."""
+def parse_shared(data: bytes, now_ms: int | None = None) -> State:
+    """The journal in a shared file's bytes; SharedFileError when it is not one (never guess).
+
+    A file that parses but holds entries the schema refuses (tui/journal/schema.py)
+    is still read: those entries land in `State.refused`, never in its incidents
+    or events, and their lines in `State.foreign` so a rewrite carries them on for
+    the responders (perhaps on a newer oncall) who can read them.
+    """
     if not data.strip():
         return State()  # an empty file (e.g. created with touch) holds nothing to lose
     try:
@@ -77,73 +100,130 @@ def parse_shared(data: bytes) -> State:
     if len(lines) != 1 + n_inc + n_ev:
         raise SharedFileError(f"it holds {len(lines) - 1} entries where its header promises {n_inc + n_ev}")
     body = lines[1:]
-    if not all(raw.startswith("{") and raw.endswith("}") for raw in body):
-        raise SharedFileError("an entry is not a JSON object on one line")
-    try:
-        docs = json.loads("[" + ",".join(body) + "]")  # one parse for the whole file: far faster than per line
-    except ValueError as exc:
-        raise SharedFileError(f"an entry is damaged ({str(exc).split(':')[0]})") from None
-    if len(docs) != len(body):
-        raise SharedFileError("its entries do not match its lines")
+    docs = []
+    for n, raw in enumerate(body, 2):
+        try:
+            doc, end = _decode(raw)  # one value per line, exactly: no line can pass for two or hide in another
+        except (ValueError, RecursionError) as exc:
+            raise SharedFileError(f"line {n} is damaged ({str(exc).split(':')[0]})") from None
+        if end != len(raw):
+            raise SharedFileError(f"line {n} holds more than one JSON value")
+        docs.append(doc)
+    now = clock.wall_ms() if now_ms is None else now_ms
     state = State()
-    try:
-        for doc in docs[:n_inc]:
-            _check_incident(doc)
-            state.incidents[doc["id"]] = doc
-        for doc, raw in zip(docs[n_inc:], body[n_inc:]):
-            _check_event(doc)
-            state.events[doc["id"]] = doc
-            state.raw[doc["id"]] = raw
-    except ValueError as exc:
-        raise SharedFileError(f"an entry is damaged ({exc})") from None
+    for doc, raw in zip(docs[:n_inc], body[:n_inc]):
+        try:
+            check_incident_shape(doc, len(raw))
+        except Invalid as exc:
+            state.refused.append(Refusal("incident", str(exc), doc))
+            state.foreign.append((_id_of(doc), raw))
+            continue
+        clean, bad = valid_registers(doc, now)
+        for name, why in bad.items():
+            state.refused.append(Refusal("field", why, {"incident": doc["id"], "field": name,
+                                                        "register": doc["fields"][name]}))
+        if doc["id"] in state.incidents:  # two lines for one incident: a writer bug; both are valid registers
+            clean = merge_incident(state.incidents[doc["id"]], clean) or clean
+        state.incidents[doc["id"]] = clean
+    for doc, raw in zip(docs[n_inc:], body[n_inc:]):
+        try:
+            check_event(doc, now, len(raw))
+        except Invalid as exc:
+            state.refused.append(Refusal("event", str(exc), doc))
+            state.foreign.append((_id_of(doc), raw))
+            continue
+        if doc["id"] in state.events and state.events[doc["id"]] != doc:
+            state.refused.append(Refusal("event", "it is a second, different copy of an event", doc))
+            continue
+        state.events[doc["id"]] = doc
+        state.raw[doc["id"]] = raw
     return state
 
 
-def _check_incident(doc: Any) -> None:
-    if not (isinstance(doc, dict) and isinstance(doc.get("id"), str) and isinstance(doc.get("fields"), dict)):
-        raise ValueError("incident without id or fields")
-    for reg in doc["fields"].values():
-        if not (isinstance(reg, dict) and isinstance(reg.get("hlc"), str) and "value" in reg):
-            raise ValueError("incident field without a clock stamp")
+def render_shared(state: State, writer: str, encoded: Callable[[str], str | None] | None = None,
+                  foreign: list[str] | None = None) -> bytes:
+    """The shared file's bytes; `encoded(event_id)` may supply an event's JSON already at hand.
 
-
-def _check_event(doc: Any) -> None:
-    if not (isinstance(doc, dict) and isinstance(doc.get("id"), str) and isinstance(doc.get("incident_id"), str)
-            and isinstance(doc.get("hlc"), str)):
-        raise ValueError("event without id, incident or clock stamp")
-
-
-def render_shared(state: State, writer: str, encoded: Callable[[str], str | None] | None = None) -> bytes:
-    """The shared file's bytes; `encoded(event_id)` may supply an event's JSON already at hand."""
+    `foreign` lines (entries this version refused) go last, after the events, counted as events.
+    """
     incidents = [state.incidents[k] for k in sorted(state.incidents)]
     events = sorted(state.events.values(), key=event_sort_key)
+    foreign = foreign or []
     head = {"format": FORMAT, "version": VERSION, "written_by": writer, "written_at": clock.iso_utc(),
-            "incidents": len(incidents), "events": len(events)}
+            "incidents": len(incidents), "events": len(events) + len(foreign)}
     parts = [_encode(head)]
     parts.extend(map(_encode, incidents))
     if encoded is None:
         parts.extend(map(_encode, events))
     else:
         parts.extend(encoded(doc["id"]) or _encode(doc) for doc in events)
+    parts.extend(foreign)
     parts.append("")
     return "\n".join(parts).encode()
 
 
-def read_shared(path: Path) -> State:
+class NotAFileError(Exception):
+    """The shared path is something other than a regular file we may read whole; the message says what."""
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_shared_bytes(path: Path, cap: int = MAX_SHARED_BYTES) -> bytes | None:
+    """The shared file's bytes, None when it does not exist; NotAFileError unless it is a regular file under `cap`.
+
+    Opened non-blocking and checked with fstat before any read, so a FIFO never
+    blocks and /dev/zero is never read; the read itself stops at `cap` + 1 bytes.
+    """
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        return State()
-    return parse_shared(data)
+        return None
+    except IsADirectoryError:
+        raise NotAFileError("a folder") from None
+    except OSError as exc:
+        if exc.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket, or a device without a driver
+            raise NotAFileError("not a regular file") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotAFileError(next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file"))
+        if st.st_size > cap:
+            raise NotAFileError(f"{st.st_size / (1 << 20):,.0f} MiB, over the {cap >> 20} MiB cap")
+        chunks, size = [], 0
+        while size <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > cap:
+            raise NotAFileError(f"over the {cap >> 20} MiB cap")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_shared(path: Path, now_ms: int | None = None) -> State:
+    data = read_shared_bytes(path)
+    return State() if data is None else parse_shared(data, now_ms)
 
 
 # ---- one pass ----------------------------------------------------------------------------
 
 def absorb(store: LogStorage, remote: State) -> tuple[int, bool]:
-    """Take into the local store what `remote` has and it lacks.
+    """Take into the local store what `remote` (already checked by the schema) has and it lacks.
 
     Returns the number of events taken, and whether `remote` holds a copy of an
-    event that lost the merge (a writer bug, but replicas must still converge).
+    event that differs from ours. Events never change, so a differing copy has
+    been tampered with (or written by a buggy writer): ours is kept, the remote
+    copy is added to `remote.refused`, and the shared file is rewritten with ours.
+    A content-hashed id cannot reach here with changed content (the schema
+    refuses it), so this only ever decides for legacy ids. On states where one
+    id names one content (every valid pair of journals), absorbing is the join
+    of merge.merge: commutative, associative and idempotent.
     """
     local_events = store.view("events")
     new: list[tuple[str, dict[str, Any]]] = []
@@ -153,10 +233,9 @@ def absorb(store: LogStorage, remote: State) -> tuple[int, bool]:
         if mine is None:
             new.append((eid, doc))
         elif mine != doc:
-            if merge_event(mine, doc) is doc:
-                new.append((eid, doc))
-            else:
-                remote_stale = True
+            remote_stale = True
+            remote.refused.append(Refusal("event", "it differs from the copy of the same event already in your "
+                                          "journal (events never change)", doc))
     store.put("events", new, [remote.raw.get(eid) or _encode(doc) for eid, doc in new])
     if remote.incidents:
         with store.transaction():
@@ -171,8 +250,13 @@ def absorb(store: LogStorage, remote: State) -> tuple[int, bool]:
     return len(new), remote_stale
 
 
-def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: float = LOCK_TIMEOUT) -> SyncStatus:
-    """Merge the local store and the shared file both ways. Never raises for an expected fault."""
+def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: float = LOCK_TIMEOUT,
+              now_ms: Callable[[], int] = clock.wall_ms,
+              refused: Callable[[list[Refusal]], None] | None = None) -> SyncStatus:
+    """Merge the local store and the shared file both ways. Never raises for an expected fault.
+
+    `refused` is handed the entries of the shared file the schema refused (to set them aside).
+    """
     folder = shared.parent
     saved = "your entries are saved locally"
     if not folder.is_dir():
@@ -182,20 +266,26 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
     try:
         with FileLock(str(shared) + ".lock", timeout=lock_timeout, thread_local=False):
             phase = "read"
-            remote = read_shared(shared)
+            remote = read_shared(shared, now_ms())
             for tmp in stale_temps(shared):  # left by a writer killed before its rename; we hold the lock
                 with contextlib.suppress(OSError):
                     tmp.unlink()
             pulled, push = absorb(store, remote)
+            if refused is not None and remote.refused:
+                refused(remote.refused)
             local = State(store.view("incidents"), store.view("events"))
             push = push or len(local.events) > len(remote.events) or any(
                 doc != remote.incidents.get(iid) for iid, doc in local.incidents.items())
             if push:
                 phase = "written"
-                atomic_write(shared, render_shared(local, writer, lambda eid: store.encoded("events", eid)))
+                foreign = _carried(remote, local)
+                atomic_write(shared, render_shared(local, writer, lambda eid: store.encoded("events", eid), foreign))
     except SharedFileError as exc:
         return _failed(f"The shared journal {shared} cannot be parsed ({exc}), so it was left untouched, {saved}, "
                        "and sync resumes once the file is repaired or moved away.", store)
+    except NotAFileError as exc:
+        return _failed(f"The shared journal {shared} is {exc}, not a journal file, so it was left untouched and "
+                       f"{saved}; point --shared or ONCALL_SHARED_JOURNAL at a regular file.", store)
     except Timeout:
         return _failed(f"The shared journal {shared} stayed locked by another responder for {lock_timeout:.0f} s, "
                        f"so {saved} and the next sync will retry.", store)
@@ -210,7 +300,17 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
     except OncallError as exc:  # the local journal itself failed
         return SyncStatus(ok=False, message=str(exc))
     return SyncStatus(ok=True, synced_at=clock.iso_utc(), responders=_authors(local.events),
-                      pulled=pulled, pushed=push)
+                      pulled=pulled, pushed=push, quarantined=len(remote.refused))
+
+
+def _carried(remote: State, local: State) -> list[str]:
+    """The refused lines to keep in the shared file: those that name no entry we hold (a newer oncall may read them)."""
+    return [raw for eid, raw in remote.foreign if eid is None or (eid not in local.events and eid not in local.incidents)]
+
+
+def _id_of(doc: Any) -> str | None:
+    eid = doc.get("id") if isinstance(doc, dict) else None
+    return eid if isinstance(eid, str) else None
 
 
 def _authors(events: dict[str, dict[str, Any]]) -> frozenset[str]:

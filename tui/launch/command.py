@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 from tui.errors import OncallError
 from tui.launch.danger import check_danger
 from tui.launch.process import Launch, LinesCallback, OutputCallback
-from tui.runbook.render import check_params, display_command, placeholders, render_command
+from tui.runbook.render import (
+    check_leading_dash,
+    check_params,
+    display_command,
+    placeholders,
+    render_command,
+    shell_params,
+)
 from tui.runbook.model import Runbook
 
 if TYPE_CHECKING:
@@ -34,7 +41,8 @@ class PreparedCommand:
     params: dict[str, str] = field(default_factory=dict)  # the values this command uses
     timeout: float = 60.0
     danger: bool = False
-    shell: bool = False  # a `shell:` command, run as /bin/sh -c DISPLAY
+    shell: bool = False  # a `shell:` command, run as bash -o pipefail -c SCRIPT
+    env: dict[str, str] = field(default_factory=dict)  # a shell command's parameters, exported to it
 
 
 def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str]) -> PreparedCommand:
@@ -43,13 +51,18 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str]) -> P
     if command is None:
         known = ", ".join(runbook.commands) or "none"
         raise OncallError(f"Runbook {runbook.id} has no command {name!r} (its commands: {known}).")
-    template = " ".join(command.run) if command.run is not None else command.shell or ""
-    merged = check_params(runbook, values, needed=placeholders(template))
-    used = {n: merged[n] for n in dict.fromkeys(placeholders(template)) if n in merged}
+    if command.run is not None:
+        names = list(dict.fromkeys(n for arg in command.run for n in placeholders(arg)))
+    else:
+        names = shell_params(command, runbook)  # refuses a use that could make a value code
+    merged = check_params(runbook, values, needed=names)
+    used = {n: merged[n] for n in names if n in merged}
+    check_leading_dash(runbook, used, used)
+    env = used if command.run is None else {}
     return PreparedCommand(
         runbook_id=runbook.id, name=name, title=command.title,
-        argv=tuple(render_command(command, merged)), display=display_command(command, merged),
-        params=used, timeout=command.timeout, danger=command.danger, shell=command.run is None,
+        argv=tuple(render_command(command, merged)), display=display_command(command, merged, env),
+        params=used, timeout=command.timeout, danger=command.danger, shell=command.run is None, env=dict(env),
     )
 
 
@@ -76,4 +89,4 @@ def launch_for(prepared: PreparedCommand, settings: Settings, *, confirmed: bool
     check_danger(prepared, read_only=settings.read_only, confirmed=confirmed)
     return Launch(prepared.argv, timeout=prepared.timeout, display=prepared.display,
                   on_lines=on_lines, on_output=on_output, log_path=new_log_path(settings.runs_dir, prepared),
-                  env=child_env(), **options)  # type: ignore[arg-type]
+                  env={**child_env(), **prepared.env}, **options)  # type: ignore[arg-type]

@@ -1,15 +1,17 @@
 """Firing alerts from Alertmanager, each linked to the runbooks that handle it.
 
-An alert opens a runbook when its `runbook_url` annotation's last path segment
-is the runbook's id (the link the alert's author wrote, so it comes first), or
-when it matches one of the runbook's `alerts:` entries (alertname plus label
-matchers; more matchers = more specific = earlier). Alert labels fill the
-runbook's parameters of the same name.
+Which runbooks an alert opens is decided in tui.runbook.matching (the same rule
+`oncall validate --rules` checks). Alert labels fill the runbook's parameters of
+the same name.
+
+Alertmanager's reply is untrusted like Prometheus's: one deadline and size caps
+(`tui.metrics.bounded`), JSON parsed in slices, every field's type checked
+(labels and annotations are mappings of strings, …) and at most MAX_ALERTS kept;
+anything else is one sentence, never a traceback.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,11 +20,16 @@ from urllib.parse import urlsplit
 import httpx
 
 from tui.errors import OncallError
+from tui.metrics import jsonread
+from tui.metrics.bounded import ReplyFault, fetch, in_thread_if_large
 from tui.metrics.prometheus import safe_url
+from tui.metrics.shapes import Unreadable, mapping, string_list, string_map, text
+from tui.runbook.matching import runbooks_for_alert
 from tui.runbook.model import Runbook
 
 DEFAULT_TIMEOUT = 10.0
-_URL_SUFFIXES = (".md", ".html", ".htm", ".yaml", ".yml")
+# Alerts kept from one reply (oldest first): a storm of more is one cause, not more to read.
+MAX_ALERTS = 1000
 
 
 class AlertmanagerError(OncallError):
@@ -65,30 +72,9 @@ class AlertLink:
         return self.runbooks[0] if self.runbooks else None
 
 
-def url_runbook_id(url: str | None) -> str | None:
-    """The last path segment of a runbook URL, without a document suffix."""
-    if not url:
-        return None
-    segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    for suffix in _URL_SUFFIXES:
-        if segment.endswith(suffix):
-            segment = segment[: -len(suffix)]
-    return segment or None
-
-
 def runbooks_for(alert: Alert, runbooks: Mapping[str, Runbook]) -> list[str]:
-    """Ids of the runbooks that handle `alert`, best first."""
-    found: list[str] = []
-    by_url = url_runbook_id(alert.runbook_url)
-    if by_url in runbooks:
-        found.append(by_url)
-    specific: list[tuple[int, str]] = []
-    for rid, runbook in runbooks.items():
-        scores = [len(m.labels) for m in runbook.alerts if m.matches(dict(alert.labels))]
-        if scores and rid not in found:
-            specific.append((-max(scores), rid))
-    found.extend(rid for _, rid in sorted(specific))
-    return found
+    """Ids of the runbooks that handle `alert`, best first (the rule lives in tui.runbook.matching)."""
+    return runbooks_for_alert(alert.labels, alert.runbook_url, runbooks)
 
 
 def params_from_labels(runbook: Runbook, labels: Mapping[str, str]) -> dict[str, str]:
@@ -105,17 +91,51 @@ def link_alerts(alerts: list[Alert], runbooks: Mapping[str, Runbook]) -> list[Al
     return links
 
 
-def _alert(item: Any) -> Alert:
-    status = item.get("status") or {}
+class Alerts(list[Alert]):
+    """The alerts kept, with how many the reply held (`total` > len when MAX_ALERTS cut it)."""
+
+    def __init__(self, alerts: list[Alert], total: int | None = None) -> None:
+        super().__init__(alerts)
+        self.total = len(alerts) if total is None else total
+
+    @property
+    def note(self) -> str | None:
+        """"showing the oldest 1,000 of 5,000 alerts" when some were left out."""
+        if self.total <= len(self):
+            return None
+        return f"showing the oldest {len(self):,} of {self.total:,} alerts"
+
+
+def _alert(item: Any, index: int) -> Alert:
+    where = f"alert {index + 1}"
+    item = mapping(item, where)
+    status = mapping(item.get("status"), f"the status of {where}")
     return Alert(
-        labels={str(k): str(v) for k, v in (item.get("labels") or {}).items()},
-        annotations={str(k): str(v) for k, v in (item.get("annotations") or {}).items()},
-        state=str(status.get("state") or "active"),
-        starts_at=str(item.get("startsAt") or ""),
-        fingerprint=str(item.get("fingerprint") or ""),
-        silenced_by=tuple(status.get("silencedBy") or ()),
-        inhibited_by=tuple(status.get("inhibitedBy") or ()),
+        labels=string_map(item.get("labels"), f"the labels of {where}"),
+        annotations=string_map(item.get("annotations"), f"the annotations of {where}"),
+        state=text(status.get("state"), f"the state of {where}") or "active",
+        starts_at=text(item.get("startsAt"), f"the startsAt of {where}"),
+        fingerprint=text(item.get("fingerprint"), f"the fingerprint of {where}"),
+        silenced_by=string_list(status.get("silencedBy"), f"the silencedBy of {where}"),
+        inhibited_by=string_list(status.get("inhibitedBy"), f"the inhibitedBy of {where}"),
     )
+
+
+def parse_alerts(body: bytes, include_suppressed: bool) -> Alerts:
+    """Alerts from a `/api/v2/alerts` body, oldest first, at most MAX_ALERTS; raises Unreadable."""
+    try:
+        items = jsonread.loads(body, split_depth=1)  # each alert decoded in one call
+    except jsonread.JSONTooDeep:
+        raise Unreadable("JSON nested too deeply") from None
+    except ValueError:
+        raise Unreadable("not JSON") from None
+    if not isinstance(items, list):
+        raise Unreadable("not an alert list")
+    alerts = [_alert(item, i) for i, item in enumerate(items)]
+    if not include_suppressed:  # servers that ignore the filters must not show silenced alerts either
+        alerts = [a for a in alerts if a.state != "suppressed" and not a.silenced_by and not a.inhibited_by]
+    alerts.sort(key=lambda a: (a.starts_at, a.name, a.fingerprint))
+    return Alerts(alerts[:MAX_ALERTS], len(alerts))
 
 
 class AlertmanagerClient:
@@ -148,29 +168,33 @@ class AlertmanagerClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def alerts(self, *, include_suppressed: bool = False) -> list[Alert]:
+    async def alerts(self, *, include_suppressed: bool = False) -> Alerts:
         """Active alerts, oldest first; silenced and inhibited ones only with `include_suppressed`."""
         hide = "false" if not include_suppressed else "true"
         params = {"active": "true", "silenced": hide, "inhibited": hide}
         try:
-            response = await self._http.get("api/v2/alerts", params=params)
-        except httpx.TimeoutException:
+            reply = await fetch(self._http, "GET", "api/v2/alerts", deadline=self.timeout, params=params)
+        except (TimeoutError, httpx.TimeoutException):
             raise AlertmanagerError(f"Alertmanager at {self.url} did not answer within {self.timeout:g}s; "
                                     "check that it is up.") from None
         except httpx.HTTPError as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise AlertmanagerError(f"Cannot reach Alertmanager at {self.url} ({reason}); check --alertmanager "
                                     "or ONCALL_ALERTMANAGER_URL and that Alertmanager is running.") from None
-        if response.status_code >= 400:
-            raise AlertmanagerError(f"Alertmanager at {self.url} answered HTTP {response.status_code}; check that "
+        except ReplyFault as exc:
+            if exc.too_large:
+                raise AlertmanagerError(f"Alertmanager at {self.url} sent a reply {exc.reason}; check that the "
+                                        "URL points at Alertmanager (API v2).") from None
+            raise self._unreadable(exc.reason) from None
+        if reply.status >= 400:
+            raise AlertmanagerError(f"Alertmanager at {self.url} answered HTTP {reply.status}; check that "
                                     "the URL is Alertmanager's base URL and that it is healthy.")
         try:
-            body = json.loads(response.content)
-            alerts = [_alert(item) for item in body]
-        except (ValueError, TypeError, AttributeError):
-            raise AlertmanagerError(f"Alertmanager at {self.url} sent a reply that is not an alert list; check "
-                                    "that the URL points at Alertmanager (API v2).") from None
-        if not include_suppressed:  # servers that ignore the filters must not show silenced alerts either
-            alerts = [a for a in alerts if a.state != "suppressed" and not a.silenced_by and not a.inhibited_by]
-        alerts.sort(key=lambda a: (a.starts_at, a.name, a.fingerprint))
+            alerts: Alerts = await in_thread_if_large(len(reply.body), parse_alerts, reply.body, include_suppressed)
+        except Unreadable as exc:
+            raise self._unreadable(exc.reason) from None
         return alerts
+
+    def _unreadable(self, reason: str) -> AlertmanagerError:
+        return AlertmanagerError(f"Alertmanager at {self.url} sent a reply oncall cannot read: {reason}; check "
+                                 "that the URL points at Alertmanager (API v2).")

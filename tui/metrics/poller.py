@@ -6,6 +6,8 @@ All queries of a cycle are in flight at once. While Prometheus is down the
 delay doubles (interval, 2x, 4x ... up to `max_backoff`) and the snapshot says
 so and when it retries; the first good poll brings back the normal interval.
 Range data for sparklines is fetched less often than the instant values.
+Replies are parsed, and readings of many series built, in a thread, so a poll
+of 5,000 series never stalls the screen's event loop (bench: poll_many_series).
 """
 
 from __future__ import annotations
@@ -15,21 +17,24 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
 from tui.metrics.periodic import Periodic
-from tui.metrics.readings import STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus, reading_from_samples
+from tui.metrics.readings import (STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus,
+                                  reading_from_samples, worst_history)
 from tui.metrics.units import format_value
 from tui.runbook.model import Metric, Runbook
-from tui.runbook.render import render_query
+from tui.runbook.render import RenderError, render_query
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HISTORY_WINDOW = 1800.0  # the sparkline covers the last 30 minutes
 DEFAULT_HISTORY_POINTS = 120
+# Above this many series in one poll, readings are built in a thread (a few ms of sorting otherwise).
+OFFLOAD_SERIES = 500
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class MetricQuery:
 
     metric: Metric
     query: str
+    error: str | None = None  # the values could not go into the query (said instead of polling)
 
     @property
     def name(self) -> str:
@@ -45,8 +51,21 @@ class MetricQuery:
 
 
 def metric_queries(runbook: Runbook, params: Mapping[str, str]) -> list[MetricQuery]:
-    """Every metric of `runbook`, in its order, with `params` substituted (PromQL-escaped)."""
-    return [MetricQuery(m, render_query(m.query, params)) for m in runbook.metrics.values()]
+    """Every metric of `runbook`, in its order, with `params` substituted (PromQL-escaped).
+
+    A value that cannot go into a query safely makes that metric an error, not a crash.
+    """
+    queries = []
+    for m in runbook.metrics.values():
+        try:
+            queries.append(MetricQuery(m, render_query(m.query, params)))
+        except RenderError as exc:
+            queries.append(MetricQuery(m, m.query, error=str(exc)))
+    return queries
+
+
+async def _refused(message: str) -> QueryResult:
+    raise PrometheusError(message, "query")
 
 
 def _seconds(delay: float) -> str:
@@ -139,31 +158,51 @@ class Poller(Periodic):
         """One poll of every query at once (plus range data when `history`); never overlaps another."""
         async with self._lock:
             queries = self.queries
-            calls = [self.client.query(q.query) for q in queries]
+            calls = [self.client.query(q.query) if q.error is None else _refused(q.error) for q in queries]
             if history and self._failures == 0:
                 end = self._clock()
                 start, step = end - self.history_window, range_step(self.history_window, self.history_points)
-                calls += [self.client.query_range(q.query, start, end, step) for q in queries]
+                calls += [self.client.query_range(q.query, start, end, step) if q.error is None else _refused(q.error)
+                          for q in queries]
             results = await asyncio.gather(*calls, return_exceptions=True)
             now = self._clock()
             instant, ranges = results[: len(queries)], results[len(queries):]
+            # Rating and sorting thousands of series is work for a thread, not for the screen's loop.
+            size = sum(len(r.series) for r in results if isinstance(r, QueryResult))
+            if size > OFFLOAD_SERIES:
+                fresh, histories = await asyncio.to_thread(self._fresh, queries, instant, ranges, now)
+            else:
+                fresh, histories = self._fresh(queries, instant, ranges, now)
             current = {q.name: q.query for q in self.queries}  # set_queries() may have run meanwhile
             if ranges:
                 self._history_at = now
-                for q, res in zip(queries, ranges):
-                    if isinstance(res, QueryResult) and current.get(q.name) == q.query:
-                        self._history[q.name] = res.series
+                sent = {q.name: q.query for q in queries}
+                self._history.update({k: h for k, h in histories.items() if current.get(k) == sent[k]})
             down = next((r for r in instant if isinstance(r, PrometheusError) and r.server_down), None)
-            readings = {q.name: self._reading(q, res, now, down is not None) for q, res in zip(queries, instant)}
+            readings = {q.name: fresh[q.name] if q.name in fresh else self._failed(q, res, now, down is not None)
+                        for q, res in zip(queries, instant)}
             self._readings = {k: r for k, r in readings.items() if current.get(k) == r.query}
             status = self._status(down, now)
             self.last = Snapshot(readings, now, self.interval, status)
             return self.last
 
-    def _reading(self, q: MetricQuery, result: object, now: float, down: bool) -> Reading:
+    def _fresh(self, queries: tuple[MetricQuery, ...], instant: Sequence[object], ranges: Sequence[object],
+               now: float) -> tuple[dict[str, Reading], dict[str, tuple[Series, ...]]]:
+        """Readings for the queries that answered, and their new range data (worst series only).
+
+        Pure (reads this poller, changes nothing), so it may run in a thread."""
+        histories = {q.name: worst_history(res.series, q.metric)
+                     for q, res in zip(queries, ranges) if isinstance(res, QueryResult)}
+        fresh: dict[str, Reading] = {}
+        for q, res in zip(queries, instant):
+            if isinstance(res, QueryResult):
+                history = histories.get(q.name, self._history.get(q.name, ()))
+                fresh[q.name] = reading_from_samples(q.metric, q.query, res.samples(), now, history=history)
+        return fresh, histories
+
+    def _failed(self, q: MetricQuery, result: object, now: float, down: bool) -> Reading:
+        """The reading of a query that did not answer: the last one, marked down or (in time) stale."""
         history = self._history.get(q.name, ())
-        if isinstance(result, QueryResult):
-            return reading_from_samples(q.metric, q.query, result.samples(), now, history=history)
         if isinstance(result, PrometheusError):
             message = str(result)
         else:  # a bug, not a fault of Prometheus: keep polling, and say so

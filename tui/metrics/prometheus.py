@@ -6,11 +6,16 @@ only what it needs and keeps connections alive. Every failure becomes a
 `PrometheusError` whose message is one sentence saying what to do, and whose
 `kind` tells a poller whether the server is down or only this query failed.
 Credentials live only in the httpx client: never in a message, a log or repr.
+
+Replies are untrusted: each request has one deadline and size caps
+(`tui.metrics.bounded`), its JSON is parsed in slices (`tui.metrics.jsonread`,
+in a thread when large) and its shape is checked (`tui.metrics.shapes`), so a
+hostile or broken server costs a sentence, never a hang, a MemoryError or a
+traceback.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import ssl
 import time
@@ -22,7 +27,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from tui.errors import OncallError
+from tui.metrics import jsonread
+from tui.metrics.bounded import Reply, ReplyFault, fetch, in_thread_if_large
+from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.readings import Series
+from tui.metrics.shapes import Unreadable, prometheus_result
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
 DEFAULT_TIMEOUT = 10.0
@@ -78,11 +87,6 @@ class QueryResult:
 def _one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _point(pair: Any) -> tuple[float, float]:
-    ts, value = pair
-    return float(ts), float(value)  # float() reads "NaN", "+Inf", "-Inf" as Prometheus writes them
 
 
 class PrometheusClient:
@@ -143,13 +147,13 @@ class PrometheusClient:
         params = {"query": promql}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        return self._parse(await self._call("api/v1/query", params))
+        return await self._result(await self._call("api/v1/query", params))
 
     async def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
         """A range query (`/api/v1/query_range`); the step is raised to stay under 11,000 points."""
         step = max(step, math.ceil((end - start) / (MAX_POINTS - 2)) or 1)
         params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
-        return self._parse(await self._call("api/v1/query_range", params))
+        return await self._result(await self._call("api/v1/query_range", params))
 
     async def query_recent(self, promql: str, window: float = 1800.0, points: int = 120) -> QueryResult:
         """The last `window` seconds of `promql`, about `points` points: sparkline data."""
@@ -166,13 +170,15 @@ class PrometheusClient:
     def _fail(self, message: str, kind: str) -> PrometheusError:
         return PrometheusError(self._scrub(message), kind)
 
-    async def _call(self, path: str, params: dict[str, str]) -> Any:
+    async def _call(self, path: str, params: dict[str, str]) -> Reply:
+        """The reply, read whole within one deadline (connect, headers and body together) and the size caps."""
+        if len(params["query"]) > _MAX_GET_QUERY:
+            method, options = "POST", {"data": params}
+        else:
+            method, options = "GET", {"params": params}
         try:
-            if len(params["query"]) > _MAX_GET_QUERY:
-                response = await self._http.post(path, data=params)
-            else:
-                response = await self._http.get(path, params=params)
-        except httpx.TimeoutException as exc:
+            return await fetch(self._http, method, path, deadline=self.timeout, **options)
+        except (TimeoutError, httpx.TimeoutException) as exc:
             what = "accept a connection" if isinstance(exc, httpx.ConnectTimeout) else "answer"
             raise self._fail(f"Prometheus at {self.url} did not {what} within {self.timeout:g}s; "
                              "check that it is up and not overloaded.", "timeout") from None
@@ -180,18 +186,39 @@ class PrometheusClient:
             reason = _one_line(exc) or type(exc).__name__
             raise self._fail(f"Cannot reach Prometheus at {self.url} ({reason}); check --prometheus "
                              "or ONCALL_PROMETHEUS_URL and that Prometheus is running.", "unreachable") from None
-        return self._decode(response)
+        except ReplyFault as exc:
+            if exc.too_large:
+                raise self._fail(f"Prometheus at {self.url} sent a reply {exc.reason}; narrow the query "
+                                 "(fewer series or a shorter range).", "query") from None
+            raise self._unreadable(exc.reason) from None
 
-    def _decode(self, response: httpx.Response) -> Any:
-        status = response.status_code
+    def _unreadable(self, reason: str) -> PrometheusError:
+        return self._fail(f"Prometheus at {self.url} sent a reply oncall cannot read: {reason}; check that "
+                          "the URL points at Prometheus or a server that speaks its API.", "malformed")
+
+    async def _result(self, reply: Reply) -> QueryResult:
+        """Decode and check the reply; a large one in a thread, so the event loop keeps running meanwhile."""
+        result: QueryResult = await in_thread_if_large(len(reply.body), self._read, reply)
+        return result
+
+    def _read(self, reply: Reply) -> QueryResult:
+        return self._parse(self._decode(reply))
+
+    def _decode(self, reply: Reply) -> Any:
+        status = reply.status
         body: Any = None
+        too_deep = False
         try:
-            body = json.loads(response.content)
+            body = jsonread.loads(reply.body)
+        except JSONTooDeep:
+            too_deep = True
         except ValueError:
             pass
         if isinstance(body, dict) and body.get("status") == "error":
-            etype = str(body.get("errorType") or "error")
-            detail = _one_line(body.get("error") or "no detail")
+            raw_type = body.get("errorType")
+            etype = _one_line(raw_type if isinstance(raw_type, str) and raw_type else "error", 60)
+            error = body.get("error")
+            detail = _one_line(error if isinstance(error, str) and error else "no detail")
             if etype in _UNAVAILABLE_TYPES:
                 raise self._fail(f"Prometheus at {self.url} is not able to serve queries ({etype}: {detail}); "
                                  "check its health and retry.", "unavailable")
@@ -207,34 +234,21 @@ class PrometheusClient:
             raise self._fail(f"Prometheus at {self.url} has no query API (HTTP 404); pass its base URL, "
                              "such as http://HOST:9090.", "http")
         if status >= 400:
-            reason = response.reason_phrase or "error"
+            reason = _one_line(reply.reason or "error", 60)
             raise self._fail(f"Prometheus at {self.url} answered HTTP {status} ({reason}); check that it "
                              "is healthy and retry.", "http")
+        if too_deep:
+            raise self._unreadable("JSON nested too deeply")
         if not isinstance(body, dict) or body.get("status") != "success" or not isinstance(body.get("data"), dict):
             raise self._fail(f"Prometheus at {self.url} sent a reply that is not Prometheus API JSON; check "
                              "that the URL points at Prometheus, not at a proxy or login page.", "malformed")
         return body
 
     def _parse(self, body: dict[str, Any]) -> QueryResult:
-        data = body["data"]
-        rtype = data.get("resultType")
-        result = data.get("result")
-        warnings = tuple(str(w) for w in body.get("warnings") or ())
         try:
-            if rtype == "vector":
-                series = tuple(Series(item.get("metric") or {}, (_point(item["value"]),)) for item in result)
-            elif rtype == "matrix":
-                series = tuple(Series(item.get("metric") or {}, tuple(_point(p) for p in item["values"]))
-                               for item in result)
-            elif rtype == "scalar":
-                series = (Series({}, (_point(result),)),)
-            elif rtype == "string":
-                raise self._fail("The query returns a string, not a number; fix the query in the runbook.",
-                                 "query")
-            else:
-                raise ValueError(rtype)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise self._fail(f"Prometheus at {self.url} sent a result that cannot be read (resultType "
-                             f"{_one_line(rtype, 40)!r}); check that the server speaks the Prometheus API.",
-                             "malformed") from None
-        return QueryResult(rtype, series, warnings)
+            rtype, series, warnings = prometheus_result(body)
+        except Unreadable as exc:
+            raise self._unreadable(exc.reason) from None
+        if rtype == "string":
+            raise self._fail("The query returns a string, not a number; fix the query in the runbook.", "query")
+        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings))

@@ -8,6 +8,9 @@ so that the poller, a drill and the tests can all build them.
 Several series: each keeps its labels and state; the metric's state and value
 are those of the worst series (crit > warn > ok > NaN, then the value furthest
 in the metric's bad direction), so a breach in one model is never averaged away.
+A reading keeps at most MAX_SERIES series, the worst ones, and says so
+("showing the worst 200 of 5,000 series"); everything here is linear in the
+number of series (or n log n for the one sort), never quadratic.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from tui.metrics.thresholds import LIVE_STATES, classify, severity_key, state_label, state_word, worst
 from tui.metrics.units import format_value
@@ -22,6 +26,8 @@ from tui.runbook.model import Metric
 
 # A metric whose last good value is older than this many poll intervals is stale.
 STALE_AFTER_INTERVALS = 3
+# Series kept per reading (and per sparkline history): more is not readable on one screen.
+MAX_SERIES = 200
 
 
 def labels_text(labels: Mapping[str, str]) -> str:
@@ -65,6 +71,7 @@ class Reading:
     error: str | None = None  # why the last evaluation failed, one sentence
     history: tuple[Series, ...] = ()  # range data for the sparkline
     simulated: bool = False
+    series_total: int = 0  # series the source returned, when more than were kept in `series`
 
     @property
     def name(self) -> str:
@@ -93,12 +100,37 @@ class Reading:
         """The value for people: "12.4%", "820ms"."""
         return format_value(self.value, self.metric.unit)
 
+    @property
+    def series_note(self) -> str | None:
+        """"showing the worst 200 of 5,000 series" when series were left out, else None."""
+        if self.series_total <= len(self.series):
+            return None
+        return f"showing the worst {len(self.series):,} of {self.series_total:,} series"
+
+    @cached_property
+    def _differing_keys(self) -> frozenset[str]:
+        """Label names whose value is not the same in every series (absent counts as a value): one pass."""
+        first: dict[str, str] = {}
+        count: dict[str, int] = {}
+        differ: set[str] = set()
+        for s in self.series:
+            for k, v in s.labels.items():
+                if k in differ:
+                    continue
+                if k not in first:
+                    first[k], count[k] = v, 1
+                elif first[k] != v:
+                    differ.add(k)
+                else:
+                    count[k] += 1
+        n = len(self.series)
+        return frozenset(differ | {k for k, c in count.items() if c < n})
+
     def series_label(self, series: SeriesReading) -> str:
         """The labels that tell this series from the others: `{model="a"}`, not instance and job too."""
         if len(self.series) < 2:
             return series.labels_text
-        differ = {k for s in self.series for k in s.labels
-                  if len({other.labels.get(k) for other in self.series}) > 1}
+        differ = self._differing_keys
         return labels_text({k: v for k, v in series.labels.items() if k in differ})
 
     @property
@@ -125,15 +157,31 @@ class Reading:
 
 
 def reading_from_samples(metric: Metric, query: str, samples: Iterable[tuple[Mapping[str, str], float]],
-                         at: float, *, history: tuple[Series, ...] = (), simulated: bool = False) -> Reading:
-    """A fresh reading from (labels, value) samples; no samples is `nodata`."""
+                         at: float, *, history: tuple[Series, ...] = (), simulated: bool = False,
+                         limit: int = MAX_SERIES) -> Reading:
+    """A fresh reading from (labels, value) samples, the worst `limit` of them kept; no samples is `nodata`."""
     rated = [SeriesReading(labels, value, classify(value, metric)) for labels, value in samples]
     rated.sort(key=lambda s: labels_text(s.labels))  # stable order between polls...
     rated.sort(key=lambda s: severity_key(s.state, s.value, metric.direction), reverse=True)  # ...worst first
     state = worst(s.state for s in rated)
     value = rated[0].value if rated else None
-    return Reading(metric, query, state, value, tuple(rated), at=at, last_success=at,
-                   history=history, simulated=simulated)
+    total = len(rated) if len(rated) > limit else 0
+    return Reading(metric, query, state, value, tuple(rated[:limit]), at=at, last_success=at,
+                   history=history, simulated=simulated, series_total=total)
+
+
+def worst_history(history: tuple[Series, ...], metric: Metric, limit: int = MAX_SERIES) -> tuple[Series, ...]:
+    """The `limit` series of range data whose last value is worst: the ones a sparkline will be asked for."""
+    if len(history) <= limit:
+        return history
+
+    def badness(s: Series) -> tuple[int, float]:
+        last = s.last if s.points else math.nan
+        return severity_key(classify(last, metric), last, metric.direction)
+
+    ordered = sorted(history, key=lambda s: labels_text(s.labels))
+    ordered.sort(key=badness, reverse=True)
+    return tuple(ordered[:limit])
 
 
 @dataclass(frozen=True)

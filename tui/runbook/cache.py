@@ -21,9 +21,9 @@ KEEP_FILES = 16  # cache files kept in the folder (two per set of runbook folder
 
 
 def cache_dir(env: dict[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "oncall"
+    from tui.config import cache_dir as user_cache_dir
+
+    return user_cache_dir(env)
 
 
 def _code_stamp() -> tuple:
@@ -103,21 +103,12 @@ class IndexFile:
 
 def _write(path: Path, data: Any) -> bool:
     """Atomically (a reader sees the old file or the new one); False if it could not be written."""
-    import tempfile
+    from tui.atomic import atomic_write
 
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".oncall-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        atomic_write(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
         return False
     _prune(path.parent)
     return True

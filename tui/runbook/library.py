@@ -167,10 +167,6 @@ class Library:
         hint = f" Did you mean {close[0]}?" if close else ""
         raise OncallError(f"No runbook {runbook_id!r};{hint} `oncall list` shows them.")
 
-    def for_alert(self, labels: dict[str, str]) -> list[Runbook]:
-        """Runbooks whose `alerts:` match these alert labels."""
-        return [rb for rb in self.runbooks.values() if any(a.matches(labels) for a in rb.alerts)]
-
     def search_docs(self) -> list[Doc]:
         """What the search index needs of each valid runbook, from the cache when it has it."""
         return [e.search_doc() for e in self.valid.values()]

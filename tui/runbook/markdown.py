@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 
+from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.model import JUMP_PREFIX, Runbook, Step
 from tui.text import md_cell, md_code, md_fence, md_lines, md_text
 
-_KIND = {"ask": "Question", "do": "Action", "outcome": "Outcome"}
+
 
 
 def _prose(text: str) -> list[str]:
@@ -40,8 +41,8 @@ def _threshold(runbook: Runbook, name: str) -> str:
 
 
 def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
-    out = [f'### {number}. {_KIND[step.kind]}: {md_text(step.id)} <a id="step-{step.id}"></a>', ""]
-    if step.kind == "outcome":
+    out = [f'### {number}. {KINDS[step.kind].heading}: {md_text(step.id)} <a id="step-{step.id}"></a>', ""]
+    if step.kind == StepKind.OUTCOME:
         out.append(f"**Outcome: {md_text(step.outcome)}.** {md_text(step.text)}".rstrip())
     else:
         out.append(f"**{md_text(step.text)}**")
@@ -63,7 +64,7 @@ def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
                         f" (suggested when the command exits {md_text(w.exit)})" if w.exit is not None else
                         f" (suggested when the output matches {md_code(w.output)})")
             out.append(f"{i}. {md_text(choice.label)} → {_where(choice.next, runbook)}{when}")
-    if step.kind == "do" and step.next:
+    if step.kind == StepKind.DO and step.next:
         out += ["", f"Then → {_where(step.next, runbook)}"]
     if step.status:
         out += ["", f"Marks the incident **{md_text(step.status)}**."]
@@ -108,7 +109,8 @@ def runbook_markdown(runbook: Runbook) -> str:
             if cmd.run is not None:
                 out += ["argv, run without a shell:", "", *md_fence(json.dumps(list(cmd.run)), "json"), ""]
             else:
-                out += ["Shell (values are shell-quoted):", "", *md_fence(cmd.shell or "", "sh"), ""]
+                out += ["Shell (bash with pipefail; parameters are its environment variables):", "",
+                        *md_fence(cmd.shell or "", "sh"), ""]
     out += ["## Steps", "", f"Start at {_where(rb.start, rb)}.", ""]
     for number, step in enumerate(rb.walk_order(), 1):
         out += _step(step, rb, number)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.runbook.kinds import StepKind
+
 CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")
 SEVERITIES = ("critical", "high", "medium", "low")
 UNITS = ("percent-ratio", "percent", "seconds", "ms", "count", "bytes", "none")
@@ -83,7 +85,7 @@ class Choice:
 @dataclass(frozen=True)
 class Step:
     id: str
-    kind: str  # "ask" | "do" | "outcome"
+    kind: StepKind
     text: str  # the question, the action, or what to say at the outcome
     detail: str | None = None
     metric: str | None = None
@@ -145,6 +147,7 @@ class Runbook:
     commands: dict[str, Command] = field(default_factory=dict)
     comms: dict[str, Comms] = field(default_factory=dict)
     path: Path | None = None
+    last_reviewed: str | None = None  # YYYY-MM-DD
 
     def default_params(self) -> dict[str, str]:
         return {p.name: p.default for p in self.params.values() if p.default is not None}

@@ -1,10 +1,12 @@
-"""Substitute `${name}` placeholders into argv lists, shell strings, PromQL and text.
+"""Fill `${name}` placeholders in argv lists, PromQL and text; give shell commands their values.
 
-Every substituted value stays data: in an argv it is part of one element and no
-shell sees it; in a shell string it is shell-quoted; in PromQL it is escaped as a
-string literal's content. `$${` writes a literal `${`.
+Every value stays data. In an argv it is part of one element and no shell sees it. A `shell:`
+script gets nothing substituted: each parameter is exported as an environment variable of the
+same name and bash expands `"${name}"` itself (tui/runbook/shellscan.py refuses the places where
+bash would evaluate it again). In PromQL a value inside a string literal is escaped by that
+literal's rules; anywhere else it must be a number, a duration or a name. `$${` writes a
+literal `${` (in a shell script that is bash's own `${...}`).
 """
-
 from __future__ import annotations
 
 import re
@@ -42,9 +44,31 @@ def substitute(text: str, values: Mapping[str, str], quote: Callable[[str], str]
     return PLACEHOLDER.sub(repl, text)
 
 
-def promql_quote(value: str) -> str:
-    """Escape a value for use inside a PromQL double-quoted string."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+# Bash reads these lowercase variables itself, and curl, wget, kubectl and pip read the *_proxy
+# ones: a parameter of that name would change how the command runs, not what it is given.
+# (Parameter names are lowercase, so PATH, IFS, LD_PRELOAD, BASH_ENV, PS4 ... cannot be named.)
+RESERVED_NAMES = re.compile(r"_|auto_resume|histchars|[a-z0-9_]*_proxy\Z")
+SHELL = ("/bin/bash", "-o", "pipefail", "-c")  # bash for pipefail: /bin/sh (dash) has none
+
+
+def reserved_name(name: str) -> bool:
+    return RESERVED_NAMES.fullmatch(name) is not None
+
+
+def pattern_matches(pattern: str, value: str) -> bool:
+    """A parameter's pattern is a whole-value match: no trailing newline slips past `$`."""
+    return re.fullmatch(pattern, value) is not None
+
+
+def allows_leading_dash(pattern: str | None, value: str) -> bool:
+    """True when a value starting with '-' may be passed: the pattern accepts it and names '-' itself.
+
+    A pattern that takes any character there (`.`, `\\S`, `[^...]`) would also take a control
+    character in place of the '-'; one that names '-' (`^-?[0-9]+$`, `^[-a-z]+$`) would not.
+    """
+    if not pattern or not pattern_matches(pattern, value):
+        return False
+    return not pattern_matches(pattern, "\x01" + value[1:])
 
 
 def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[str] | None = None) -> dict[str, str]:
@@ -64,104 +88,165 @@ def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[s
             if name in required:
                 raise RenderError(f"Parameter {name} has no default; pass it with --param {name}=VALUE.")
             continue
-        if param.pattern and not re.search(param.pattern, merged[name]):
+        _check_text(name, merged[name])
+        if param.pattern and not pattern_matches(param.pattern, merged[name]):
             raise RenderError(
                 f"Parameter {name}={merged[name]!r} does not match its pattern {param.pattern}; pass a value that does."
             )
     return merged
 
+
+def _check_text(name: str, value: str) -> None:
+    """A value must be text a program can receive: no NUL byte (argv and the environment end there)."""
+    if "\x00" in value:
+        raise RenderError(f"Parameter {name} holds a NUL byte, which no command can receive; pass a value without it.")
+    try:
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise RenderError(f"Parameter {name} is not valid text; pass a plain value.") from None
+
+
+def check_leading_dash(runbook: Runbook, names: Iterable[str], values: Mapping[str, str]) -> None:
+    """A value that starts with '-' would be read as an option; refuse it unless its pattern allows that."""
+    for name in names:
+        value = values.get(name)
+        if value is None or not value.startswith("-"):
+            continue
+        param = runbook.params.get(name)
+        if not allows_leading_dash(param.pattern if param else None, value):
+            raise RenderError(f"Parameter {name}={value!r} starts with '-', so the command would read it as an "
+                              "option; pass a value without the leading '-', or give the parameter a pattern "
+                              "that allows one (such as '^-?[0-9]+$').")
+
+
 def render_argv(command: Command, values: Mapping[str, str]) -> list[str]:
     if command.run is None:
-        raise RenderError(f"Command {command.name} is a shell command; render it with render_shell.")
+        raise RenderError(f"Command {command.name} is a shell command; render it with render_command.")
     return [substitute(arg, values) for arg in command.run]
 
 
-def shell_contexts(template: str) -> dict[int, str]:
-    """Where each `${name}` of a shell template sits: 'plain', 'double' (inside "..."),
-    'single' (inside '...'), or 'unsafe'. Keys are the placeholders' offsets.
+def shell_script(command: Command) -> str:
+    """The script bash runs: the template as written, with `$${` turned into bash's `${`."""
+    if command.shell is None:
+        raise RenderError(f"Command {command.name} is an argv command; it has no shell script.")
+    return PLACEHOLDER.sub(lambda m: "${" if m.group(1) is None else m.group(0), command.shell)
 
-    A value is quoted for the context it lands in: shlex.quote alone would not protect a
-    value the author already wrapped in double quotes ("x'$(cmd)'y" still runs cmd).
-    'unsafe' covers backticks and here-documents (no quoting keeps a value inert there)
-    and any template this small scanner cannot follow (unbalanced quotes or parentheses,
-    e.g. a `case` pattern): refusing is safer than guessing.
-    """
-    found = {m.start() for m in PLACEHOLDER.finditer(template) if m.group(1)}
+
+def shell_params(command: Command, runbook: Runbook) -> list[str]:
+    """The parameters a shell command reads; refuses any use that could make a value code."""
+    from tui.runbook.shellscan import param_uses
+
+    script = shell_script(command)
+    uses = param_uses(script, runbook.params)
+    for use in uses:
+        if use.problem is not None:
+            line = f" (line {use.line(script)} of its script)" if use.offset >= 0 else ""
+            raise RenderError(f"Command {command.name}: {use.token} {use.problem}{line}; "
+                              "fix the runbook (oncall validate shows every such place).")
+    for name in dict.fromkeys(u.name for u in uses):
+        if reserved_name(name):
+            raise RenderError(f"Command {command.name} uses a parameter named {name}, which bash or the "
+                              "programs it runs read for themselves; rename the parameter.")
+    return list(dict.fromkeys(u.name for u in uses))
+
+
+def render_command(command: Command, values: Mapping[str, str]) -> list[str]:
+    """The exact argv that will be executed (a shell command becomes bash -o pipefail -c SCRIPT)."""
+    if command.run is not None:
+        return render_argv(command, values)
+    return [*SHELL, shell_script(command)]
+
+
+def display_command(command: Command, values: Mapping[str, str], env: Mapping[str, str] | None = None) -> str:
+    """The command as a person would copy it into a terminal (a shell command's values as assignments)."""
+    if command.run is not None:
+        return shlex.join(render_argv(command, values))
+    assignments = [f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()]
+    return " ".join([*assignments, shlex.join([*SHELL, shell_script(command)])])
+
+
+# -- PromQL ------------------------------------------------------------------------------------
+_PROMQL_BARE = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # a number
+    r"|0[xX][0-9a-fA-F]+"
+    r"|(?:[0-9]+(?:ms|[smhdwy]))+"  # a duration
+    r"|[a-zA-Z_][a-zA-Z0-9_]*")  # a label-safe name
+_PROMQL_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _promql_escape(value: str, quote: str) -> str:
+    """Inside "..." or '...', by Go's (PromQL's) rules: only the literal's own quote is escaped."""
+    out = []
+    for ch in value:
+        if ch in _PROMQL_ESCAPES:
+            out.append(_PROMQL_ESCAPES[ch])
+        elif ch == quote:
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def promql_quote(value: str) -> str:
+    """Escape a value for use inside a PromQL double-quoted string."""
+    return _promql_escape(value, '"')
+
+
+def _promql_value(name: str, value: str, context: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RenderError(f"Parameter {name} is not valid text (it holds bytes that are not UTF-8); "
+                          "pass a plain value.") from None
+    if context in ('"', "'"):
+        return _promql_escape(value, context)
+    if context == "`":
+        # Prometheus reads a raw string up to the next backtick; some PromQL parsers take a backslash
+        # as an escape there, so a value that holds one could end the string early for them.
+        if any(ch in value for ch in "`\\\r"):
+            raise RenderError(f"Parameter {name}={value!r} is used inside a PromQL `raw string`, which cannot "
+                              "hold a backtick, a backslash or a carriage return; pass a value without them, "
+                              "or quote it with \"...\" in the runbook.")
+        return value
+    if not _PROMQL_BARE.fullmatch(value):
+        raise RenderError(f"Parameter {name}={value!r} is used in a PromQL query outside a quoted string, where "
+                          "it must be a number, a duration (5m) or a name of letters, digits and _; pass such a value.")
+    return value
+
+
+def promql_contexts(query: str) -> dict[int, str]:
+    """Where each placeholder of a PromQL template sits: '"', "'", '`' (inside that string literal)
+    or '' (outside any literal, comments included). Keys are the placeholders' offsets."""
+    found = {m.start() for m in PLACEHOLDER.finditer(query)}
     contexts: dict[int, str] = {}
-    stack: list[list] = [["plain", 0]]  # frames [kind, open parentheses]: plain, single, double, sub, tick
-    heredoc = confused = False
-    word_start = True
-    i, n = 0, len(template)
+    quote = ""
+    i, n = 0, len(query)
     while i < n:
-        kind = stack[-1][0]
         if i in found:
-            unsafe = heredoc or any(f[0] == "tick" for f in stack)
-            contexts[i] = "unsafe" if unsafe else {"sub": "plain", "tick": "plain"}.get(kind, kind)
-            i = template.index("}", i) + 1
-            word_start = False
+            contexts[i] = quote
+            i = query.index("{", i) + 1  # $${ or ${name}: neither contains a quote
             continue
-        c = template[i]
-        if kind == "single":
-            if c == "'":
-                stack.pop()
-        elif c == "\\":
-            i += 1  # the next character is escaped
-        elif template.startswith("$(", i):
-            stack.append(["sub", 0])
-            i += 1
-        elif c == "`":
-            if kind == "tick":
-                stack.pop()
-            else:
-                stack.append(["tick", 0])
-        elif kind == "double":
-            if c == '"':
-                stack.pop()
-        elif c == "'":
-            stack.append(["single", 0])
-        elif c == '"':
-            stack.append(["double", 0])
-        elif c == "#" and word_start:
-            end = template.find("\n", i)
-            i = n if end < 0 else end  # a comment runs to the end of the line
+        c = query[i]
+        if quote:
+            if c == "\\" and quote != "`":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c == "#":
+            while i < n and query[i] != "\n":
+                i += 1  # a comment: no literal starts inside it
             continue
-        elif template.startswith("<<<", i):
-            i += 2  # a here-string is an ordinary word
-        elif template.startswith("<<", i):
-            heredoc = True
-            i += 1
-        elif c == "(":
-            stack[-1][1] += 1
-        elif c == ")":
-            if stack[-1][1]:
-                stack[-1][1] -= 1
-            elif kind == "sub":
-                stack.pop()
-            else:
-                confused = True
-        word_start = c in " \t\n;&|()" and stack[-1][0] not in ("single", "double")
         i += 1
-    if confused or len(stack) != 1:
-        return dict.fromkeys(contexts, "unsafe")
     return contexts
 
 
-def _quote_double(value: str) -> str:
-    """Inside "...", only these four characters are special."""
-    return "".join("\\" + ch if ch in '\\$`"' else ch for ch in value)
-
-
-def _quote_single(value: str) -> str:
-    """Inside '...', nothing is special but the closing quote: close, add an escaped quote, reopen."""
-    return value.replace("'", "'\\''")
-
-
-def render_shell(command: Command, values: Mapping[str, str]) -> str:
-    if command.shell is None:
-        raise RenderError(f"Command {command.name} is an argv command; render it with render_argv.")
-    template = command.shell
-    contexts = shell_contexts(template)
-    quoters = {"plain": shlex.quote, "double": _quote_double, "single": _quote_single}
+def render_query(query: str, values: Mapping[str, str]) -> str:
+    """A PromQL template with each value escaped for, or checked against, the place it lands."""
+    contexts = promql_contexts(query)
 
     def repl(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -169,32 +254,9 @@ def render_shell(command: Command, values: Mapping[str, str]) -> str:
             return "${"
         if name not in values:
             raise RenderError(f"No value for ${{{name}}}; pass it with --param {name}=VALUE.")
-        context = contexts.get(m.start(), "plain")
-        if context == "unsafe":
-            raise RenderError(f"Command {command.name} puts ${{{name}}} where oncall cannot quote it safely "
-                              "(inside backticks, a here-document, or unbalanced quotes or parentheses); "
-                              "rewrite the shell line with $(...) and the value as a plain argument.")
-        return quoters[context](str(values[name]))
+        return _promql_value(name, str(values[name]), contexts.get(m.start(), ""))
 
-    return PLACEHOLDER.sub(repl, template)
-
-
-def render_command(command: Command, values: Mapping[str, str]) -> list[str]:
-    """The exact argv that will be executed (a shell command becomes sh -c STRING)."""
-    if command.run is not None:
-        return render_argv(command, values)
-    return ["/bin/sh", "-c", render_shell(command, values)]
-
-
-def display_command(command: Command, values: Mapping[str, str]) -> str:
-    """The command as a person would copy it into a terminal."""
-    if command.run is not None:
-        return shlex.join(render_argv(command, values))
-    return render_shell(command, values)
-
-
-def render_query(query: str, values: Mapping[str, str]) -> str:
-    return substitute(query, values, quote=promql_quote)
+    return PLACEHOLDER.sub(repl, query)
 
 
 def render_text(text: str, values: Mapping[str, str]) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.model import CATEGORIES, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_-]*$"
 PARAM_PATTERN = r"^[a-z_][a-z0-9_]*$"
 DURATION_PATTERN = r"^[0-9]+[smh]$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class Spec:
@@ -94,7 +96,7 @@ PARAM = Obj(
     {
         "prompt": Text(doc="the question asked once per incident"),
         "default": Text(doc="value used when the responder accepts the default"),
-        "pattern": Text(doc="regular expression every value must match before anything runs"),
+        "pattern": Text(doc="regular expression the whole value must match (fullmatch) before anything runs"),
     },
     required=("prompt",),
 )
@@ -115,7 +117,8 @@ COMMAND = Obj(
     {
         "title": Text(doc="what the command shows or does"),
         "run": ListOf(Text(), nonempty=True, doc="argv list; no shell ever sees it"),
-        "shell": Text(doc="an explicit shell command; substituted values are shell-quoted"),
+        "shell": Text(doc="an explicit bash script (run with pipefail); parameters are its environment "
+                          "variables, written \"${name}\", never substituted into the text"),
         "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
         "danger": Bool(doc="changes production: needs a typed confirmation"),
     },
@@ -147,7 +150,7 @@ STEP = Obj(
         "next": Text(doc="step id (or runbook:ID) once the action is done"),
         "status": Enum(STEP_STATUSES, doc="incident status reached once this step is done"),
     },
-    one_of=("ask", "do", "outcome"),
+    one_of=tuple(str(kind) for kind in StepKind),
 )
 
 ALERT = Obj(
@@ -176,6 +179,9 @@ RUNBOOK = Obj(
         "category": Enum(CATEGORIES),
         "severity_hint": Enum(SEVERITIES),
         "owners": ListOf(Text()),
+        "last_reviewed": Text(pattern=DATE_PATTERN, hint="write the date as YYYY-MM-DD",
+                              doc="when a person last checked this runbook against the system (oncall lint "
+                                  "flags it after 180 days)"),
         "tags": ListOf(Text()),
         "symptoms": ListOf(Text(), doc="searchable symptoms"),
         "alerts": ListOf(ALERT, doc="Alertmanager alerts that open this runbook"),
@@ -189,17 +195,13 @@ RUNBOOK = Obj(
     required=("id", "title", "version", "summary", "category", "severity_hint", "start", "steps"),
 )
 
-# Step fields allowed for each kind of step; anything else is an error that says which kind.
-STEP_FIELDS = {
-    "ask": {"ask", "detail", "metric", "command", "commands", "choices", "checklist", "status"},
-    "do": {"do", "detail", "metric", "commands", "checklist", "next", "status"},
-    "outcome": {"outcome", "say", "detail", "metric", "status"},
-}
-STEP_REQUIRED = {"ask": ("choices",), "do": ("next",), "outcome": ()}
+# Step fields allowed and required for each kind of step: the table in tui.runbook.kinds.
+STEP_FIELDS = {str(kind): set(row.fields) for kind, row in KINDS.items()}
+STEP_REQUIRED = {str(kind): row.required for kind, row in KINDS.items()}
 
 # Incident fields a comms template may use besides the params.
 COMMS_FIELDS = ("severity", "title", "status", "impact", "category", "lead", "elapsed",
                 "incident", "runbook", "next_update", "summary")
 
 
-__all__ = ["RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED", "COMMS_FIELDS", "METRIC_STATES"]
+__all__ = ["COMMS_FIELDS", "METRIC_STATES", "RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED"]

@@ -17,8 +17,10 @@ import yaml
 
 from tui.runbook import model as m
 from tui.runbook import spec as s
+from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
-from tui.runbook.render import placeholders, shell_contexts
+from tui.runbook.render import PLACEHOLDER, allows_leading_dash, pattern_matches, placeholders, reserved_name
+from tui.runbook.shellscan import param_uses
 
 BAD = object()  # a value that failed its check (already reported)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -54,8 +56,9 @@ def _listing(options: Iterable[str]) -> str:
 
 
 class Checker:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
         self.path = path
+        self.text = text
         self.problems: list[Problem] = []
         self.where: dict[tuple[Any, ...], yaml.Node] = {}
         self.budget = _NODE_BUDGET
@@ -87,7 +90,7 @@ class Checker:
         value = self._scalar(node, label, "text")
         if value is None:
             return BAD
-        if spec.pattern and not re.search(spec.pattern, value):
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
             hint = spec.hint or f"it must match {spec.pattern}"
             self.error(pos(node), f"{label} {value!r} is not valid: {hint}")
             return BAD
@@ -185,7 +188,7 @@ class Checker:
         out = {}
         for key, value_node, where, key_node in self._keys(node, label, with_nodes=True):
             self.where[kp + (key, "<key>")] = key_node
-            if not re.search(spec.key_pattern, key):
+            if not re.fullmatch(spec.key_pattern, key):
                 self.error(where, f"{_pre(label)}the name {key!r} is not valid: use lowercase letters, digits, _ "
                                   + ("" if spec.key_pattern == s.PARAM_PATTERN else "and - ")
                                   + "starting with a letter")
@@ -244,7 +247,7 @@ class Checker:
             if key not in allowed:
                 if key in spec.fields:  # a step field that does not belong to this kind of step
                     kind = next(k for k in spec.one_of if k in allowed)
-                    self.error(where, f"{_pre(label)}{'an' if kind in ('ask', 'outcome') else 'a'} {kind} step "
+                    self.error(where, f"{_pre(label)}{KINDS[StepKind(kind)].article} {kind} step "
                                       f"has no {key!r} (allowed: {', '.join(sorted(allowed))})")
                 else:
                     self.error(where, f"{_pre(label)}unknown key {key!r}" + _suggest(key, allowed)
@@ -265,7 +268,7 @@ class Checker:
         if spec is s.STEP and len(present) == 1:
             for key in s.STEP_REQUIRED[present[0]]:
                 if not any(key == kk[0] for kk in keys):
-                    self.error(pos(node), f"{label}: {'an' if present[0] in ('ask', 'outcome') else 'a'} "
+                    self.error(pos(node), f"{label}: {KINDS[StepKind(present[0])].article} "
                                           f"{present[0]} step needs {key!r}")
         return out
 
@@ -315,6 +318,10 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
                         + ("" if _suggest(name, allowed) else f" (known: {_listing(sorted(allowed))})"))
 
     for name, p in params.items():
+        if reserved_name(name):
+            c.error(at("params", name, "<key>"),
+                    f"params.{name}: bash or the programs a command runs read a variable named {name} for "
+                    "themselves (every parameter is exported to shell commands); rename the parameter")
         if not isinstance(p, dict):
             continue
         pattern = p.get("pattern")
@@ -325,7 +332,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
                 c.error(at("params", name, "pattern"), f"params.{name}.pattern is not a valid regular expression: {exc}")
                 continue
             default = p.get("default")
-            if isinstance(default, str) and not compiled.search(default):
+            if isinstance(default, str) and not pattern_matches(pattern, default):
                 c.error(at("params", name, "default"),
                         f"params.{name}.default {default!r} does not match its own pattern {pattern}")
 
@@ -348,10 +355,9 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
             for i, arg in enumerate(cmd["run"]):
                 refs(arg, params, ("commands", name, "run", i), "parameter")
         refs(cmd.get("shell"), params, ("commands", name, "shell"), "parameter")
-        if isinstance(cmd.get("shell"), str) and "unsafe" in shell_contexts(cmd["shell"]).values():
-            c.error(at("commands", name, "shell"),
-                    f"commands.{name}.shell puts a ${{param}} where no quoting keeps it inert (backticks, a "
-                    "here-document, or quotes or parentheses that do not balance); use $(...) or a run: argv list")
+        if isinstance(cmd.get("shell"), str) and sections_ok["params"]:
+            _shell_uses(c, name, cmd["shell"], params)
+        _dash_defaults(c, name, cmd, params, at)
 
     comms = d.get("comms") if isinstance(d.get("comms"), dict) else {}
     for name, comm in comms.items():
@@ -368,7 +374,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
         if not isinstance(value, str):
             return
         if value.startswith(m.JUMP_PREFIX):
-            if not re.search(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
+            if not re.fullmatch(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
                 c.error(at(*kp), f"{label} {value!r}: write runbook: followed by a runbook id")
         elif value not in step_names:
             c.error(at(*kp), f"{label}: no step named {value!r}" + _suggest(value, step_names)
@@ -423,6 +429,46 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
         _reachability(c, steps, start, at)
 
 
+def _shell_uses(c: Checker, name: str, template: str, params: dict[str, Any]) -> None:
+    """Each use of a parameter in a shell script that could turn its value into code, at its own line."""
+    script = PLACEHOLDER.sub(lambda mm: "${" if mm.group(1) is None else mm.group(0), template)
+    node = c.where.get(("commands", name, "shell"))
+    for use in param_uses(script, params):
+        if use.problem is None:
+            continue
+        where = pos(node) if node is not None else (1, 1)
+        if node is not None:
+            k = script.count(use.token, 0, use.offset) if use.offset >= 0 else 0
+            where = _token_position(c.text, node, use.token, k) or where
+        what = use.token if use.name in params else f"{use.token} (set from a parameter)"
+        c.error(where, f"commands.{name}.shell: {what} {use.problem}")
+
+
+def _token_position(text: str, node: yaml.Node, token: str, k: int) -> Where | None:
+    """Where the k-th occurrence of token sits in the file, inside the node's source text."""
+    start, end = node.start_mark.index, node.end_mark.index
+    at = start - 1
+    for _ in range(k + 1):
+        at = text.find(token, at + 1, end)
+        if at < 0:
+            return None
+    line = text.count("\n", 0, at) + 1
+    return line, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _dash_defaults(c: Checker, name: str, cmd: dict[str, Any], params: dict[str, Any], at) -> None:
+    """A default that starts with '-' would be refused whenever the command runs: say so now."""
+    texts = cmd.get("run") if isinstance(cmd.get("run"), list) else [cmd.get("shell")]
+    used = {n for t in texts if isinstance(t, str) for n in placeholders(t)}
+    for pname in sorted(used):
+        p = params.get(pname)
+        default = p.get("default") if isinstance(p, dict) else None
+        if isinstance(default, str) and default.startswith("-") and not allows_leading_dash(p.get("pattern"), default):
+            c.error(at("params", pname, "default"),
+                    f"params.{pname}.default {default!r} starts with '-', which commands.{name} would read as "
+                    "an option; change it, or give the parameter a pattern that allows a leading '-'")
+
+
 def _reachability(c: Checker, steps: dict[str, Any], start: Any, at) -> None:
     edges: dict[str, list[str]] = {}
     terminal: set[str] = set()
@@ -474,10 +520,10 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
 
     steps = {}
     for sid, st in d["steps"].items():
-        kind = next(k for k in ("ask", "do", "outcome") if k in st)
+        kind = next(k for k in StepKind if k in st)
         steps[sid] = m.Step(
             id=sid, kind=kind,
-            text=st.get("say", "") if kind == "outcome" else st[kind],
+            text=st.get("say", "") if kind == StepKind.OUTCOME else st[kind],
             detail=st.get("detail"), metric=st.get("metric"), command=st.get("command"),
             commands=tuple(st.get("commands", ())),
             choices=tuple(m.Choice(ch["label"], ch["next"], when(ch.get("when"))) for ch in st.get("choices", ())),
@@ -500,7 +546,7 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
         commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
                                x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False))
                   for n, x in d.get("commands", {}).items()},
-        comms=comms, path=path,
+        comms=comms, path=path, last_reviewed=d.get("last_reviewed"),
     )
 
 
@@ -511,7 +557,7 @@ def validate_text(text: str, path: str | Path = "<runbook>") -> tuple[m.Runbook 
         node, problems = compose(text, name)
         if node is None:
             return None, problems
-        checker = Checker(name)
+        checker = Checker(name, text)
         data = checker.check(node, s.RUNBOOK, (), "")
         if isinstance(data, dict):
             _semantics(checker, data)

@@ -18,7 +18,7 @@ from textual.screen import Screen
 
 from tui.app.screens.incident_actions import IncidentActions
 from tui.app.screens.incident_commands import CommandActions
-from tui.app.session import Session
+from tui.incident import IncidentController
 from tui.app.widgets.breadcrumb import Breadcrumb
 from tui.app.widgets.incident_bar import IncidentBar
 from tui.app.widgets.journal_pane import JournalPane
@@ -68,9 +68,9 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
                   ("shift+pgup/pgdn", "scroll the journal")]
     AUTO_FOCUS = None  # the keys belong to the step, not to a pane that would swallow ↑↓
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, controller: IncidentController) -> None:
         super().__init__()
-        self.session = session
+        self.controller = controller
         self.selected: int | None = None
         self.user_moved = False  # the person chose with ↑↓: a new suggestion must not move it
         self.cursor = 0
@@ -91,7 +91,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             with Vertical(id="side"):
                 yield MetricsPane(id="metrics")
                 yield OutputPane(id="output")
-                yield JournalPane(self.session.clock, id="journal")
+                yield JournalPane(self.controller.clock, id="journal")
         yield KeyBar(id="keys")
 
     @property
@@ -102,7 +102,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         # Short terminals (80x24) drop the blank lines between the parts of a step.
         self.set_class(self.size.height < 32, "-compact")
         if self.is_mounted:
-            self.query_one(IncidentBar).show(self.session)
+            self.query_one(IncidentBar).show(self.controller)
             if self.snapshot is not None:
                 self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
 
@@ -125,17 +125,17 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
     # -- rendering ----------------------------------------------------------
 
     def render_all(self) -> None:
-        self.query_one(IncidentBar).show(self.session)
-        self.query_one(Breadcrumb).show(self.session.walker.breadcrumb())
+        self.query_one(IncidentBar).show(self.controller)
+        self.query_one(Breadcrumb).show(self.controller.walker.breadcrumb())
         self.render_step()
         self.refresh_bindings()
 
     def render_step(self) -> None:
-        self.query_one(StepView).show(self.session, selected=self.selected, cursor=self.cursor,
+        self.query_one(StepView).show(self.controller, selected=self.selected, cursor=self.cursor,
                                       running=self.running is not None)
 
     def tick(self) -> None:
-        self.query_one(IncidentBar).show(self.session)
+        self.query_one(IncidentBar).show(self.controller)
         if self.snapshot is not None:
             self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
         if self.running is not None:
@@ -144,23 +144,23 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do nothing on this step, so the footer fits 80 columns."""
-        step = self.session.step
+        step = self.controller.step
         if action == "answer":
             return step.kind == "ask"
         if action == "tick":
             return bool(step.checklist)
         if action in ("run_first", "pick_command"):
-            return bool(self.session.current.commands) and (action == "pick_command" or bool(step.offered_commands))
+            return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
         if action == "cancel_command":
             return self.running is not None
         if action == "back":
-            return self.session.walker.can_back
+            return self.controller.walker.can_back
         if action == "accept":
-            return not self.session.walker.finished
+            return not self.controller.walker.finished
         return True
 
     def _now(self) -> float:
-        return self.session.clock.now().timestamp()
+        return self.controller.clock.now().timestamp()
 
     # -- the walk -----------------------------------------------------------
 
@@ -178,40 +178,41 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         self.refresh_journal()
         if move.outcome and move.action != "back":
             self.notify(f"Outcome reached: {move.outcome}. See the left side for what to do now.")
-            if self.services.drill_hooks is not None and self.session.walker.finished:
-                self._drill_score()
+        score = self.controller.take_drill_score()
+        if score is not None:
+            self._show_drill_score(score)
         return move
 
     def action_answer(self, n: int) -> None:
-        step = self.session.step
+        step = self.controller.step
         if step.kind != "ask":
             self.app.fail("This step is not a question; press Enter when it is done.")  # type: ignore[attr-defined]
             return
         if n > len(step.choices):
             self.app.fail(f"There is no choice {n}; press 1 to {len(step.choices)}.")  # type: ignore[attr-defined]
             return
-        self._apply(lambda: self.session.answer(n - 1))
+        self._apply(lambda: self.controller.answer(n - 1))
 
     def action_accept(self) -> None:
-        session = self.session
-        step = session.step
+        controller = self.controller
+        step = controller.step
         if step.kind == "ask":
             if self.selected is None:
                 self.app.fail(f"Press 1 to {len(step.choices)} to answer (nothing is pre-selected here).")  # type: ignore[attr-defined]
                 return
-            self._apply(lambda: session.answer(self.selected))  # type: ignore[arg-type]
+            self._apply(lambda: controller.answer(self.selected))  # type: ignore[arg-type]
         elif step.kind == "do":
-            self._apply(session.done)
-        elif session.walker.can_resume:
-            self._apply(session.resume)
+            self._apply(controller.done)
+        elif controller.walker.can_resume:
+            self._apply(controller.resume)
         else:
             self.notify("This runbook is finished: u sends the update, x exports the report, b goes back.")
 
     def action_back(self) -> None:
-        self._apply(self.session.back)
+        self._apply(self.controller.back)
 
     def action_move(self, delta: int) -> None:
-        step = self.session.step
+        step = self.controller.step
         if step.kind == "ask":
             count = len(step.choices)
             current = self.selected if self.selected is not None else (-1 if delta > 0 else count)
@@ -229,56 +230,48 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             pane.scroll_page_down(animate=False)
 
     def action_tick(self) -> None:
-        items = self.session.walker.checklist()
+        items = self.controller.walker.checklist()
         if not items:
             return
-        if self.session.step.kind == "ask" or self.cursor >= len(items):
+        if self.controller.step.kind == "ask" or self.cursor >= len(items):
             # No cursor on a question: tick the first open item.
             self.cursor = next((i for i, (_, done) in enumerate(items) if not done), 0)
         item = self.cursor
-        if self._apply(lambda: self.session.toggle(item)) is not None:
-            after = self.session.walker.checklist()
+        if self._apply(lambda: self.controller.toggle(item)) is not None:
+            after = self.controller.walker.checklist()
             nxt = next((i for i in range(item + 1, len(after)) if not after[i][1]), None)
             self.cursor = nxt if nxt is not None else item
             self.render_step()
 
     def _update_suggestion(self) -> None:
         """Pre-select what the metric or the command result points to; the person still confirms."""
-        from tui.metrics.suggest import suggest
+        self._follow_suggestion(self.controller.suggest())
 
-        session = self.session
-        step = session.step
-        if step.kind != "ask":
-            session.walker.suggest(None)
-            return
-        reading = session.readings.get(step.metric) if step.metric else None
-        result = session.result_for_step() if step.command else None
-        hint = suggest(step, reading, result)
-        session.walker.suggest(hint.index if hint else None, hint.reason if hint else "")
+    def _follow_suggestion(self, index: int | None) -> None:
         if not self.user_moved:
-            self.selected = hint.index if hint else None
+            self.selected = index
 
     def _runbook_changed(self) -> None:
         """After a jump (or back out of one): the new runbook's parameters and metrics."""
-        session = self.session
-        current = session.current
+        controller = self.controller
+        current = controller.current
         if current.id == self.metrics_runbook:
             return
-        if session.carry_params(current) is None:
+        if controller.carry_params(current) is None:
             from tui.app.screens.params import ParamsScreen
 
             def done(values: dict[str, str] | None) -> None:
                 if values is None:
-                    self._apply(session.back)  # no values, no walk: undo the jump (journaled)
+                    self._apply(controller.back)  # no values, no walk: undo the jump (journaled)
                     return
                 try:
-                    session.set_params(current, values)
+                    controller.set_params(current, values)
                 except OncallError as exc:
                     self.app.fail(str(exc))  # type: ignore[attr-defined]
                 self._retarget_metrics()
                 self.render_all()
 
-            self.app.push_screen(ParamsScreen(current, session.values(current),
+            self.app.push_screen(ParamsScreen(current, controller.values(current),
                                               note=f"{current.title} needs these values before you go on."), done)
             return
         self._retarget_metrics()
@@ -288,12 +281,12 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
     def _queries(self) -> list[Any]:
         from tui.metrics.poller import metric_queries
 
-        return metric_queries(self.session.current, self.session.values())
+        return metric_queries(self.controller.current, self.controller.values())
 
     def _start_metrics(self) -> None:
         pane = self.query_one(MetricsPane)
         factory = self.services.metrics_factory()
-        self.metrics_runbook = self.session.current.id
+        self.metrics_runbook = self.controller.current.id
         if factory is None:
             pane.show_message("METRICS  not connected", self.services.not_connected())
             return
@@ -310,11 +303,11 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             pane.show_message("METRICS  failed", f"The metrics source failed to start ({type(exc).__name__}: {exc}); "
                               "the rest goes on. Please report it.")
             return
-        pane.show_message("METRICS  connecting…", f"Polling {len(self.session.current.metrics)} metrics…")
+        pane.show_message("METRICS  connecting…", f"Polling {len(self.controller.current.metrics)} metrics…")
 
     def _retarget_metrics(self) -> None:
-        self.metrics_runbook = self.session.current.id
-        self.session.readings = {}
+        self.metrics_runbook = self.controller.current.id
+        self.controller.clear_readings()
         self.snapshot = None
         if self.metrics_source is None:
             return
@@ -332,10 +325,9 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         if not self.is_mounted:
             return
         self.snapshot = snapshot
-        aged = snapshot.aged(self._now())
-        self.session.readings = dict(aged.readings)
+        suggestion = self.controller.take_snapshot(snapshot, self._now())
         self.query_one(MetricsPane).show_snapshot(snapshot, self._now())
-        self._update_suggestion()
+        self._follow_suggestion(suggestion)
         self.render_step()
 
     # -- journal ------------------------------------------------------------
@@ -351,12 +343,12 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
 
     def refresh_journal(self) -> None:
         try:
-            events = self.session.events()
+            events = self.controller.events()
         except OncallError as exc:
             self.query_one(JournalPane).set_status("JOURNAL  unreadable", str(exc))
             return
         self.query_one(JournalPane).add_events(events)
-        self.session.observe(events)
+        self.controller.observe(events)
         self.authors = {e.author for e in events if e.author}
 
     def sync_now(self) -> None:
@@ -364,7 +356,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
                         exit_on_error=False)
 
     def _sync(self) -> None:
-        status = self.session.journal.sync()
+        status = self.controller.journal.sync()
         self.app.call_from_thread(self._synced, status)
 
     def _synced(self, status: Any) -> None:
@@ -373,7 +365,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             self.synced_at = time.monotonic()
         self.refresh_journal()
         self._journal_title()
-        self.query_one(IncidentBar).show(self.session)
+        self.query_one(IncidentBar).show(self.controller)
 
     def _responders(self) -> int:
         """People who wrote in this incident (the sync status counts the whole journal)."""
@@ -394,7 +386,8 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             pane.set_status(f"JOURNAL  not synced · {who}", getattr(status, "message", None))
             return
         ago = time.monotonic() - self.synced_at
-        pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}", None if status.ok else status.message)
+        pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}",
+                        getattr(status, "warning", None) if status.ok else status.message)
 
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen

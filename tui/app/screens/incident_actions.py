@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tui.app.screens.dialogs import ChoiceScreen, FormScreen, NoteScreen
-from tui.app.session import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES
+from tui.atomic import atomic_write
+from tui.incident import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES, DrillScore
 from tui.errors import OncallError
 from tui.runbook.model import SEVERITIES
 
@@ -23,34 +24,34 @@ SEVERITY_HELP = {
 class IncidentActions:
     """Mixed into IncidentScreen: uses its session, services and journal helpers."""
 
-    session: Any
+    controller: Any
     services: Any
 
     def action_note(self) -> None:
         def saved(text: str | None) -> None:
             if text:
-                self._journal(lambda: self.session.note(text))
+                self._journal(lambda: self.controller.note(text))
 
         self.app.push_screen(NoteScreen(), saved)
 
     def action_action_item(self) -> None:
-        due = (self.session.clock.local(self.session.clock.now()) + timedelta(days=7)).strftime("%Y-%m-%d")
+        due = (self.controller.clock.local(self.controller.clock.now()) + timedelta(days=7)).strftime("%Y-%m-%d")
 
         def saved(values: list[str] | None) -> None:
             if values is not None:
-                self._journal(lambda: self.session.add_action_item(*values))
+                self._journal(lambda: self.controller.add_action_item(*values))
 
         self.app.push_screen(FormScreen("Add an action item", [("What needs doing", ""),
-                                                               ("Owner", self.session.user),
+                                                               ("Owner", self.controller.user),
                                                                ("Due (YYYY-MM-DD)", due)]), saved)
 
     def action_severity(self) -> None:
-        current = self.session.severity()
+        current = self.controller.severity()
         labels = [f"{SEVERITY_LABELS[s]} {s}: {SEVERITY_HELP[s]}" for s in SEVERITIES]
 
         def picked(index: int | None) -> None:
             if index is not None and SEVERITIES[index] != current:
-                if self._journal(lambda: self.session.set_severity(SEVERITIES[index])):
+                if self._journal(lambda: self.controller.set_severity(SEVERITIES[index])):
                     self.render_all()
 
         self.app.push_screen(ChoiceScreen("Severity of this incident", labels,
@@ -58,22 +59,22 @@ class IncidentActions:
                                           purpose="Set how bad this is; the change is journaled."), picked)
 
     def action_roles(self) -> None:
-        roles = getattr(self.session.incident, "roles", None) or {}
+        roles = getattr(self.controller.incident, "roles", None) or {}
 
         def saved(values: list[str] | None) -> None:
             if values is not None:
-                if self._journal(lambda: self.session.set_roles(dict(zip(ROLES, values)))):
+                if self._journal(lambda: self.controller.set_roles(dict(zip(ROLES, values)))):
                     self.render_all()
 
         self.app.push_screen(FormScreen("Who does what (leave a role empty if nobody has it)",
                                         [(role.capitalize(), roles.get(role, "")) for role in ROLES]), saved)
 
     def action_status(self) -> None:
-        current = str(getattr(self.session.incident, "status", "investigating"))
+        current = str(getattr(self.controller.incident, "status", "investigating"))
 
         def picked(index: int | None) -> None:
             if index is not None and STATUSES[index] != current:
-                if self._journal(lambda: self.session.set_status(STATUSES[index])):
+                if self._journal(lambda: self.controller.set_status(STATUSES[index])):
                     self.render_all()
 
         self.app.push_screen(ChoiceScreen("Status of this incident", list(STATUSES),
@@ -83,39 +84,39 @@ class IncidentActions:
     def action_findings(self) -> None:
         def saved(values: list[str] | None) -> None:
             if values is not None:
-                if self._journal(lambda: self.session.set_findings(values)):
+                if self._journal(lambda: self.controller.set_findings(values)):
                     self.notify("Findings saved; the report uses them.")
 
         self.app.push_screen(FormScreen("What you know so far (for the update and the report)",
                                         [(label, value) for (_, label), value in
-                                         zip(FINDINGS, self.session.findings())],
+                                         zip(FINDINGS, self.controller.findings())],
                                         hint="Enter moves on and saves after the last field · ctrl+s saves now · "
                                              "Escape cancels"), saved)
 
     def action_comms(self) -> None:
         from tui.app.screens.comms import CommsScreen
 
-        session = self.session
-        due = session.clock.hhmm(session.comms_due())
-        state = f"OVERDUE since {due}" if session.comms_overdue() else f"next due {due}"
+        controller = self.controller
+        due = controller.clock.hhmm(controller.comms_due())
+        state = f"OVERDUE since {due}" if controller.comms_overdue() else f"next due {due}"
 
         def sent(text: str | None) -> None:
             if text is not None:
-                if self._journal(lambda: session.mark_comms_sent(text)):
+                if self._journal(lambda: controller.mark_comms_sent(text)):
                     self.notify("Update marked as sent; the next reminder is reset.")
                     self.render_all()
 
-        self.app.push_screen(CommsScreen(session.comms_text(), state), sent)
+        self.app.push_screen(CommsScreen(controller.comms_text(), state), sent)
 
     def report_path(self) -> Path:
-        return self.services.settings.journal_path.parent / "reports" / f"{self.session.incident_id}.md"
+        return self.services.settings.journal_path.parent / "reports" / f"{self.controller.incident_id}.md"
 
     def action_export(self) -> None:
         from tui.app.screens.report import ReportScreen
         from tui.journal.report import render_report
 
         try:
-            markdown = render_report(self.session.journal, self.session.incident_id)
+            markdown = render_report(self.controller.journal, self.controller.incident_id)
         except OncallError as exc:
             self.app.fail(str(exc))  # type: ignore[attr-defined]
             return
@@ -126,9 +127,7 @@ class IncidentActions:
                 return
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".md.tmp")
-                tmp.write_text(markdown, encoding="utf-8")
-                tmp.replace(path)
+                atomic_write(path, markdown)
             except OSError as exc:
                 self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
                 return
@@ -137,23 +136,22 @@ class IncidentActions:
         self.app.push_screen(ReportScreen(markdown, str(path)), write)
 
 
-    def _drill_score(self) -> None:
-        """A drill reached its outcome: score it (the hook journals the score) and show it."""
+    def _show_drill_score(self, score: DrillScore) -> None:
+        """A drill reached its outcome: the controller scored it (the hook journaled the score); show it."""
         from tui.app.screens.report import ReportScreen
 
-        try:
-            markdown = self.services.drill_hooks.finish_markdown(self.session.journal, self.session.incident_id)
-        except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
+        if score.markdown is None:
+            self.app.fail(score.error or "The drill could not be scored.")  # type: ignore[attr-defined]
             return
+        markdown = score.markdown
         self.refresh_journal()
-        path = self.report_path().with_name(f"{self.session.incident_id}-drill-score.md")
+        path = self.report_path().with_name(f"{self.controller.incident_id}-drill-score.md")
 
         def write(yes: bool | None) -> None:
             if yes:
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(markdown, encoding="utf-8")
+                    atomic_write(path, markdown)
                 except OSError as exc:
                     self.app.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")  # type: ignore[attr-defined]
                     return

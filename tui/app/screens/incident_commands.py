@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen
-from tui.app.session import CommandOutcome
+from tui.incident import CommandOutcome
 from tui.app.widgets.output_pane import OutputPane
 from tui.errors import OncallError
 
@@ -14,21 +14,21 @@ from tui.errors import OncallError
 class CommandActions:
     """Mixed into IncidentScreen: uses its session, services, panes and journal helpers."""
 
-    session: Any
+    controller: Any
     services: Any
     launch: Any
     running: Any
 
     def action_run_first(self) -> None:
-        names = self.session.step.offered_commands
+        names = self.controller.step.offered_commands
         if not names:
             self.app.fail("This step offers no command; R lists every command of the runbook.")  # type: ignore[attr-defined]
             return
         self.run_command(names[0])
 
     def action_pick_command(self) -> None:
-        runbook = self.session.current
-        names = list(dict.fromkeys([*self.session.step.offered_commands, *runbook.commands]))
+        runbook = self.controller.current
+        names = list(dict.fromkeys([*self.controller.step.offered_commands, *runbook.commands]))
         if not names:
             self.app.fail("This runbook has no commands.")  # type: ignore[attr-defined]
             return
@@ -48,7 +48,7 @@ class CommandActions:
             self.app.fail(f"{self.running[0]} is still running; ctrl+c cancels it first.")  # type: ignore[attr-defined]
             return
         try:
-            prepared = prepare_command(self.session.current, name, self.session.values())
+            prepared = prepare_command(self.controller.current, name, self.controller.values())
         except OncallError as exc:
             self.app.fail(str(exc))  # type: ignore[attr-defined]
             return
@@ -82,7 +82,7 @@ class CommandActions:
             self.app.fail(str(exc))  # type: ignore[attr-defined]
             return
         self.launch = launch
-        self.running = (prepared.name, self.session.clock.now())
+        self.running = (prepared.name, self.controller.clock.now())
         pane.start(self._running_title(), prepared.display)
         self.render_step()
         self.refresh_bindings()
@@ -93,37 +93,32 @@ class CommandActions:
         if self.running is None:
             return "OUTPUT"
         name, started = self.running
-        seconds = (self.session.clock.now() - started).total_seconds()
+        seconds = (self.controller.clock.now() - started).total_seconds()
         return f"OUTPUT  {name} · running {seconds:.0f}s · ctrl+c cancels"
 
     async def _run(self, prepared: Any, launch: Any) -> None:
-        from tui.launch import record_run, settings_secrets
+        from tui.launch import settings_secrets
 
         pane = self.query_one(OutputPane)
-        session = self.session
+        controller = self.controller
         try:
             result = await launch.run()
         except OncallError as exc:
             why = str(exc)
             pane.note(why)
             pane.set_title(f"OUTPUT  {prepared.name} · did not start")
-            session.record_command(CommandOutcome(prepared.name, None, "", 0.0, "did not start"))
-            self._journal(lambda: session.journal.add_event(
-                session.incident_id, "command", f"could not run {prepared.name}: {why}",
-                {"command": prepared.name, "runbook": prepared.runbook_id, "status": "did not start"}))
+            self._journal(lambda: controller.command_failed(prepared, why))
             return
         finally:
             self.launch = None
             self.running = None
             self.refresh_bindings()
-        outcome = CommandOutcome(prepared.name, result.exit_code, result.output(), result.duration, result.status)
+        outcome = CommandOutcome.of(prepared.name, result)
         if result.dropped_lines > 0 and result.log_path:
             pane.note(f"full output: {result.log_path}")
         pane.note(f"{prepared.name}: {outcome.status_text}")
         pane.set_title(f"OUTPUT  {prepared.name} · {outcome.status_text}")
-        session.record_command(outcome)
-        self._journal(lambda: record_run(session.journal, session.incident_id, prepared, result,
-                                         settings_secrets(self.services.settings)))
+        self._journal(lambda: controller.command_finished(prepared, result, settings_secrets(self.services.settings)))
         self._update_suggestion()
         self.render_step()
 

@@ -76,7 +76,7 @@ class PickerScreen(Screen):
 
         journal = app.journal
         if journal is not None and not query:
-            from tui.app.session import SEVERITY_LABELS  # the journal is open: the first screen is drawn
+            from tui.incident import SEVERITY_LABELS  # the journal is open: the first screen is drawn
 
             try:
                 incidents = [i for i in journal.open_incidents() if not i.drill or app.services.drill]

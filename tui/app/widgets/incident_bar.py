@@ -8,15 +8,15 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.session import SEVERITY_LABELS, Session
 from tui.app.shown import plain_line, shown_line, styled
+from tui.incident import SEVERITY_LABELS, IncidentController
 
 SHORT_ROLES = {"incident lead": "lead", "technical lead": "tech lead", "communications lead": "comms lead",
                "support liaison": "liaison"}
 SEP = " · "
 
 
-def bar_content(session: Session, width: int = 200) -> Content:
+def bar_content(session: IncidentController, width: int = 200) -> Content:
     inc = session.incident
     severity = session.severity()
     narrow = width < 110
@@ -52,5 +52,5 @@ def _sev_style(severity: str) -> str:
 
 
 class IncidentBar(Static):
-    def show(self, session: Session) -> None:
+    def show(self, session: IncidentController) -> None:
         self.update(bar_content(session, self.size.width or 200))

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from tui.app.clock import Clock, parse_time
 from tui.app.shown import plain, plain_line, shown, shown_line
+from tui.clock import Clock, parse_time
 
 KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
                "role": "yellow", "metric": "dim", "action-item": "green"}

@@ -69,4 +69,6 @@ class MetricsPane(Static):
             rows.append(styled(
                 f"$name [{value_style}]$value[/]$spark [{style}]$label[/]",
                 name=name[:name_w].ljust(name_w), value=r.display.rjust(8), spark=spark, label=label))
+            if r.series_note:  # "showing the worst 200 of 5,000 series"
+                rows.append(styled("[dim]  $note[/]", note=r.series_note))
         self.update(Content("\n").join(rows))

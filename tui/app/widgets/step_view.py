@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.session import Session
 from tui.app.shown import shown, styled
+from tui.incident import IncidentController
+from tui.runbook.kinds import KINDS, StepKind
 
-KIND_TITLES = {"ask": "QUESTION", "do": "DO THIS", "outcome": "OUTCOME"}
 OUTCOME_NEXT = {
     "resolved": "Validate that the metrics are back to baseline, then send the update (u) and export the report (x).",
     "escalate": "Page the people named above now, and note who you paged (n).",
@@ -36,11 +36,11 @@ class StepView(VerticalScroll, can_focus=False):
         yield Static(id="step-commands")
         yield Static(id="step-hint")
 
-    def show(self, session: Session, *, selected: int | None, cursor: int, running: bool = False) -> None:
+    def show(self, session: IncidentController, *, selected: int | None, cursor: int, running: bool = False) -> None:
         step = session.step
         walker = session.walker
-        kind = KIND_TITLES[step.kind]
-        if step.kind == "outcome":
+        kind = KINDS[step.kind].banner
+        if step.kind == StepKind.OUTCOME:
             kind += f": {step.outcome}"
         if walker.depth > 1:
             kind += f"  (inside {session.current.id}, from {walker.caller.runbook.id})" if walker.caller else ""
@@ -59,7 +59,7 @@ class StepView(VerticalScroll, can_focus=False):
         widget.update(content if content is not None else "")
 
     @staticmethod
-    def _evidence(session: Session) -> Content | None:
+    def _evidence(session: IncidentController) -> Content | None:
         """The live value the step depends on, and the suggestion it leads to."""
         step = session.step
         lines: list[Content] = []
@@ -81,7 +81,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(lines) if lines else None
 
     @staticmethod
-    def _choices(session: Session, selected: int | None) -> Content | None:
+    def _choices(session: IncidentController, selected: int | None) -> Content | None:
         step = session.step
         if step.kind != "ask":
             return None
@@ -98,7 +98,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(rows)
 
     @staticmethod
-    def _checklist(session: Session, cursor: int) -> Content | None:
+    def _checklist(session: IncidentController, cursor: int) -> Content | None:
         items = session.walker.checklist()
         if not items:
             return None
@@ -112,7 +112,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(rows)
 
     @staticmethod
-    def _commands(session: Session, running: bool) -> Content | None:
+    def _commands(session: IncidentController, running: bool) -> Content | None:
         names = session.step.offered_commands
         if not names:
             return None
@@ -129,14 +129,14 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join([head, *parts])
 
     @staticmethod
-    def _hint(session: Session, selected: int | None) -> str:
+    def _hint(session: IncidentController, selected: int | None) -> str:
         step = session.step
         walker = session.walker
-        if step.kind == "ask":
+        if step.kind == StepKind.ASK:
             n = len(step.choices)
             enter = f" · Enter takes {selected + 1}" if selected is not None else ""
             return f"Press 1-{n} to answer{enter} · b back"
-        if step.kind == "do":
+        if step.kind == StepKind.DO:
             return "Enter when done · b back"
         text = OUTCOME_NEXT.get(step.outcome or "", "")
         if walker.can_resume and walker.caller is not None:

@@ -1,83 +1,70 @@
-"""One incident being worked in the app: the walker, its parameters, and every journal write.
+"""One incident being worked: the walker, its parameters, live readings, command results, every journal write.
 
-No Textual here: the screens call these methods and render what they return, so
-what gets journaled (and how) is tested without a terminal. Journal faults are
-raised as `OncallError` for the screen to show; the walk itself goes on.
+The app's screens, `oncall run` and the drills all go through here, so what gets journaled
+(and how), which answer is suggested and when a drill is scored are decided in one place and
+tested without a terminal. Journal faults are raised as `OncallError` for the caller to show;
+the walk itself goes on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from tui.app.clock import Clock, hms, parse_time
+from tui.clock import hms, parse_time
 from tui.errors import OncallError
+from tui.incident.outcome import CommandOutcome
+from tui.incident.record import ROLES, IncidentRecord, status_fields
+from tui.journal.model import Event
+from tui.launch.command import PreparedCommand
+from tui.launch.result import RunResult
+from tui.metrics.readings import Reading, Snapshot
+from tui.metrics.suggest import suggest as suggest_answer
 from tui.runbook.model import Runbook, Step
 from tui.runbook.render import check_params, render_text
 from tui.walk import Move, Walker
 
-ROLES = ("incident lead", "technical lead", "communications lead", "support liaison")
-STATUSES = ("investigating", "identified", "contained", "monitoring", "resolved")
-# What the report needs and only a person can write down: (incident field, label in the form).
-FINDINGS = (
-    ("impact", "Impact: who and what is affected, since when"),
-    ("trigger", "Trigger: the change or event that set it off"),
-    ("root_cause", "Root cause"),
-    ("decision", "Decision: rollback or fix-forward"),
-    ("decision_reason", "Why that decision"),
-    ("missed_signals", "Missed signals: what could have warned earlier"),
-    ("what_worked", "What worked"),
-)
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
-DEFAULT_COMMS_EVERY = 600.0  # DESIGN: an internal update every 10 minutes by default
+DEFAULT_COMMS_EVERY = 600.0  # an internal update every 10 minutes by default
 REPLAYED_ACTIONS = ("answer", "done", "back", "resume")
 
 
-@dataclass
-class CommandOutcome:
-    """What the screen knows of a finished command, for suggestions and the journal."""
+class DrillScorer(Protocol):
+    """What a drill plugs in here (tui.drill.hooks.Drills): the score, journaled, as Markdown."""
 
-    name: str
-    exit_code: int | None
-    output: str
-    duration: float = 0.0
-    status: str = "exit"  # exit | timeout | cancelled | signal | error
-    message: str = ""  # how it ended, in words, when it did not simply exit
+    def finish_markdown(self, journal: Any, incident_id: str) -> str: ...
 
-    @property
-    def status_text(self) -> str:
-        """"exit 0 · 1.2s", "timed out after 30s", ... for titles and the step view."""
-        if self.status == "exit" and self.exit_code is not None:
-            return f"exit {self.exit_code} · {self.duration:.1f}s"
-        return f"{self.message or self.status} · {self.duration:.1f}s"
+
+@dataclass(frozen=True)
+class DrillScore:
+    """A drill reached its outcome: its score (already journaled by the hook), or why it could not be scored."""
+
+    markdown: str | None
+    error: str | None = None
 
 
 @dataclass
-class Session:
-    journal: Any  # tui.journal.Journal (duck-typed: the facade in journal_api.md)
-    incident_id: str
+class IncidentController(IncidentRecord):
     runbook: Runbook
     params: dict[str, str]
     resolver: Callable[[str], Runbook] | None
-    clock: Clock
     user: str
+    drill: DrillScorer | None = None  # set for a drill: scored when its walk reaches an outcome
     walker: Walker = field(init=False)
-    readings: dict[str, Any] = field(default_factory=dict)  # metric name -> tui.metrics.readings.Reading
+    readings: dict[str, Reading] = field(default_factory=dict)  # metric name -> latest reading
     results: dict[tuple[str, str], CommandOutcome] = field(default_factory=dict)  # (runbook, step) -> last result
     runbook_params: dict[str, dict[str, str]] = field(default_factory=dict)
     last_comms: datetime | None = None
+    drill_score: DrillScore | None = None  # a drill's walk just finished: for the screen to show, once
 
     def __post_init__(self) -> None:
         self.walker = Walker(self.runbook, self.resolver, render=self.text)
         self.runbook_params.setdefault(self.runbook.id, dict(self.params))
 
     # -- reading ------------------------------------------------------------
-
-    @property
-    def incident(self) -> Any:
-        return self.journal.incident(self.incident_id)
 
     @property
     def current(self) -> Runbook:
@@ -96,18 +83,18 @@ class Session:
         values = dict(self.values())
         for name in self.current.metrics:
             reading = self.readings.get(name)
-            values[name] = getattr(reading, "display", None) or "—"
+            values[name] = reading.display if reading is not None and reading.display else "—"
         return render_text(template, values)
 
     def severity(self) -> str:
-        return getattr(self.incident, "severity", None) or self.runbook.severity_hint
+        return self.incident.severity or self.runbook.severity_hint
 
     def my_roles(self) -> list[str]:
-        roles = getattr(self.incident, "roles", None) or {}
+        roles = self.incident.roles or {}
         return [role for role in ROLES if roles.get(role) == self.user]
 
     def detected_at(self) -> datetime:
-        return parse_time(getattr(self.incident, "detected_at", None)) or self.clock.now()
+        return parse_time(self.incident.detected_at) or self.clock.now()
 
     def elapsed(self) -> str:
         return hms((self.clock.now() - self.detected_at()).total_seconds())
@@ -120,19 +107,16 @@ class Session:
         """When the next internal update is due: after the last one sent, or after detection."""
         return (self.last_comms or self.detected_at()) + timedelta(seconds=self.comms_every())
 
-    def observe(self, events: list[Any]) -> None:
+    def observe(self, events: Iterable[Event]) -> None:
         """Take note of events read from the journal (another responder may have sent the update)."""
         for event in events:
-            if getattr(event, "kind", None) == "comms":
-                sent = parse_time(getattr(event, "time", None))
+            if event.kind == "comms":
+                sent = parse_time(event.time)
                 if sent and (self.last_comms is None or sent > self.last_comms):
                     self.last_comms = sent
 
     def comms_overdue(self) -> bool:
         return self.clock.now() > self.comms_due()
-
-    def events(self) -> list[Any]:
-        return list(self.journal.events(self.incident_id))
 
     def comms_text(self, name: str = "internal") -> str:
         """The runbook's template filled from the incident (unknown fields stay visible as ${name})."""
@@ -140,14 +124,14 @@ class Session:
         template = comms.template if comms else (
             "[${severity}] ${title}: ${status}. Impact: ${impact}. Lead: ${lead}. Next update at ${next_update}.")
         inc = self.incident
-        roles = getattr(inc, "roles", None) or {}
+        roles = inc.roles or {}
         values = {
             **self.values(self.runbook),
             "severity": SEVERITY_LABELS.get(self.severity(), self.severity().upper()),
-            "title": getattr(inc, "title", self.runbook.title),
-            "status": getattr(inc, "status", "investigating"),
-            "impact": getattr(inc, "impact", None) or "being assessed",
-            "category": getattr(inc, "category", None) or self.runbook.category,
+            "title": inc.title or self.runbook.title,
+            "status": inc.status or "investigating",
+            "impact": inc.impact or "being assessed",
+            "category": inc.category or self.runbook.category,
             "lead": roles.get("incident lead") or self.user,
             "elapsed": self.elapsed(),
             "incident": self.incident_id,
@@ -192,13 +176,13 @@ class Session:
         merged = {k: v for params in self.runbook_params.values() for k, v in params.items()}
         self.journal.set_fields(self.incident_id, params=merged)
 
-    def replay(self, events: list[Any]) -> int:
+    def replay(self, events: Iterable[Event]) -> int:
         """Walk again the decisions already in the journal (joining an incident). Returns moves replayed."""
         count = 0
         for event in events:
-            data = getattr(event, "data", None) or {}
+            data = event.data or {}
             action = data.get("action")
-            if getattr(event, "kind", None) != "decision" or action not in REPLAYED_ACTIONS:
+            if event.kind != "decision" or action not in REPLAYED_ACTIONS:
                 continue
             if data.get("step") != self.walker.step.id and action in ("answer", "done"):
                 break  # the journal and this runbook version disagree: stop where they still match
@@ -218,72 +202,71 @@ class Session:
             count += 1
         return count
 
-    # -- other journal writes -----------------------------------------------
+    # -- suggestions, readings, commands ------------------------------------
 
-    def note(self, text: str) -> None:
-        text = text.strip()
-        if not text:
-            raise OncallError("The note is empty; type something, then press Enter.")
-        self.journal.add_event(self.incident_id, "note", text)
+    def suggest(self) -> int | None:
+        """Pre-select what the metric or the command result points to (the person still confirms).
+        Returns the suggested choice's index, or None."""
+        step = self.step
+        if step.kind != "ask":
+            self.walker.suggest(None)
+            return None
+        reading = self.readings.get(step.metric) if step.metric else None
+        result = self.result_for_step() if step.command else None
+        hint = suggest_answer(step, reading, result)
+        self.walker.suggest(hint.index if hint else None, hint.reason if hint else "")
+        return hint.index if hint else None
 
-    def findings(self) -> list[str]:
-        inc = self.incident
-        return [str(getattr(inc, name, None) or "") for name, _ in FINDINGS]
+    def take_snapshot(self, snapshot: Snapshot, now: float) -> int | None:
+        """New readings from the metrics source, as seen at `now`; returns the new suggestion."""
+        self.readings = dict(snapshot.aged(now).readings)
+        return self.suggest()
 
-    def set_findings(self, values: list[str]) -> list[str]:
-        """Write the findings that changed (an emptied field is cleared); returns the names changed."""
-        before = self.findings()
-        changed = {name: (value.strip() or None) for (name, _), value, old in zip(FINDINGS, values, before)
-                   if value.strip() != old}
-        if not changed:
-            return []
-        self.journal.set_fields(self.incident_id, **changed)
-        labels = dict(FINDINGS)
-        lines = [f"{labels[name].split(':')[0]}: {value or '(cleared)'}" for name, value in changed.items()]
-        self.journal.add_event(self.incident_id, "note", "Findings: " + "; ".join(lines), {"findings": changed})
-        return list(changed)
-
-    def set_status(self, status: str) -> None:
-        fields: dict[str, Any] = {"status": status}
-        if status in ("contained", "resolved"):
-            fields[f"{status}_at"] = self.clock.now().isoformat()
-        self.journal.set_fields(self.incident_id, **fields)
-
-    def set_severity(self, severity: str) -> None:
-        self.journal.set_fields(self.incident_id, severity=severity)
-
-    def set_roles(self, roles: Mapping[str, str]) -> None:
-        clean = {role: name.strip() for role, name in roles.items() if name and name.strip()}
-        self.journal.set_fields(self.incident_id, roles=clean)
-
-    def add_action_item(self, text: str, owner: str, due: str) -> None:
-        if not text.strip() or not owner.strip():
-            raise OncallError("An action item needs what to do and an owner; fill both in.")
-        try:
-            datetime.strptime(due.strip(), "%Y-%m-%d")
-        except ValueError:
-            raise OncallError(f"Due date {due!r} is not a date; write it as YYYY-MM-DD.") from None
-        self.journal.add_action_item(self.incident_id, text.strip(), owner.strip(), due.strip())
-
-    def mark_comms_sent(self, text: str) -> None:
-        self.journal.add_event(self.incident_id, "comms", text, {"channel": "internal"})
-        self.last_comms = self.clock.now()
+    def clear_readings(self) -> None:
+        """The runbook changed: the old readings say nothing about the new one's metrics."""
+        self.readings = {}
 
     def record_command(self, outcome: CommandOutcome) -> None:
-        """Keep a command's result for the step's suggestion (the launcher journals the run itself)."""
+        """Keep a command's result for the step's suggestion and evidence line."""
         self.results[(self.current.id, self.step.id)] = outcome
 
     def result_for_step(self) -> CommandOutcome | None:
         return self.results.get((self.current.id, self.step.id))
 
+    def command_finished(self, prepared: PreparedCommand, result: RunResult,
+                         secrets: Iterable[str] = ()) -> CommandOutcome:
+        """A run ended: kept for the suggestion, then journaled (a journal fault is raised after the
+        outcome is kept, so the screen still shows and suggests from it)."""
+        outcome = CommandOutcome.of(prepared.name, result)
+        self.record_command(outcome)
+        self.suggest()
+        self.command_ran(prepared, result, secrets)
+        return outcome
+
+    def command_failed(self, prepared: PreparedCommand, why: str) -> CommandOutcome:
+        """A run that never started (missing program, refused): kept and journaled with the reason."""
+        outcome = CommandOutcome(prepared.name, None, "", 0.0, "did not start")
+        self.record_command(outcome)
+        self.suggest()
+        self.command_not_started(prepared, why)
+        return outcome
+
+    def mark_comms_sent(self, text: str) -> None:
+        self.comms_sent(text)
+        self.last_comms = self.clock.now()
+
+    def take_drill_score(self) -> DrillScore | None:
+        score, self.drill_score = self.drill_score, None
+        return score
+
     # -- internals ----------------------------------------------------------
 
     def _metrics_now(self) -> dict[str, Any]:
-        out = {}
+        out: dict[str, Any] = {}
         for name, r in self.readings.items():
-            value = getattr(r, "value", None)
-            out[name] = {"value": value if value is None or value == value else None,
-                         "display": getattr(r, "display", None), "state": getattr(r, "state", None)}
+            value = r.value
+            out[name] = {"value": None if value is None or math.isnan(value) else value,
+                         "display": r.display, "state": r.state}
         return out
 
     def _record(self, move: Move, metrics: dict[str, Any] | None = None, step: Step | None = None) -> Move:
@@ -295,13 +278,18 @@ class Session:
                 text += f" [{step.metric} {m['display']} {str(m['state']).upper()}]"
         self.journal.add_event(self.incident_id, kind, text, data)
         if move.jumped and move.to_runbook:
-            runbooks = list(getattr(self.incident, "runbooks", None) or [self.runbook.id])
-            if move.to_runbook not in runbooks:
-                self.journal.set_fields(self.incident_id, runbooks=runbooks + [move.to_runbook])
-        now = self.clock.now().isoformat()
+            self.journal.add_runbook(self.incident_id, move.to_runbook)
+        now = self.clock.now()
         for status in move.statuses:
-            fields: dict[str, Any] = {"status": status}
-            if status in ("contained", "resolved"):
-                fields[f"{status}_at"] = now
-            self.journal.set_fields(self.incident_id, **fields)
+            self.journal.set_fields(self.incident_id, **status_fields(status, now))
+        if move.outcome and move.action != "back" and self.walker.finished:
+            self._score_drill()
         return move
+
+    def _score_drill(self) -> None:
+        if self.drill is None:
+            return
+        try:
+            self.drill_score = DrillScore(self.drill.finish_markdown(self.journal, self.incident_id))
+        except OncallError as exc:
+            self.drill_score = DrillScore(None, str(exc))

@@ -1,4 +1,9 @@
-"""Durable file primitives: a file is either its old content or its new content, never half of each."""
+"""Durable file writes, the one way oncall replaces a file: it is either its old content or its new content,
+never half of each, and the new content is on disk (fsync) when the call returns.
+
+Used by the journal (its log's creation and compaction, the shared file), the report export (CLI and app)
+and the runbook cache.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +41,13 @@ def stale_temps(path: Path) -> list[Path]:
         return []
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temp file in the same folder, fsync, rename, fsync the folder.
-
-    The new file keeps the old one's permission bits, so a shared file stays writable by the team.
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Replace `path` with `data` (str is written as UTF-8): temp file in the same folder, fsync, rename,
+    fsync the folder. The new file keeps the old one's permission bits, so a shared file stays writable
+    by the team. Raises OSError; the temp file never outlives a failure.
     """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     tmp = temp_name(path)
     try:
         mode = os.stat(path).st_mode & 0o7777

@@ -1,4 +1,4 @@
-"""Time for the app, injectable so tests and screenshots see a fixed moment.
+"""Time for an incident (the app, the CLI, the drills), injectable so tests and screenshots see a fixed moment.
 
 Everything is aware UTC inside; `local()` converts for display in the clock's
 zone (the machine's by default, UTC in tests so snapshots do not depend on TZ).

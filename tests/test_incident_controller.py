@@ -1,4 +1,4 @@
-"""The app's session logic against a real journal, without Textual: what each action writes."""
+"""The incident controller against a real journal, without Textual: what each action writes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.screenshots import NOW, fixed_clock, write_library
-from tui.app.session import CommandOutcome, Session
 from tui.errors import OncallError
+from tui.incident import CommandOutcome, IncidentController
 from tui.journal import Journal
 from tui.metrics.readings import reading_from_samples
 from tui.runbook.library import load_library
@@ -27,15 +27,16 @@ def journal(tmp_path: Path):
     j.close()
 
 
-def start(journal: Journal, library, **params: str) -> Session:
+def start(journal: Journal, library, **params: str) -> IncidentController:
     runbook = library.get("refusal-spike")
     values = {**runbook.default_params(), **params}
     incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, runbook=runbook.id, params=values)
     journal.set_fields(incident.id, detected_at=NOW.isoformat())
-    return Session(journal, incident.id, runbook, values, library.get, fixed_clock(), "alice")
+    return IncidentController(journal, incident.id, fixed_clock(), runbook=runbook, params=values, resolver=library.get,
+                              user="alice")
 
 
-def decisions(journal: Journal, session: Session) -> list:
+def decisions(journal: Journal, session: IncidentController) -> list:
     return [e for e in journal.events(session.incident_id) if e.kind == "decision"]
 
 
@@ -161,7 +162,8 @@ def test_replay_walks_the_journaled_decisions_again(journal, library):
     first.back()
     first.answer(0)
     first.answer(2)  # into fix-forward
-    joined = Session(journal, first.incident_id, first.runbook, first.params, library.get, fixed_clock(), "bob")
+    joined = IncidentController(journal, first.incident_id, fixed_clock(), runbook=first.runbook, params=first.params,
+                                resolver=library.get, user="bob")
     assert joined.replay(joined.events()) == 4
     assert (joined.current.id, joined.step.id) == ("fix-forward", "ship")
     assert joined.walker.depth == 2

@@ -1,0 +1,110 @@
+"""The journal writes of one incident that need no runbook: notes, fields, action items, updates, runs.
+
+The app's controller builds on this; `oncall journal note` and `oncall run --incident` use it
+directly, so a note or a run is journaled the same way from the screen and from the shell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tui.clock import Clock
+from tui.errors import OncallError
+from tui.journal import Journal
+from tui.journal.model import Event, Incident
+from tui.launch.capture import command_event
+from tui.launch.command import PreparedCommand
+from tui.launch.result import RunResult
+
+ROLES = ("incident lead", "technical lead", "communications lead", "support liaison")
+STATUSES = ("investigating", "identified", "contained", "monitoring", "resolved")
+# What the report needs and only a person can write down: (incident field, label in the form).
+FINDINGS = (
+    ("impact", "Impact: who and what is affected, since when"),
+    ("trigger", "Trigger: the change or event that set it off"),
+    ("root_cause", "Root cause"),
+    ("decision", "Decision: rollback or fix-forward"),
+    ("decision_reason", "Why that decision"),
+    ("missed_signals", "Missed signals: what could have warned earlier"),
+    ("what_worked", "What worked"),
+)
+
+
+def status_fields(status: str, now: datetime) -> dict[str, Any]:
+    """The fields one status change sets: reaching contained or resolved stamps when."""
+    fields: dict[str, Any] = {"status": status}
+    if status in ("contained", "resolved"):
+        fields[f"{status}_at"] = now.isoformat()
+    return fields
+
+
+@dataclass
+class IncidentRecord:
+    journal: Journal
+    incident_id: str
+    clock: Clock
+
+    @property
+    def incident(self) -> Incident:
+        return self.journal.incident(self.incident_id)
+
+    def events(self) -> list[Event]:
+        return list(self.journal.events(self.incident_id))
+
+    def note(self, text: str) -> Event:
+        text = text.strip()
+        if not text:
+            raise OncallError("The note is empty; write what you saw or did, then save it.")
+        return self.journal.add_event(self.incident_id, "note", text)
+
+    def findings(self) -> list[str]:
+        inc = self.incident
+        return [str(getattr(inc, name, None) or "") for name, _ in FINDINGS]
+
+    def set_findings(self, values: list[str]) -> list[str]:
+        """Write the findings that changed (an emptied field is cleared); returns the names changed."""
+        before = self.findings()
+        changed = {name: (value.strip() or None) for (name, _), value, old in zip(FINDINGS, values, before)
+                   if value.strip() != old}
+        if not changed:
+            return []
+        self.journal.set_fields(self.incident_id, **changed)
+        labels = dict(FINDINGS)
+        lines = [f"{labels[name].split(':')[0]}: {value or '(cleared)'}" for name, value in changed.items()]
+        self.journal.add_event(self.incident_id, "note", "Findings: " + "; ".join(lines), {"findings": changed})
+        return list(changed)
+
+    def set_status(self, status: str) -> None:
+        self.journal.set_fields(self.incident_id, **status_fields(status, self.clock.now()))
+
+    def set_severity(self, severity: str) -> None:
+        self.journal.set_fields(self.incident_id, severity=severity)
+
+    def set_roles(self, roles: Mapping[str, str]) -> None:
+        clean = {role: name.strip() for role, name in roles.items() if name and name.strip()}
+        self.journal.set_fields(self.incident_id, roles=clean)
+
+    def add_action_item(self, text: str, owner: str, due: str) -> None:
+        if not text.strip() or not owner.strip():
+            raise OncallError("An action item needs what to do and an owner; fill both in.")
+        try:
+            datetime.strptime(due.strip(), "%Y-%m-%d")
+        except ValueError:
+            raise OncallError(f"Due date {due!r} is not a date; write it as YYYY-MM-DD.") from None
+        self.journal.add_action_item(self.incident_id, text.strip(), owner.strip(), due.strip())
+
+    def comms_sent(self, text: str) -> Event:
+        return self.journal.add_event(self.incident_id, "comms", text, {"channel": "internal"})
+
+    def command_ran(self, prepared: PreparedCommand, result: RunResult, secrets: Iterable[str] = ()) -> Event:
+        """The run as a `command` event: output shortened and redacted (tui.launch.capture)."""
+        text, data = command_event(prepared, result, secrets)
+        return self.journal.add_event(self.incident_id, "command", text, data)
+
+    def command_not_started(self, prepared: PreparedCommand, why: str) -> Event:
+        return self.journal.add_event(self.incident_id, "command", f"could not run {prepared.name}: {why}",
+                                      {"command": prepared.name, "runbook": prepared.runbook_id,
+                                       "status": "did not start"})
