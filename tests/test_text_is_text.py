@@ -399,6 +399,8 @@ def test_journal_list_show_and_export_print_no_control_bytes(cli_env: dict[str, 
     report = assert_clean(oncall("journal", "export", inc.id, env=cli_env), "impact \\[/\\] \\[bold\\]b")
     assert "[click](http://evil)" not in report and "\\[click\\](http://evil)" in report  # no link survives
     assert "\\<img src=x\\>" in report and "<img" not in report.replace("\\<img", "")
+    # The note's second line stays a line of its own (a hard break), under its list item.
+    assert "\\\n  second line \\[x\\](http://evil) \\<img src=x\\>" in report
     for args in (("journal", "list", "--json"), ("journal", "show", inc.id, "--json")):
         done = oncall(*args, env=cli_env)
         assert_clean(done)
