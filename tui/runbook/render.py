@@ -137,7 +137,11 @@ def shell_params(command: Command, runbook: Runbook) -> list[str]:
     from tui.runbook.shellscan import param_uses
 
     script = shell_script(command)
-    uses = param_uses(script, runbook.params)
+    try:
+        uses = param_uses(script, runbook.params)
+    except Exception as exc:  # a bug of ours: refuse to run what could not be checked
+        raise RenderError(f"Command {command.name}: oncall could not check its script ({type(exc).__name__}); "
+                          "please report it with the runbook.") from None
     for use in uses:
         if use.problem is not None:
             line = f" (line {use.line(script)} of its script)" if use.offset >= 0 else ""
