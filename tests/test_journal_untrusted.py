@@ -345,3 +345,22 @@ def test_refused_entries_are_carried_on_when_the_share_is_rewritten(journal_path
     assert "bob's note forces a rewrite" in {e.get("text") for e in events}
     assert alice.sync().quarantined == 2 and len(_quarantined(alice)) == 2  # still one record each
     assert bob.sync().quarantined == 2 and len(_quarantined(bob)) == 2
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_a_local_journal_path_that_is_not_a_file_is_one_sentence_and_left_alone(kind, journal_paths) -> None:
+    path = journal_paths.root / "local-thing"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    env = dict(journal_paths.env("alice", shared=False), ONCALL_JOURNAL=str(path))
+    done = run_oncall(["journal", "list"], env, timeout=30)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "not a file" in line and line.endswith(".")
+    assert not (journal_paths.root / "local-thing.lock").exists()
+    if kind == "dev-zero":
+        assert path.resolve() == Path("/dev/zero") and Path("/dev/zero").is_char_device()

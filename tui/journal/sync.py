@@ -27,7 +27,6 @@ import contextlib
 import errno
 import json
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from filelock import FileLock, Timeout
 
 from tui.errors import OncallError
 from tui.journal import clock
-from tui.atomic import atomic_write, stale_temps
+from tui.atomic import atomic_write, not_a_file, stale_temps
 from tui.journal.merge import Refusal, State, incident_newer, merge_incident
 from tui.journal.model import event_sort_key
 from tui.journal.schema import Invalid, check_event, check_incident_shape, valid_registers
@@ -168,10 +167,6 @@ class NotAFileError(Exception):
     """The shared path is something other than a regular file we may read whole; the message says what."""
 
 
-_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"))
-
-
 def read_shared_bytes(path: Path, cap: int = MAX_SHARED_BYTES) -> bytes | None:
     """The shared file's bytes, None when it does not exist; NotAFileError unless it is a regular file under `cap`.
 
@@ -190,8 +185,9 @@ def read_shared_bytes(path: Path, cap: int = MAX_SHARED_BYTES) -> bytes | None:
         raise
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotAFileError(next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file"))
+        kind = not_a_file(st.st_mode)
+        if kind:
+            raise NotAFileError(kind)
         if st.st_size > cap:
             raise NotAFileError(f"{st.st_size / (1 << 20):,.0f} MiB, over the {cap >> 20} MiB cap")
         chunks, size = [], 0
