@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tui.errors import OncallError
 
@@ -75,6 +76,18 @@ class Settings:
     def runs_dir(self) -> Path:
         """Full command output logs live beside the journal."""
         return self.journal_path.parent / "runs"
+
+
+def settings_secrets(settings: Any) -> tuple[str, ...]:
+    """oncall's own secret values, to be struck from everything it records: the Prometheus token and
+    password, and a password written into a configured URL (http://user:PASSWORD@host)."""
+    values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None)]
+    for url in (getattr(settings, "prometheus_url", None), getattr(settings, "alertmanager_url", None)):
+        try:
+            values.append(urlsplit(url).password if url else None)
+        except ValueError:  # not a URL at all; the client says so when it is used
+            pass
+    return tuple(dict.fromkeys(v for v in values if v))
 
 
 def _read_secret_file(path: str, what: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+from tui.config import settings_secrets
 from tui.errors import OncallError
 from tui.journal.clock import HybridClock, iso_utc, wall_ms
 from tui.journal.model import (
@@ -410,6 +411,5 @@ class _Syncer:
 
 def open_journal(settings: Any, *, sync_on_write: SyncMode = "background") -> Journal:
     """The journal the settings name (journal_path, shared_journal, user); the Prometheus secrets are redacted."""
-    secrets = (getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None))
     return Journal(settings.journal_path, settings.shared_journal, settings.user, sync_on_write=sync_on_write,
-                   secrets=secrets)
+                   secrets=settings_secrets(settings))
