@@ -8,11 +8,10 @@ libyaml's parser is used when present (about 10x faster than pure Python).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
 from tui.runbook.problem import Problem  # also imported from here by older callers
+from tui.runbook.readfile import read_text  # noqa: F401  (imported from here by the validators)
 
 try:
     _Loader = yaml.CBaseLoader
@@ -47,15 +46,6 @@ def compose(text: str, path: str) -> tuple[yaml.Node | None, list[Problem]]:
     if node is None:
         return None, [Problem(path, 1, 1, "the file is empty; a runbook needs at least id, title and steps")]
     return node, []
-
-
-def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    try:
-        return path.read_bytes().decode("utf-8"), []
-    except UnicodeDecodeError as exc:
-        return None, [Problem(str(path), 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-    except OSError as exc:
-        return None, [Problem(str(path), 1, 1, f"cannot read the file: {exc.strerror}")]
 
 
 def pos(node: yaml.Node) -> tuple[int, int]:
