@@ -14,6 +14,7 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any, Literal
 
+from tui.config import settings_secrets
 from tui.errors import OncallError
 from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
 from tui.journal.clock import wall_ms as clock_wall_ms  # unpatched by the scenes that patch wall_ms here
@@ -478,6 +479,5 @@ class _Syncer:
 
 def open_journal(settings: Any, *, sync_on_write: SyncMode = "background") -> Journal:
     """The journal the settings name (journal_path, shared_journal, user); the Prometheus secrets are redacted."""
-    secrets = (getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None))
     return Journal(settings.journal_path, settings.shared_journal, settings.user, sync_on_write=sync_on_write,
-                   secrets=secrets)
+                   secrets=settings_secrets(settings))
