@@ -357,8 +357,9 @@ def _dry_run(c: Checker, scenario: Scenario, runbook: Runbook, at) -> None:
                 c.error(at("alerts"), f"alerts: {page} does not fire at the page (time 0s) with seed {seed}; "
                                       "move the changes earlier, lower its for:, or the noise")
                 break
-        after = scenario.recovery + 120.0
         sim.fix(0.0)
+        # a query's window still holds the incident for that long after the service recovered
+        after = scenario.recovery + max(sim.window(a.metric) for a in scenario.alerts) + 120.0
         still = [a.alertname for a in sim.alerts_at(after)]
         if still:
             c.error(at("fix"), f"fix: {', '.join(still)} still fire {after:g}s after the fix; "
