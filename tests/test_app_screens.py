@@ -10,7 +10,7 @@ import pytest
 
 from tests.screenshots import fixed_clock, settings_for, static_metrics, wait_for, write_library
 from tui.app.factory import make_app
-from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, FormScreen
+from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, NoteScreen
 from tui.app.screens.incident import IncidentScreen
 from tui.app.screens.picker import PickerScreen
 from tui.journal import Journal
@@ -188,7 +188,7 @@ async def test_keys_still_work_while_200000_lines_stream(tmp_path: Path):
         await wait_for(pilot, lambda: screen.query_one("#output").lines_shown > 0)
         assert screen.running is not None
         await pilot.press("n")
-        assert isinstance(app.screen, FormScreen)  # the note dialog opened mid-stream
+        assert isinstance(app.screen, NoteScreen)  # the note dialog opened mid-stream
         await pilot.press(*"still here", "enter")
         await finished(pilot, screen)
         log = screen.query_one("#output-log")
@@ -318,7 +318,7 @@ async def test_the_palette_runs_an_action_of_the_current_screen(tmp_path: Path):
         await wait_for(pilot, lambda: app.screen.query("CommandList") and
                        app.screen.query_one("CommandList").option_count > 0)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
 
 
 # ---- faults ----------------------------------------------------------------------------------

@@ -70,6 +70,18 @@ def plain(text: object) -> str:
     return _SPECIAL.sub(_replace, s)
 
 
+_ONE_FOR_ONE = {code: (_VISIBLE[code] if len(_VISIBLE[code]) == 1 else "\ufffd") for code in _VISIBLE}
+_ONE_FOR_ONE.update({0x09: " ", 0x0A: "␊", 0x0D: "␍"})
+
+
+def plain_in_place(text: str) -> str:
+    """Each control character replaced by one visible character (`␛`, `␇`; `�` for C1 and bidi), so every
+    other character keeps its position: for an input field, whose cursor counts characters."""
+    if not _SPECIAL.search(text) and "\t" not in text and "\n" not in text:
+        return text
+    return "".join(_ONE_FOR_ONE.get(ord(c), "\ufffd" if "\ud800" <= c <= "\udfff" else c) for c in text)
+
+
 def plain_line(text: object) -> str:
     """`plain`, folded onto one line (a table cell, a title, one row of a list)."""
     return " ".join(plain(text).split())

@@ -1,7 +1,8 @@
 """The command palette (ctrl+p): every action of the current screen, and every runbook.
 
 Commands are named "category: action", as the best Textual apps do, so typing
-"note" or "runbook refusal" finds them.
+"note" or "runbook refusal" finds them. A runbook's title is outside text: the palette
+parses a `str` prompt or help as markup, so both are handed over as text that cannot be.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.markup import escape
+
+from tui.app.shown import plain_line
 
 RUNBOOKS_SHOWN = 30
 
@@ -45,15 +51,27 @@ class OncallCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._actions():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(plain_line(name)), callback, text=name, help=escape(plain_line(help_text)))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         hits = []
         for name, help_text, callback in [*self._actions(), *self._runbooks()]:
+            name = plain_line(name)
             score = matcher.match(name)
             if score > 0:
-                hits.append(Hit(score, matcher.highlight(name), callback, text=name, help=help_text))
+                hits.append(Hit(score, _highlight(matcher, name), callback, text=name,
+                                help=escape(plain_line(help_text))))
         hits.sort(key=lambda h: -h.score)
         for hit in hits[:RUNBOOKS_SHOWN]:
             yield hit
+
+
+def _highlight(matcher: Matcher, name: str) -> Content:
+    """The name with the matched letters marked, as text (`Matcher.highlight` would parse it as markup)."""
+    content = Content(name)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets if score else ():
+        if not name[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from tui.app.shown import plain, shown_line
 from tui.app.widgets.footer import Footer
 
 
@@ -30,8 +31,10 @@ class CommsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog comms"):
-            yield Static(f"Stakeholder update · {self.due}", classes="dialog-title")
-            yield TextArea(self.text, soft_wrap=True, show_line_numbers=False, read_only=True, id="comms-text")
+            yield Static(shown_line(f"Stakeholder update · {self.due}"), classes="dialog-title")
+            # Filled from the incident and the runbook: plain, so what is copied and sent is what is seen.
+            yield TextArea(plain(self.text), soft_wrap=True, show_line_numbers=False, read_only=True,
+                           id="comms-text")
             yield Static("", id="comms-status")
             yield Static("c copies (through the terminal) · m marks it as sent · e edits · Esc closes",
                          classes="dialog-hint")

@@ -1,4 +1,4 @@
-"""Small modal dialogs: quit, pick one of a list, fill in a form, confirm a dangerous command."""
+"""Small modal dialogs: quit, pick one of a list, fill in a form, write a note, confirm a dangerous command."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from tui.app.shown import plain_line, shown, shown_line, styled
 from tui.app.widgets.field import Field
 from tui.app.widgets.footer import Footer
 
@@ -53,8 +53,8 @@ class ChoiceScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield OptionList(*[Option(Content(f"{i}  {text}"), id=str(i - 1)) for i, text in
+            yield Static(shown_line(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(shown_line(f"{i}  {text}"), id=str(i - 1)) for i, text in
                                enumerate(self.options, 1)], id="choice-list")
             yield Static("Press a number, or ↑↓ and Enter · Escape cancels", classes="dialog-hint")
         yield Footer()
@@ -96,13 +96,13 @@ class FormScreen(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(shown_line(self.title_text), classes="dialog-title")
             for i, (label, value) in enumerate(self.fields):
-                yield Label(label)
+                yield Label(shown_line(label))
                 placeholder = self.placeholders[i] if i < len(self.placeholders) else ""
                 yield Field(value=value, placeholder=placeholder, id=f"field-{i}")
             yield Static("", id="form-error", classes="error-line")
-            yield Static(self.hint or "Enter moves on and saves after the last field · Escape cancels",
+            yield Static(shown(self.hint or "Enter moves on and saves after the last field · Escape cancels"),
                          classes="dialog-hint")
         yield Footer()
 
@@ -124,7 +124,48 @@ class FormScreen(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
     def show_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(message)
+        self.query_one("#form-error", Static).update(shown(message))
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """n : a note for the journal, of as many lines as it needs. A pasted block (a stack trace,
+    `kubectl get pods`) is kept whole. Enter saves, as everywhere in oncall; shift+enter or
+    ctrl+j starts a new line (terminals that cannot tell shift+enter from Enter still send ctrl+j)."""
+
+    BINDINGS = [
+        Binding("enter", "save", "save", key_display="⏎", priority=True, id="note.save"),
+        Binding("shift+enter,ctrl+j", "newline", "new line", key_display="shift+⏎/^j", priority=True,
+                id="note.newline"),
+        Binding("escape", "cancel", "cancel", key_display="esc", id="note.cancel"),
+    ]
+    PURPOSE = "Add a note to the journal. Enter saves it; shift+enter or ctrl+j starts a new line; Escape cancels."
+
+    def __init__(self, title: str = "Add a note to the journal") -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(shown_line(self.title_text), classes="dialog-title")
+            yield TextArea(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", id="note-text")
+            yield Static("Enter saves · shift+enter or ctrl+j: new line (a paste keeps its lines) · Escape cancels",
+                         classes="dialog-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one("#note-text", TextArea)
+        area.cursor_blink = getattr(self.app, "cursor_blink", True)
+        area.focus()
+
+    def action_newline(self) -> None:
+        self.query_one("#note-text", TextArea).insert("\n")
+
+    def action_save(self) -> None:
+        text = self.query_one("#note-text", TextArea).text.strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class DangerScreen(ModalScreen[bool]):
@@ -143,13 +184,15 @@ class DangerScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog danger"):
-            yield Static(Content.from_markup("[reverse $error b] DANGER [/] $title", title=self.title_text),
+            yield Static(styled("[reverse $error b] DANGER [/] $title", title=plain_line(self.title_text)),
                          classes="dialog-title")
             yield Static("This changes production. It will run exactly:")
-            yield Static(self.command, classes="command-line")
+            # Exactly what runs, every control in it visible: a hidden \r or bidi override could make
+            # the command read as something else than it is.
+            yield Static(shown(self.command), classes="command-line")
             if self.params:
-                yield Static("with " + ", ".join(f"{k}={v}" for k, v in self.params.items()))
-            yield Label(Content.from_markup("Type [b]$word[/] and press Enter to run it:", word=self.word))
+                yield Static(shown("with " + ", ".join(f"{k}={v}" for k, v in self.params.items())))
+            yield Label(styled("Type [b]$word[/] and press Enter to run it:", word=self.word))
             yield Field(placeholder="type the word here", id="danger-word")
             yield Static("", id="danger-error", classes="error-line")
             yield Static("Escape cancels: nothing runs.", classes="dialog-hint")
@@ -164,7 +207,7 @@ class DangerScreen(ModalScreen[bool]):
             self.dismiss(True)
         else:
             self.query_one("#danger-error", Static).update(
-                f"That is not {self.word!r}; type it exactly, or press Escape to cancel.")
+                shown(f"That is not {self.word!r}; type it exactly, or press Escape to cancel."))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.app.shown import shown, styled
 from tui.app.widgets.footer import Footer
 
 APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and actions"), ("/", "search runbooks"),
@@ -39,11 +40,10 @@ class HelpScreen(ModalScreen[None]):
         own = {k for k, _ in rows}
         rows += [(k, d) for k, d in APP_KEYS if k not in own]
         width = max(len(k) for k, _ in rows) + 2
-        lines = [Content.from_markup("[b]$key[/]$pad$what", key=k, pad=" " * (width - len(k)), what=d)
-                 for k, d in rows]
+        lines = [styled("[b]$key[/]$pad$what", key=k, pad=" " * (width - len(k)), what=d) for k, d in rows]
         with Vertical(classes="dialog help"):
             yield Static("Help", classes="dialog-title")
-            yield Static(purpose, classes="help-purpose")
+            yield Static(shown(purpose), classes="help-purpose")
             with VerticalScroll():
                 yield Static(Content("\n").join(lines), id="help-keys")
             yield Static("Nothing needs the mouse. Esc closes this help.", classes="dialog-hint")

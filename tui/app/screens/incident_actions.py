@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tui.app.screens.dialogs import ChoiceScreen, FormScreen
+from tui.app.screens.dialogs import ChoiceScreen, FormScreen, NoteScreen
 from tui.atomic import atomic_write
 from tui.incident import FINDINGS, ROLES, SEVERITY_LABELS, STATUSES, DrillScore
 from tui.errors import OncallError
@@ -28,12 +28,11 @@ class IncidentActions:
     services: Any
 
     def action_note(self) -> None:
-        def saved(values: list[str] | None) -> None:
-            if values is not None and values[0].strip():
-                self._journal(lambda: self.controller.note(values[0]))
+        def saved(text: str | None) -> None:
+            if text:
+                self._journal(lambda: self.controller.note(text))
 
-        self.app.push_screen(FormScreen("Add a note to the journal", [("Note", "")],
-                                        hint="Enter saves it · Escape cancels"), saved)
+        self.app.push_screen(NoteScreen(), saved)
 
     def action_action_item(self) -> None:
         due = (self.controller.clock.local(self.controller.clock.now()) + timedelta(days=7)).strftime("%Y-%m-%d")

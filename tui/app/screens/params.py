@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
+from tui.app.shown import shown, styled
 from tui.app.widgets.field import Field
 from tui.app.widgets.footer import Footer
 from tui.errors import OncallError
@@ -36,11 +36,11 @@ class ParamsScreen(Screen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         rb = self.runbook
         with Vertical(id="params"):
-            yield Static(Content.from_markup("Open [b]$title[/]", title=rb.title), id="params-title")
-            yield Static(self.note or rb.summary, id="params-summary")
+            yield Static(styled("Open [b]$title[/]", title=rb.title), id="params-title")
+            yield Static(shown(self.note or rb.summary), id="params-summary")
             with VerticalScroll(id="params-fields"):
                 for name, param in rb.params.items():
-                    yield Label(Content.from_markup("[b]$prompt[/] [dim]$name[/]", prompt=param.prompt, name=name))
+                    yield Label(styled("[b]$prompt[/] [dim]$name[/]", prompt=param.prompt, name=name))
                     yield Field(self.values.get(name, ""), placeholder=f"value for {name}", id=f"param-{name}")
             yield Static("", id="params-error", classes="error-line")
             yield Static("Enter starts the incident with these values · ↑↓ move between fields · Esc goes back",
@@ -63,13 +63,13 @@ class ParamsScreen(Screen[dict[str, str] | None]):
         missing = [p for n, p in self.runbook.params.items() if n not in values]
         if missing:
             self.query_one("#params-error", Static).update(
-                f"Fill in {missing[0].prompt} ({missing[0].name}); it has no default.")
+                shown(f"Fill in {missing[0].prompt} ({missing[0].name}); it has no default."))
             self.query_one(f"#param-{missing[0].name}", Field).focus()
             return
         try:
             merged = check_params(self.runbook, values)
         except OncallError as exc:
-            self.query_one("#params-error", Static).update(str(exc))
+            self.query_one("#params-error", Static).update(shown(exc))  # it quotes the value typed
             return
         self.dismiss(merged)
 

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.app.shown import plain_line, shown, styled
 from tui.app.widgets.field import Field
 from tui.app.widgets.footer import Footer
 
@@ -82,17 +83,19 @@ class PickerScreen(Screen):
             except Exception:  # a damaged journal must not hide the runbooks; its pane says why
                 incidents = []
             for inc in incidents[:20]:
-                add(f"join:{inc.id}", Content.from_markup(
+                add(f"join:{inc.id}", styled(
                     "[reverse b] JOIN [/] $sev $title [dim]· $status · $id[/]",
-                    sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=inc.title, status=inc.status, id=inc.id))
+                    sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=plain_line(inc.title),
+                    status=plain_line(inc.status), id=plain_line(inc.id)))
         for i, link in enumerate(app.alert_links or []):
             alert = link.alert
             text = f"{alert.name} {link.runbook or ''} {alert.summary}".lower()
             if query and query.lower() not in text:
                 continue
             target = f"→ {link.runbook}" if link.runbook else "→ no runbook for this alert"
-            add(f"alert:{i}", Content.from_markup("[reverse $error b] ALERT [/] [b]$name[/] $target [dim]$summary[/]",
-                                                  name=alert.name, target=target, summary=alert.summary))
+            add(f"alert:{i}", styled("[reverse $error b] ALERT [/] [b]$name[/] $target [dim]$summary[/]",
+                                     name=plain_line(alert.name), target=plain_line(target),
+                                     summary=plain_line(alert.summary)))
         if options:
             options.append(None)
         loaded = app.loaded
@@ -111,16 +114,18 @@ class PickerScreen(Screen):
                 if key in broken:
                     entry = broken[key]
                     error = (entry.first_error or "").replace(str(entry.path), entry.path.name)
-                    add(key, Content.from_markup("[reverse $warning b] BROKEN [/] $error", error=error))
+                    add(key, styled("[reverse $warning b] BROKEN [/] $error", error=plain_line(error)))
                     continue
                 rb = runbooks[key].summary
                 where = f" · matched in {where_found}" if query and where_found and where_found != "title" else ""
                 # Assembled, not markup: the same content, without parsing a template 60 times a keystroke.
-                add(key, Content.assemble((rb.title, "b"), " ", (f"{rb.id} · {rb.severity_hint}{where}", "dim")))
+                add(key, Content.assemble((plain_line(rb.title), "b"), " ",
+                                          (plain_line(f"{rb.id} · {rb.severity_hint}{where}"), "dim")))
             if len(hits) > LIST_LIMIT:
                 add("more", Content(f"… and {len(hits) - LIST_LIMIT} more: type to narrow the list"), disabled=True)
             if query and not any(k for k in self.keys if not k.startswith(("alert:", "join:"))):
-                add("none", Content(f"No runbook matches {query!r}; try fewer or other words."), disabled=True)
+                add("none", shown(f"No runbook matches {plain_line(query)!r}; try fewer or other words."),
+                    disabled=True)
         option_list = self.query_one("#choices", OptionList)
         keep = self._selected_key() if option_list.option_count and self._moved else None
         option_list.clear_options()
@@ -153,7 +158,7 @@ class PickerScreen(Screen):
             parts.append(f"{len(app.alert_links)} alerts firing")
         if loaded is not None and loaded.journal_error:
             parts.append(f"journal: {loaded.journal_error}")
-        self.query_one("#picker-status", Static).update(" · ".join(parts))
+        self.query_one("#picker-status", Static).update(shown(" · ".join(parts)))  # paths and errors quote files
 
     def _selected_key(self) -> str | None:
         option_list = self.query_one("#choices", OptionList)
@@ -180,7 +185,7 @@ class PickerScreen(Screen):
             elif key in app.library.valid:
                 rb = app.library.valid[key].summary
                 text = rb.summary + ("\nSymptoms: " + "; ".join(rb.symptoms) if rb.symptoms else "")
-        self.query_one("#picker-detail", Static).update(text)
+        self.query_one("#picker-detail", Static).update(shown(text))
 
     # -- events and actions -------------------------------------------------
 

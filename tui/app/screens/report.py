@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.app.shown import shown, shown_line
 from tui.app.widgets.footer import Footer
 
 
@@ -29,9 +29,10 @@ class ReportScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog report"):
-            yield Static(f"Post-incident report → {self.path}", classes="dialog-title")
+            yield Static(shown_line(f"Post-incident report → {self.path}"), classes="dialog-title")
             with VerticalScroll(id="report-scroll"):
-                yield Static(Content(self.markdown), id="report-text")
+                # The Markdown source, shown as text (the report generator already escaped what it quotes).
+                yield Static(shown(self.markdown), id="report-text")
             yield Static("w writes the file · c copies · ↑↓ scroll · Esc closes", classes="dialog-hint")
         yield Footer()
 

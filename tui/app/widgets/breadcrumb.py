@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from tui.app.shown import plain_line, shown
 from tui.walk import Crumb
 
 SEP = " ▸ "
@@ -12,8 +13,8 @@ SEP = " ▸ "
 def crumb_text(crumbs: list[Crumb], width: int) -> str:
     parts: list[str] = []
     for crumb in crumbs:
-        parts.append(f"{crumb.runbook_id} v{crumb.version}")
-        parts.extend(crumb.steps)
+        parts.append(plain_line(f"{crumb.runbook_id} v{crumb.version}"))
+        parts.extend(plain_line(step) for step in crumb.steps)
     text = SEP.join(parts)
     if width > 4 and len(text) > width:
         # The end of the path is where you are: keep it, drop the beginning.
@@ -26,8 +27,8 @@ class Breadcrumb(Static):
 
     def show(self, crumbs: list[Crumb]) -> None:
         self.crumbs = crumbs
-        self.update(crumb_text(crumbs, self.size.width or 200))
+        self.update(shown(crumb_text(crumbs, self.size.width or 200)))
 
     def on_resize(self) -> None:
         if self.crumbs:
-            self.update(crumb_text(self.crumbs, self.size.width))
+            self.update(shown(crumb_text(self.crumbs, self.size.width)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.shown import plain_line, shown_line, styled
 from tui.incident import SEVERITY_LABELS, IncidentController
 
 SHORT_ROLES = {"incident lead": "lead", "technical lead": "tech lead", "communications lead": "comms lead",
@@ -24,25 +25,25 @@ def bar_content(session: IncidentController, width: int = 200) -> Content:
         roles = [SHORT_ROLES.get(r, r) for r in roles]
     due = session.clock.hhmm(session.comms_due())
     if session.comms_overdue():
-        update = Content.from_markup("[reverse $error b] update OVERDUE [/]")
+        update = styled("[reverse $error b] update OVERDUE [/]")
     else:
-        update = Content.from_markup("update due $due", due=due)
+        update = styled("update due $due", due=due)
     sev_text = SEVERITY_LABELS.get(severity, "SEV?") + ("" if narrow else f" {severity}")
-    head = [Content.from_markup(f"[reverse b {_sev_style(severity)}] $sev [/]", sev=sev_text)]
+    head = [styled(f"[reverse b {_sev_style(severity)}] $sev [/]", sev=sev_text)]
     if getattr(inc, "drill", False):
-        head.append(Content.from_markup("[reverse $warning b] DRILL [/]"))
+        head.append(styled("[reverse $warning b] DRILL [/]"))
     tail = [
         Content(session.elapsed()),
-        Content(f"you: {', '.join(roles) if roles else 'responder'}"),
-        Content(str(getattr(inc, "status", "investigating"))),
+        shown_line(f"you: {', '.join(roles) if roles else 'responder'}"),  # roles, status: the shared journal's
+        shown_line(getattr(inc, "status", "investigating")),
         update,
     ]
     fixed = sum(len(c.plain) + 1 for c in head) + sum(len(c.plain) + len(SEP) for c in tail)
-    title = str(getattr(inc, "title", session.runbook.title))
+    title = plain_line(getattr(inc, "title", session.runbook.title))
     room = max(8, width - fixed)
     if len(title) > room:
         title = title[: room - 1] + "…"
-    body = Content(SEP).join([Content.from_markup("[b]$title[/]", title=title), *tail])
+    body = Content(SEP).join([styled("[b]$title[/]", title=title), *tail])
     return Content(" ").join([*head, body])
 
 

@@ -10,18 +10,28 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
+from tui.app.shown import plain, plain_line, shown, shown_line
 from tui.clock import Clock, parse_time
 
 KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
                "role": "yellow", "metric": "dim", "action-item": "green"}
 
 
+INDENT = "      "  # a note's later lines start under its author, past the time
+
+
 def event_line(event: Any, clock: Clock) -> Text:
+    """One event; every part of it is outside text (a teammate's name, note, command output), so plain.
+    A note of several lines (a paste) keeps them, each indented under the first."""
     moment = parse_time(getattr(event, "time", None))
     when = clock.hhmm(moment) if moment else "--:--"
-    text = Text(f"{when} {event.author} ", style="dim")
-    text.append(f"{event.kind}: ", style=KIND_STYLES.get(event.kind, ""))
-    text.append(" ".join(str(event.text).split()))
+    kind = plain_line(event.kind)
+    text = Text(f"{when} {plain_line(event.author)} ", style="dim")
+    text.append(f"{kind}: ", style=KIND_STYLES.get(kind, ""))
+    lines = [line.rstrip() for line in plain(event.text).strip().splitlines()] or [""]
+    text.append(lines[0])
+    for line in lines[1:]:
+        text.append("\n" + INDENT + line)
     return text
 
 
@@ -53,7 +63,7 @@ class JournalPane(Vertical):
         return new
 
     def set_status(self, title: str, problem: str | None = None) -> None:
-        self.border_title = title
+        self.border_title = shown_line(title)
         line = self.query_one("#journal-sync", Static)
         line.display = bool(problem)
-        line.update(problem or "")
+        line.update(shown(problem or ""))  # a sync problem quotes the shared file's path and what it found

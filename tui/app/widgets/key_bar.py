@@ -9,6 +9,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.shown import styled
+
 
 class KeyBar(Static):
     def on_mount(self) -> None:
@@ -28,6 +30,6 @@ class KeyBar(Static):
             seen.add(binding.action)
             key = binding.key_display or self.app.get_key_display(binding)
             style = "b $accent" if active.enabled else "dim"
-            parts.append(Content.from_markup(f"[{style}]$key[/] $what", key=key, what=binding.description))
+            parts.append(styled(f"[{style}]$key[/] $what", key=key, what=binding.description))
         parts.append(Content.from_markup("[b $accent]^p[/] palette"))
         self.update(Content("  ").join(parts))

@@ -2,6 +2,7 @@
 
 It renders whatever snapshot it is given (Prometheus or a drill's simulation)
 and never invents a value: without a source it says "not connected".
+Names, labels and fault sentences quote Prometheus and the runbook: all through `styled`/`shown`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from textual.content import Content
 from textual.widgets import Static
+
+from tui.app.shown import shown, shown_line, styled
 
 SPARKS = "▁▂▃▄▅▆▇█"
 STATE_STYLES = {"ok": "$success", "warn": "$warning b", "crit": "$error b", "stale": "dim i", "nodata": "dim",
@@ -38,8 +41,8 @@ class MetricsPane(Static):
         self.border_title = "METRICS"
 
     def show_message(self, title: str, message: str) -> None:
-        self.border_title = title
-        self.update(Content(message))
+        self.border_title = shown_line(title)
+        self.update(shown(message))
 
     def show_snapshot(self, snapshot: Any, now: float) -> None:
         snap = snapshot.aged(now)
@@ -47,14 +50,14 @@ class MetricsPane(Static):
         simulated = snap.simulated or any(getattr(r, "simulated", False) for r in snap.readings.values())
         where = "SIMULATED" if simulated else source.name
         live = "live" if source.up else "DOWN"
-        self.border_title = f"METRICS  {where} · {live} · every {snap.interval:g}s"
+        self.border_title = shown_line(f"METRICS  {where} · {live} · every {snap.interval:g}s")
         width = self.size.width or 80  # the content width: border and padding are already out
         label_w = max([len(r.label) for r in snap.readings.values()] + [0])
         # Names get what the value (8) and the state leave, never less than 10 characters.
         name_w = max(10, min(max([len(n) for n in snap.readings] + [6]), width - 10 - label_w))
         rows: list[Content] = []
         if not source.up and source.message:
-            rows.append(Content.from_markup("[$error]$msg[/]", msg=source.message))
+            rows.append(styled("[$error]$msg[/]", msg=source.message))
         if not snap.readings:
             rows.append(Content("This runbook has no metrics."))
         for name, r in snap.readings.items():
@@ -63,9 +66,9 @@ class MetricsPane(Static):
             spark = " " + sparkline(r.sparkline(), room) if room >= 4 else ""
             style = STATE_STYLES.get(r.state, "")
             value_style = "dim" if r.state in ("stale", "down", "nodata") else "b"
-            rows.append(Content.from_markup(
+            rows.append(styled(
                 f"$name [{value_style}]$value[/]$spark [{style}]$label[/]",
                 name=name[:name_w].ljust(name_w), value=r.display.rjust(8), spark=spark, label=label))
             if r.series_note:  # "showing the worst 200 of 5,000 series"
-                rows.append(Content.from_markup("[dim]  $note[/]", note=r.series_note))
+                rows.append(styled("[dim]  $note[/]", note=r.series_note))
         self.update(Content("\n").join(rows))

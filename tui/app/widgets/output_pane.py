@@ -5,6 +5,10 @@ per big read blocks it for 100 ms. So lines wait in a queue, and a 30 ms timer
 writes at most `BATCH` of them at a time. When the queue holds more than the
 Log keeps anyway, the oldest queued lines are skipped, and the pane says how
 many (the full output is in the run's log file).
+
+Every line is outside text: it goes through `plain` as it is written (only lines shown
+pay for it), so a command's colours are dropped and its other control sequences shown,
+never obeyed: Textual's Log would pass an ESC straight to the terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Iterable
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Log
+
+from tui.app.shown import plain, shown_line
 
 FLUSH_EVERY = 0.03  # seconds
 BATCH = 3000  # lines per flush: keeps each write well under the 100 ms a key may wait
@@ -48,8 +54,8 @@ class OutputPane(Vertical):
         self._skipped = 0
         self.lines_shown = 0
         self.log_widget.clear()
-        self.border_title = title
-        self.log_widget.write_line(f"$ {header}")
+        self.border_title = shown_line(title)
+        self.log_widget.write_line(plain(f"$ {header}"))
         if self._timer is not None:
             self._timer.resume()
 
@@ -62,7 +68,7 @@ class OutputPane(Vertical):
             self._skipped += overflow
 
     def set_title(self, title: str) -> None:
-        self.border_title = title
+        self.border_title = shown_line(title)
 
     def note(self, text: str) -> None:
         """A line from oncall itself (not the command), after what is queued."""
@@ -75,7 +81,7 @@ class OutputPane(Vertical):
         if not self._pending:
             return
         n = min(BATCH, len(self._pending))
-        batch = [self._pending.popleft() for _ in range(n)]
+        batch = [plain(self._pending.popleft()) for _ in range(n)]
         self.log_widget.write_lines(batch)
         self.lines_shown += n
 

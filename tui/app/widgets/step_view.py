@@ -1,4 +1,8 @@
-"""The left side: one step at a time, in large plain words, with what to press next."""
+"""The left side: one step at a time, in large plain words, with what to press next.
+
+Every word of a step comes from a runbook file (or a parameter, a metric, a command's result):
+it reaches the screen as `shown(...)` or as a `$value` of a template through `styled`, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.shown import shown, styled
 from tui.incident import IncidentController
 from tui.runbook.kinds import KINDS, StepKind
 
@@ -39,14 +44,14 @@ class StepView(VerticalScroll, can_focus=False):
             kind += f": {step.outcome}"
         if walker.depth > 1:
             kind += f"  (inside {session.current.id}, from {walker.caller.runbook.id})" if walker.caller else ""
-        self._set("#step-kind", Content(kind))
-        self._set("#step-text", Content(session.text(step.text)))
-        self._set("#step-detail", Content(session.text(step.detail)) if step.detail else None)
+        self._set("#step-kind", shown(kind))
+        self._set("#step-text", shown(session.text(step.text)))
+        self._set("#step-detail", shown(session.text(step.detail)) if step.detail else None)
         self._set("#step-evidence", self._evidence(session))
         self._set("#step-choices", self._choices(session, selected))
         self._set("#step-checklist", self._checklist(session, cursor))
         self._set("#step-commands", self._commands(session, running))
-        self._set("#step-hint", Content(self._hint(session, selected)))
+        self._set("#step-hint", shown(self._hint(session, selected)))
 
     def _set(self, selector: str, content: Content | None) -> None:
         widget = self.query_one(selector, Static)
@@ -61,17 +66,17 @@ class StepView(VerticalScroll, can_focus=False):
         if step.metric:
             reading = session.readings.get(step.metric)
             if reading is None:
-                lines.append(Content.from_markup("[dim]$name: no value (see the metrics pane)[/]", name=step.metric))
+                lines.append(styled("[dim]$name: no value (see the metrics pane)[/]", name=step.metric))
             else:
-                lines.append(Content.from_markup("$name  [b]$value[/]  $label",
+                lines.append(styled("$name  [b]$value[/]  $label",
                                                  name=step.metric, value=reading.display, label=reading.label))
         result = session.result_for_step()
         if result is not None and step.command == result.name:
-            lines.append(Content(f"{result.name}: {result.status_text}"))
+            lines.append(shown(f"{result.name}: {result.status_text}"))
         hint = session.walker.suggestion
         if hint is not None:
             label = step.choices[hint.index].label
-            lines.append(Content.from_markup("[$accent]Suggested: $n $label, because $reason.[/]",
+            lines.append(styled("[$accent]Suggested: $n $label, because $reason.[/]",
                                              n=str(hint.index + 1), label=label, reason=hint.reason))
         return Content("\n").join(lines) if lines else None
 
@@ -87,7 +92,7 @@ class StepView(VerticalScroll, can_focus=False):
             tail = "  ← suggested" if hint and hint.index == i else ""
             jump = f"  (opens runbook {choice.jump})" if choice.jump else ""
             style = "reverse b" if i == selected else "b"
-            rows.append(Content.from_markup(f"$mark [{style}] $n [/] $label[dim]$jump[/][$accent]$tail[/]",
+            rows.append(styled(f"$mark [{style}] $n [/] $label[dim]$jump[/][$accent]$tail[/]",
                                             mark=mark, n=str(i + 1), label=session.text(choice.label),
                                             jump=jump, tail=tail))
         return Content("\n").join(rows)
@@ -102,7 +107,7 @@ class StepView(VerticalScroll, can_focus=False):
             box = "[x]" if ticked else "[ ]"
             pointer = "▶" if i == cursor else " "
             style = "reverse" if i == cursor else ""
-            rows.append(Content.from_markup(f"$pointer [{style or 'none'}]$box $text[/]",
+            rows.append(styled(f"$pointer [{style or 'none'}]$box $text[/]",
                                             pointer=pointer, box=box, text=session.text(text)))
         return Content("\n").join(rows)
 
@@ -118,7 +123,7 @@ class StepView(VerticalScroll, can_focus=False):
             key = "r" if i == 0 else "R"
             danger = " DANGER" if cmd is not None and cmd.danger else ""
             title = f" ({cmd.title})" if cmd is not None else ""
-            parts.append(Content.from_markup("[b]$key[/] $name$title[$error b]$danger[/]",
+            parts.append(styled("[b]$key[/] $name$title[$error b]$danger[/]",
                                              key=key, name=name, title=title, danger=danger))
         head = Content("Commands (running: ctrl+c cancels):" if running else "Commands:")
         return Content("\n").join([head, *parts])
