@@ -180,6 +180,12 @@ SETTINGS: tuple[Setting, ...] = (
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded
 
 
+def secret_values(settings: object) -> list[str]:
+    """oncall's own secrets in these settings, to be struck from anything written down."""
+    values = (getattr(settings, name, None) for name in SECRET_FIELDS)
+    return [v for v in values if isinstance(v, str) and v]
+
+
 def _load_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}

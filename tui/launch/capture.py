@@ -19,8 +19,9 @@ JOURNAL_LINE_CHARS = 300
 
 def settings_secrets(settings) -> list[str]:
     """oncall's own secrets, to be struck from anything recorded."""
-    values = (getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None))
-    return [v for v in values if v]
+    from tui.config import secret_values
+
+    return secret_values(settings)
 
 
 def _scrub(text: str, secrets: Iterable[str]) -> str:
