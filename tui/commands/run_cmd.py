@@ -1,8 +1,9 @@
 """`oncall run ID COMMAND`: run one runbook command without the app.
 
 The output streams to stdout as it arrives; the exit code is the command's own, or 1
-when it was refused, timed out or killed (130 when interrupted), with one sentence on
-stderr saying which.
+when it was refused, timed out or killed, with one sentence on stderr saying which.
+SIGINT, SIGTERM and SIGHUP (the terminal closed) stop the command's whole tree first;
+then oncall exits 128 + the signal's number (130, 143, 129).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
             incident_id = journal.incident(args.incident).id  # an unknown id fails before anything runs
         sys.stdout.flush()
         launch = launch_for(prepared, settings, confirmed=args.yes, on_output=_StdoutSink())
-        result = asyncio.run(_run(launch))
+        caught: list[int] = []
+        result = asyncio.run(_run(launch, caught))
         if journal is not None and incident_id is not None:
             record_run(journal, incident_id, prepared, result, settings_secrets(settings))
             synced = journal.last_sync
@@ -56,16 +58,22 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if journal is not None:
             journal.close()
-    return _exit_code(prepared.name, result)
+    code = _exit_code(prepared.name, result, caught[0] if caught else None)
+    return 128 + caught[0] if caught and result.cancelled else code
 
 
-async def _run(launch: Launch) -> RunResult:
-    """Run with ctrl+c and SIGTERM stopping the command's whole group, so nothing is orphaned."""
+async def _run(launch: Launch, caught: list[int]) -> RunResult:
+    """Run with ctrl+c, SIGTERM and SIGHUP stopping the command's whole tree, so nothing is orphaned."""
     loop = asyncio.get_running_loop()
     installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+
+    def stop(sig: int) -> None:
+        caught.append(sig)
+        launch.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         try:
-            loop.add_signal_handler(sig, launch.cancel)
+            loop.add_signal_handler(sig, stop, sig)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
@@ -88,7 +96,7 @@ class _StdoutSink:
         try:
             sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
-        except BrokenPipeError:
+        except OSError:  # a closed pipe (`| head`), or a terminal that hung up (EIO)
             self.closed = True
             # Point stdout at /dev/null so the flush at exit does not fail again.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -96,15 +104,21 @@ class _StdoutSink:
             os.close(devnull)
 
 
-def _exit_code(name: str, result: RunResult) -> int:
+def _exit_code(name: str, result: RunResult, caught: int | None = None) -> int:
     def say(sentence: str) -> None:
-        print(f"oncall: {sentence}", file=sys.stderr)
+        try:
+            print(f"oncall: {sentence}", file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP): nobody to tell
+            pass
 
     if result.timed_out:
         say(f"{name} timed out after {result.timeout:g} s and was stopped, with everything it started.")
         return 1
     if result.cancelled:
-        say(f"{name} was interrupted and stopped, with everything it started.")
+        if caught in (None, signal.SIGINT):
+            say(f"{name} was interrupted and stopped, with everything it started.")
+        else:
+            say(f"{name} was stopped, with everything it started, because oncall got {signal_name(caught)}.")
         return 130
     if result.signal is not None:
         say(f"{name} was killed by {signal_name(result.signal)}.")
