@@ -132,3 +132,17 @@ def test_without_xdg_variables_the_folders_are_platformdirs(monkeypatch: pytest.
     assert config_dir() == Path(platformdirs.user_config_dir("oncall"))
     assert data_dir({}) == Path(platformdirs.user_data_dir("oncall"))
     assert cache_dir() == Path(platformdirs.user_cache_dir("oncall"))
+
+
+def test_oncalls_own_secrets_come_from_one_place_and_include_a_password_in_a_url(tmp_path: Path) -> None:
+    from tui.config import Settings, settings_secrets
+    from tui.journal import open_journal
+
+    settings = Settings(journal_path=tmp_path / "j.json", user="alice", prometheus_token="tok-1234",
+                        prometheus_password="pw-5678", prometheus_url="http://prom:urlpw-9012@prom:9090",
+                        alertmanager_url="http://[not a url")
+    assert settings_secrets(settings) == ("tok-1234", "pw-5678", "urlpw-9012")
+    with open_journal(settings, sync_on_write="off") as journal:
+        incident = journal.new_incident("Outage")
+        event = journal.add_event(incident.id, "note", "pasted: urlpw-9012 and tok-1234")
+    assert "urlpw-9012" not in event.text and "tok-1234" not in event.text

@@ -155,3 +155,41 @@ def test_drill_cli_faults_are_one_sentence(tmp_path: Path) -> None:
     assert usage.returncode == 2 and "--json goes with --list" in usage.stderr
     speed = _oncall("simulate", "refusal-spike", "--port", "1", "--speed", "0", env_home=tmp_path)
     assert speed.returncode == 2 and "--speed must be greater than 0" in speed.stderr
+
+
+def test_a_runbook_query_that_does_not_parse_is_named_not_matched_by_guesswork(tmp_path: Path, runbooks) -> None:
+    from dataclasses import replace
+
+    rb = runbooks["llm-false-refusals"]
+    broken = replace(rb.metrics["thumbs_down"], query='sum(rate(llm_feedback_total{rating="down"}[30m])')
+    scenario, problems = validate_scenario_text(BASE, tmp_path / "b.yaml",
+                                                {**runbooks, rb.id: replace(rb, metrics={**rb.metrics,
+                                                                                          "thumbs_down": broken})})
+    assert scenario is None
+    found = [p for p in problems if "the runbook's query does not parse as PromQL (unclosed left parenthesis)"
+             in p.message]
+    assert found and found[0].message.startswith("series.thumbs_down: "), [str(p) for p in problems]
+    line = next(i for i, t in enumerate(BASE.splitlines(), 1) if t == "  thumbs_down:")
+    assert found[0].line == line
+
+
+def test_a_bare_metric_name_in_the_query_is_a_selector_too(tmp_path: Path, runbooks) -> None:
+    """`llm_eval_pass_ratio` without braces reads every series of that name, labelled or not."""
+    from dataclasses import replace
+
+    rb = runbooks["llm-false-refusals"]
+    bare = replace(rb.metrics["eval_pass_rate"], query="min(llm_eval_pass_ratio)")
+    ok, problems = validate_scenario_text(BASE, tmp_path / "ok.yaml", {**runbooks, rb.id: replace(
+        rb, metrics={**rb.metrics, "eval_pass_rate": bare})})
+    assert ok is not None, [str(p) for p in problems]
+    # Prometheus makes `up` itself for every target it scrapes: no export needs to
+    own = replace(rb.metrics["eval_pass_rate"], query='min(llm_eval_pass_ratio) * on() group_left max(up{job="x"})')
+    ok, problems = validate_scenario_text(BASE, tmp_path / "up.yaml", {**runbooks, rb.id: replace(
+        rb, metrics={**rb.metrics, "eval_pass_rate": own})})
+    assert ok is not None, [str(p) for p in problems]
+    missing = replace(rb.metrics["eval_pass_rate"], query="min(llm_eval_pass_ratio) * on() group_left llm_eval_runs")
+    scenario, problems = validate_scenario_text(BASE, tmp_path / "runs.yaml", {**runbooks, rb.id: replace(
+        rb, metrics={**rb.metrics, "eval_pass_rate": missing})})
+    assert scenario is None
+    assert any("the runbook's query reads llm_eval_runs{}, which no export of this scenario produces" in p.message
+               for p in problems), [str(p) for p in problems]

@@ -126,8 +126,14 @@ def test_the_fix_brings_back_the_baseline_and_resolves_the_alerts(catalog) -> No
     assert "return to baseline" in reply.lines[-1]
     again = sim.run_command("rollback_prompt")
     assert not again.fixed and "(was 41)" in "\n".join(again.lines)  # the after-fix output
-    halfway = sim.value("refusal_rate", 60 + sim.scenario.recovery / 2)
-    assert 0.02 < halfway < 0.1
+    # The 10-minute rate still holds the refusals from before the fix: at first it barely moves, it is
+    # about halfway when half the window is clean, and at the baseline once the whole window is.
+    window = sim.window("refusal_rate")
+    assert window == 600
+    assert "refusal_rate reads a window of 10 minutes" in reply.lines[-1]
+    assert sim.state("refusal_rate", 60 + sim.scenario.recovery / 2) == "crit"
+    halfway = sim.value("refusal_rate", 60 + (sim.scenario.recovery + window) / 2)
+    assert 0.04 < halfway < 0.09
     later = 60 + sim.scenario.recovery + 600
     assert sim.state("refusal_rate", later) == "ok" and sim.state("eval_pass_rate", later) == "ok"
     assert sim.alerts_at(later) == []
@@ -153,7 +159,11 @@ def test_alerts_fire_and_resolve_in_the_journal_order(catalog) -> None:
     assert len(first) == 1 and first[0][0].startswith("SIMULATED alert LLMRefusalRateHigh firing: refusal_rate 1")
     assert first[0][1] == {"drill_event": {"alert": "LLMRefusalRateHigh", "state": "firing", "metric": "refusal_rate"}}
     assert drill.alert_changes() == []  # nothing new
-    wall.t += 15 * 60  # negative feedback keeps climbing; its alert needs 10 minutes above the line
+    # Negative feedback keeps climbing: its 30-minute ratio crosses the line about 14 minutes after the
+    # page, and its alert needs 10 minutes above it (a real Prometheus lags the same way).
+    wall.t += 15 * 60
+    assert not any("LLMNegativeFeedbackHigh" in t for t, _ in drill.alert_changes())
+    wall.t += 10 * 60
     assert any("LLMNegativeFeedbackHigh firing" in t for t, _ in drill.alert_changes())
     drill.sim.run_command("rollback_prompt")
     wall.t += 60 * 60
@@ -208,7 +218,7 @@ def test_exporter_counters_are_real_counters_whose_rate_is_the_value(catalog) ->
     assert all(a[key_ref] <= b[key_ref] and a[key_all] <= b[key_all] for a, b in zip(seen, seen[1:]))
     after = seen[-1]
     ratio = (after[key_ref] - before[key_ref]) / (after[key_all] - before[key_all])
-    mean = sum(sim.value("refusal_rate", t) for t in range(0, 60)) / 60
+    mean = sum(sim.signal("refusal_rate", t) for t in range(0, 60)) / 60  # the service; Prometheus applies the window
     assert ratio == pytest.approx(mean, rel=0.02)
     assert after[key_all] - before[key_all] == pytest.approx(25 * 60, rel=1e-6)  # per_second 25
     gauge = after[("llm_eval_pass_ratio", (("service", "support-assistant"), ("suite", "golden")))]

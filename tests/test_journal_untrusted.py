@@ -327,3 +327,40 @@ def test_the_journal_clock_is_injected_not_patched(tmp_path: Path) -> None:
         assert ev.time == clock_mod.iso_utc(fixed) and inc.created_at == clock_mod.iso_utc(fixed)
     with Journal(tmp_path / "k.json", None, "a", sync_on_write="off", clock=HybridClock(lambda: fixed)) as j:
         assert j.note(j.new_incident("y").id, "z").time == clock_mod.iso_utc(fixed)
+
+
+def test_refused_entries_are_carried_on_when_the_share_is_rewritten(journal_paths, make_journal) -> None:
+    # Another responder's newer oncall may read what this one refuses: a rewrite must not destroy it.
+    alice = make_journal("alice")
+    inc = alice.new_incident("x")
+    incidents, events = _entries(journal_paths.shared)
+    odd_incident = {"id": "inc-20261122-new001", "fields": "a later format"}
+    odd_event = _poisoned(events[-1], "data is a string")
+    _write_shared(journal_paths.shared, [*incidents, odd_incident], [*events, odd_event])
+    bob = make_journal("bob")
+    bob.note(inc.id, "bob's note forces a rewrite")
+    assert bob.last_sync is not None and bob.last_sync.pushed
+    incidents, events = _entries(journal_paths.shared)
+    assert odd_incident in incidents and odd_event in events
+    assert "bob's note forces a rewrite" in {e.get("text") for e in events}
+    assert alice.sync().quarantined == 2 and len(_quarantined(alice)) == 2  # still one record each
+    assert bob.sync().quarantined == 2 and len(_quarantined(bob)) == 2
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_a_local_journal_path_that_is_not_a_file_is_one_sentence_and_left_alone(kind, journal_paths) -> None:
+    path = journal_paths.root / "local-thing"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    env = dict(journal_paths.env("alice", shared=False), ONCALL_JOURNAL=str(path))
+    done = run_oncall(["journal", "list"], env, timeout=30)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "not a file" in line and line.endswith(".")
+    assert not (journal_paths.root / "local-thing.lock").exists()
+    if kind == "dev-zero":
+        assert path.resolve() == Path("/dev/zero") and Path("/dev/zero").is_char_device()

@@ -149,6 +149,15 @@ def test_a_value_breaking_its_pattern_runs_nothing(home, tmp_path: Path) -> None
     assert not marker.exists()
 
 
+def test_a_value_that_would_be_an_option_runs_nothing(home, tmp_path: Path) -> None:
+    # `--version` matches ^[a-z0-9-]+$, but as the first characters of an argument it is an option.
+    marker = tmp_path / "made"
+    done = oncall(home, "cli-test", "touch_model", "--param", "model=--version", "--param", f"marker={marker}")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "model='--version' starts with '-'" in one_sentence(done.stderr)
+    assert not marker.exists()
+
+
 def test_danger_needs_yes_and_read_only_refuses_it(home, tmp_path: Path) -> None:
     marker = tmp_path / "rolled-back"
     args = ("cli-test", "rollback", "--param", f"marker={marker}")

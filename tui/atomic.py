@@ -10,9 +10,25 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 TMP_SUFFIX = ".tmp"
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_a_file(mode: int) -> str | None:
+    """What a path of this st_mode is when it is not a regular file ("a named pipe (FIFO)"), else None.
+
+    Reading a FIFO blocks, reading /dev/zero never ends, and replacing a device node by a file breaks the
+    system: every writer here checks this first.
+    """
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
 
 
 def fsync_dir(folder: Path) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tui.errors import OncallError, UsageError
 
@@ -178,6 +179,19 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded
+
+
+def settings_secrets(settings: Any) -> tuple[str, ...]:
+    """oncall's own secret values, to be struck from everything it records: the Prometheus token and
+    password, and a password written into a configured URL (http://user:PASSWORD@host)."""
+    values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None)]
+    for url in (getattr(settings, "prometheus_url", None), getattr(settings, "alertmanager_url", None)):
+        try:
+            values.append(urlsplit(url).password if url else None)
+        except ValueError:  # not a URL at all; the client says so when it is used
+            pass
+    return tuple(dict.fromkeys(v for v in values if v))
+
 
 
 def _load_file(path: Path) -> dict[str, Any]:

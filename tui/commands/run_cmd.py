@@ -1,8 +1,9 @@
 """`oncall run ID COMMAND`: run one runbook command without the app.
 
-The output streams to stdout as it arrives, as text (see tui/text.py); the exit code is the command's own, or 1
-when it was refused, timed out or killed (130 when interrupted), with one sentence on
-stderr saying which.
+The output streams to stdout as it arrives, as text (see tui/text.py); the exit code is the command's own,
+or 1 when it was refused, timed out or killed, with one sentence on stderr saying which.
+SIGINT, SIGTERM and SIGHUP (the terminal closed) stop the command's whole tree first;
+then oncall exits 128 + the signal's number (130, 143, 129).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.flush()
         sink = _StdoutSink()
         launch = launch_for(prepared, settings, confirmed=args.yes, on_output=sink)
-        result = asyncio.run(_run(launch))
+        caught: list[int] = []
+        result = asyncio.run(_run(launch, caught))
         sink.finish()
         if journal is not None and record is not None:
             record.command_ran(prepared, result, settings_secrets(settings))
@@ -60,16 +62,22 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if journal is not None:
             journal.close()
-    return _exit_code(prepared.name, result)
+    code = _exit_code(prepared.name, result, caught[0] if caught else None)
+    return 128 + caught[0] if caught and result.cancelled else code
 
 
-async def _run(launch: Launch) -> RunResult:
-    """Run with ctrl+c and SIGTERM stopping the command's whole group, so nothing is orphaned."""
+async def _run(launch: Launch, caught: list[int]) -> RunResult:
+    """Run with ctrl+c, SIGTERM and SIGHUP stopping the command's whole tree, so nothing is orphaned."""
     loop = asyncio.get_running_loop()
     installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+
+    def stop(sig: int) -> None:
+        caught.append(sig)
+        launch.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         try:
-            loop.add_signal_handler(sig, launch.cancel)
+            loop.add_signal_handler(sig, stop, sig)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             pass
@@ -100,7 +108,7 @@ class _StdoutSink:
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
-        except BrokenPipeError:
+        except OSError:  # a closed pipe (`| head`), or a terminal that hung up (EIO)
             self.closed = True
             # Point stdout at /dev/null so the flush at exit does not fail again.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -108,15 +116,21 @@ class _StdoutSink:
             os.close(devnull)
 
 
-def _exit_code(name: str, result: RunResult) -> int:
+def _exit_code(name: str, result: RunResult, caught: int | None = None) -> int:
     def say(sentence: str) -> None:
-        print(f"oncall: {sentence}", file=sys.stderr)
+        try:
+            print(f"oncall: {sentence}", file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP): nobody to tell
+            pass
 
     if result.timed_out:
         say(f"{name} timed out after {result.timeout:g} s and was stopped, with everything it started.")
         return 1
     if result.cancelled:
-        say(f"{name} was interrupted and stopped, with everything it started.")
+        if caught in (None, signal.SIGINT):
+            say(f"{name} was interrupted and stopped, with everything it started.")
+        else:
+            say(f"{name} was stopped, with everything it started, because oncall got {signal_name(caught)}.")
         return 130
     if result.signal is not None:
         say(f"{name} was killed by {signal_name(result.signal)}.")

@@ -12,16 +12,17 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from tui.drill.curve import value_at
+from tui import promql
+from tui.drill.curve import Chain, reading_at, value_at
 from tui.drill.scenario import NOISE_TICK, SIMULATED, Export, Scenario, Script
 from tui.errors import OncallError
 from tui.metrics.thresholds import classify
 from tui.runbook.model import Runbook
-from tui.runbook.render import render_text
+from tui.runbook.render import check_params, render_query, render_text
 
 # `@{-14m:date}` in a scripted output: a time relative to the page, in the simulated world's clock.
 TIME_TOKEN = re.compile(r"@\{(-?[0-9]+(?:\.[0-9]+)?)([smhd])(?::(time|date|iso|epoch|ago))?\}")
@@ -72,6 +73,7 @@ class Simulation:
             self.origin = self.wall()
         self._lock = threading.Lock()
         self.params = self.runbook.default_params()
+        self.windows: dict[str, Chain] = {name: _windows(self.runbook, name) for name in self.scenario.curves}
 
     # -- time -----------------------------------------------------------------
 
@@ -109,12 +111,26 @@ class Simulation:
     # -- values ---------------------------------------------------------------
 
     def value(self, metric: str, t: float | None = None) -> float:
+        """What the runbook's query for `metric` reads at `t`: the signal through the query's windows."""
+        curve = self.scenario.curves[metric]
+        t = self.now() if t is None else t
+        with self._lock:
+            fixed_at = self.fixed_at
+        return reading_at(curve, t, self.windows.get(metric, ()), seed=self.seed, salt=self.scenario.id,
+                          fixed_at=fixed_at, recovery=self.scenario.recovery)
+
+    def signal(self, metric: str, t: float | None = None) -> float:
+        """The service itself at the instant `t` (what an exporter serves; Prometheus applies the windows)."""
         curve = self.scenario.curves[metric]
         t = self.now() if t is None else t
         with self._lock:
             fixed_at = self.fixed_at
         return value_at(curve, t, seed=self.seed, salt=self.scenario.id, fixed_at=fixed_at,
                         recovery=self.scenario.recovery)
+
+    def window(self, metric: str) -> float:
+        """How long the query for `metric` holds a sample: after the fix it lags the service by this much."""
+        return sum((w for _, w in self.windows.get(metric, ())), 0.0)
 
     def values(self, t: float | None = None) -> dict[str, float]:
         t = self.now() if t is None else t
@@ -124,7 +140,7 @@ class Simulation:
         return classify(self.value(metric, t), self.runbook.metrics[metric])
 
     def export_value(self, metric: str, export: Export, t: float) -> float:
-        return export.transform(self.value(metric, t))
+        return export.transform(self.signal(metric, t))
 
     # -- alerts ---------------------------------------------------------------
 
@@ -190,11 +206,23 @@ class Simulation:
         lines = [f"[{SIMULATED}] {name}: drill {self.scenario.id}; nothing was run."]
         lines += render_text(self.render_times(body.rstrip("\n")), params).splitlines()
         if started:
-            lines.append(f"[{SIMULATED}] The fix is in: the metrics return to baseline over the next "
-                         f"{_span(self.scenario.recovery)} (simulated time).")
+            lag = sorted({(self.window(m), m) for m, c in self.scenario.curves.items() if c.recovers and self.window(m)})
+            held = "; ".join(f"{m} reads a window of {_span(w)}, so it follows up to {_span(w)} later"
+                             for w, m in lag)
+            lines.append(f"[{SIMULATED}] The fix is in: the service's metrics return to baseline over the next "
+                         f"{_span(self.scenario.recovery)} (simulated time)" + (f"; {held}." if held else "."))
         else:  # the last line too: a long output scrolls the first one away
             lines.append(f"[{SIMULATED}] end of {name}'s scripted output.")
         return CommandReply(name, tuple(lines), code, secs / self.speed, started)
+
+
+def _windows(runbook: Runbook, metric: str) -> Chain:
+    """The windows that hold samples in the runbook's query for `metric` (none for an instant query)."""
+    try:
+        read = promql.parse(render_query(runbook.metrics[metric].query, check_params(runbook, {}))).longest_live
+    except OncallError:  # the scenario's validator reports it; the metric then reads its signal
+        return ()
+    return read.holding_chain if read is not None else ()
 
 
 def _span(seconds: float) -> str:

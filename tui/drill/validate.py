@@ -26,6 +26,9 @@ from tui.runbook.render import check_params, render_query
 from tui.runbook.validate import BAD, Checker  # the runbook checker, reused on the scenario spec
 
 Where = tuple[int, int]
+# Series a Prometheus makes itself (per scrape target, and for its alerts): no scenario exports them.
+PROMETHEUS_OWN = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_series_added",
+                            "scrape_samples_post_metric_relabeling", "ALERTS", "ALERTS_FOR_STATE"})
 DRY_RUN_SEEDS = (0, 1, 2, 3)
 _UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -242,6 +245,8 @@ class _ScenarioChecker:
                            f"PromQL ({exc.reason}); fix the query in runbook {runbook.id}")
                 continue
             for sel in sels:
+                if sel.name in PROMETHEUS_OWN:
+                    continue
                 if not any(sel.accepts(n, labels) for n, labels in produced):
                     self.error(self.key_at("series", name),
                                f"series.{name}: the runbook's query reads {sel}, which no export of this scenario "
@@ -357,8 +362,9 @@ def _dry_run(c: Checker, scenario: Scenario, runbook: Runbook, at) -> None:
                 c.error(at("alerts"), f"alerts: {page} does not fire at the page (time 0s) with seed {seed}; "
                                       "move the changes earlier, lower its for:, or the noise")
                 break
-        after = scenario.recovery + 120.0
         sim.fix(0.0)
+        # a query's window still holds the incident for that long after the service recovered
+        after = scenario.recovery + max(sim.window(a.metric) for a in scenario.alerts) + 120.0
         still = [a.alertname for a in sim.alerts_at(after)]
         if still:
             c.error(at("fix"), f"fix: {', '.join(still)} still fire {after:g}s after the fix; "

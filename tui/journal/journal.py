@@ -14,8 +14,10 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any, Literal
 
+from tui.config import settings_secrets
 from tui.errors import OncallError
 from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
+from tui.journal.clock import wall_ms as clock_wall_ms  # unpatched by the scenes that patch wall_ms here
 from tui.journal.merge import Refusal
 from tui.journal.model import (
     CATEGORIES, FIELDS, KINDS, LEAD, ROLE_PREFIX, SEVERITIES, SEVERITY_LABELS, STATUSES, TIME_FIELDS,
@@ -59,8 +61,11 @@ class Journal:
         self._lock_timeout = lock_timeout
         self._db = LogDB(str(self.path), storage=LogStorage, stamp_of=_stamp_of)
         self._storage: LogStorage = self._db.storage  # type: ignore[assignment]
-        # Without a clock handed in, the module's wall_ms is looked up at each call (older tests patch it).
-        self._clock = clock or HybridClock(now_ms or (lambda: wall_ms()))
+        # The clock orders writes (and is the "now" that refuses stamps from the future); event and
+        # incident times come from `now_ms`, else the clock handed in, else this module's wall_ms
+        # (looked up at each call: the screenshot scenes still patch it).
+        self._clock = clock or HybridClock(now_ms or clock_wall_ms)
+        self._time_ms: Callable[[], int] = now_ms or (clock.wall if clock else (lambda: wall_ms()))
         self._quarantine = Quarantine(self.path)
         self._heal()
         self._clock.observe(self._storage.max_stamp)
@@ -82,10 +87,11 @@ class Journal:
         return self._db
 
     def _wall_ms(self) -> int:
+        """This machine's time as the clock sees it: what a stamp from the future is measured against."""
         return self._clock.wall()
 
     def _now_iso(self) -> str:
-        return iso_utc(self._wall_ms())
+        return iso_utc(self._time_ms())
 
     def _heal(self) -> None:
         """Set aside entries of the local journal that the schema refuses (e.g. copied from a bad shared
@@ -265,7 +271,7 @@ class Journal:
         return self.add_event(incident_id, "note", text)
 
     def _append(self, iid: str, kind: str, text: str, data: dict[str, Any] | None) -> Event:
-        ms = self._wall_ms()
+        ms = self._time_ms()
         doc: dict[str, Any] = {"incident_id": iid, "time": iso_utc(ms), "hlc": self._stamp(), "author": self.user,
                                "kind": kind, "text": self._clean(str(text)),
                                "data": redact_data(data, self._secrets) if data else {},
@@ -359,7 +365,7 @@ class Journal:
             raise OncallError("An action item needs a text saying what to do.")
         due = check_due(due)
         owner = self._clean(owner.strip()) if owner and owner.strip() else None
-        item = new_event_id(self._wall_ms())[-12:]
+        item = new_event_id(self._time_ms())[-12:]
         detail = ", ".join(p for p in (f"owner {owner}" if owner else "", f"due {due}" if due else "") if p)
         ev = self.add_event(incident_id, "action-item", f"Action item: {text}" + (f" ({detail})." if detail else "."),
                             {"item": item, "text": text, "owner": owner, "due": due, "done": False})
@@ -473,6 +479,5 @@ class _Syncer:
 
 def open_journal(settings: Any, *, sync_on_write: SyncMode = "background") -> Journal:
     """The journal the settings name (journal_path, shared_journal, user); the Prometheus secrets are redacted."""
-    secrets = (getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None))
     return Journal(settings.journal_path, settings.shared_journal, settings.user, sync_on_write=sync_on_write,
-                   secrets=secrets)
+                   secrets=settings_secrets(settings))

@@ -72,7 +72,8 @@ class State:
     events: dict[str, Doc] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # event id -> its JSON as read
     refused: list[Refusal] = field(default_factory=list, compare=False, repr=False)  # entries never merged
-    foreign: list[tuple[str | None, str]] = field(default_factory=list, compare=False, repr=False)  # refused: (id, line)
+    # refused entries as read, (section, id, line), carried on when the shared file is rewritten
+    foreign: list[tuple[str, str | None, str]] = field(default_factory=list, compare=False, repr=False)
 
 
 def merge(a: State, b: State) -> State:

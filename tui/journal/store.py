@@ -48,7 +48,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from tui.errors import OncallError
-from tui.atomic import atomic_write, fsync_dir
+from tui.atomic import atomic_write, fsync_dir, not_a_file
 
 HEADER = {"format": "oncall-journal-log", "version": 1}
 _RECORD_START = '{"t":'
@@ -162,6 +162,13 @@ class LogStorage(Storage):
     # ---- opening, reading and catching up ------------------------------------------------
 
     def _open(self) -> None:
+        try:
+            kind = not_a_file(os.stat(self.path).st_mode)
+        except OSError:
+            kind = None
+        if kind:  # never read a FIFO or /dev/zero, never replace a device node (nor lock beside it)
+            raise ForeignFileError(f"The journal {self.path} is {kind}, not a file; point --journal or "
+                                   "ONCALL_JOURNAL at a file.")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -440,7 +447,7 @@ class LogStorage(Storage):
         with old:
             if os.fstat(old.fileno()).st_ino != self._ino:
                 self._reload()
-            body = []
+            body: list[str] = []
             for name, table in self._tables.items():
                 encs = self._encoded.get(name, {})
                 body.extend(record_put(name, k, encs.get(k) or encode_doc(d)) for k, d in table.items())

@@ -27,7 +27,6 @@ import contextlib
 import errno
 import json
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from filelock import FileLock, Timeout
 
 from tui.errors import OncallError
 from tui.journal import clock
-from tui.atomic import atomic_write, stale_temps
+from tui.atomic import atomic_write, not_a_file, stale_temps
 from tui.journal.merge import Refusal, State, incident_newer, merge_incident
 from tui.journal.model import event_sort_key
 from tui.journal.schema import Invalid, check_event, check_incident_shape, valid_registers
@@ -116,7 +115,7 @@ def parse_shared(data: bytes, now_ms: int | None = None) -> State:
             check_incident_shape(doc, len(raw))
         except Invalid as exc:
             state.refused.append(Refusal("incident", str(exc), doc))
-            state.foreign.append((_id_of(doc), raw))
+            state.foreign.append(("incidents", _id_of(doc), raw))
             continue
         clean, bad = valid_registers(doc, now)
         for name, why in bad.items():
@@ -130,7 +129,7 @@ def parse_shared(data: bytes, now_ms: int | None = None) -> State:
             check_event(doc, now, len(raw))
         except Invalid as exc:
             state.refused.append(Refusal("event", str(exc), doc))
-            state.foreign.append((_id_of(doc), raw))
+            state.foreign.append(("events", _id_of(doc), raw))
             continue
         if doc["id"] in state.events and state.events[doc["id"]] != doc:
             state.refused.append(Refusal("event", "it is a second, different copy of an event", doc))
@@ -141,33 +140,31 @@ def parse_shared(data: bytes, now_ms: int | None = None) -> State:
 
 
 def render_shared(state: State, writer: str, encoded: Callable[[str], str | None] | None = None,
-                  foreign: list[str] | None = None) -> bytes:
+                  foreign: list[tuple[str, str | None, str]] | None = None) -> bytes:
     """The shared file's bytes; `encoded(event_id)` may supply an event's JSON already at hand.
 
-    `foreign` lines (entries this version refused) go last, after the events, counted as events.
+    `foreign` lines (entries this version refused, as (section, id, line)) follow their section's entries.
     """
     incidents = [state.incidents[k] for k in sorted(state.incidents)]
     events = sorted(state.events.values(), key=event_sort_key)
-    foreign = foreign or []
+    foreign_incidents = [raw for section, _, raw in foreign or () if section == "incidents"]
+    foreign_events = [raw for section, _, raw in foreign or () if section != "incidents"]
     head = {"format": FORMAT, "version": VERSION, "written_by": writer, "written_at": clock.iso_utc(),
-            "incidents": len(incidents), "events": len(events) + len(foreign)}
+            "incidents": len(incidents) + len(foreign_incidents), "events": len(events) + len(foreign_events)}
     parts = [_encode(head)]
     parts.extend(map(_encode, incidents))
+    parts.extend(foreign_incidents)
     if encoded is None:
         parts.extend(map(_encode, events))
     else:
         parts.extend(encoded(doc["id"]) or _encode(doc) for doc in events)
-    parts.extend(foreign)
+    parts.extend(foreign_events)
     parts.append("")
     return "\n".join(parts).encode()
 
 
 class NotAFileError(Exception):
     """The shared path is something other than a regular file we may read whole; the message says what."""
-
-
-_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"))
 
 
 def read_shared_bytes(path: Path, cap: int = MAX_SHARED_BYTES) -> bytes | None:
@@ -188,8 +185,9 @@ def read_shared_bytes(path: Path, cap: int = MAX_SHARED_BYTES) -> bytes | None:
         raise
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotAFileError(next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file"))
+        kind = not_a_file(st.st_mode)
+        if kind:
+            raise NotAFileError(kind)
         if st.st_size > cap:
             raise NotAFileError(f"{st.st_size / (1 << 20):,.0f} MiB, over the {cap >> 20} MiB cap")
         chunks, size = [], 0
@@ -303,9 +301,9 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
                       pulled=pulled, pushed=push, quarantined=len(remote.refused))
 
 
-def _carried(remote: State, local: State) -> list[str]:
+def _carried(remote: State, local: State) -> list[tuple[str, str | None, str]]:
     """The refused lines to keep in the shared file: those that name no entry we hold (a newer oncall may read them)."""
-    return [raw for eid, raw in remote.foreign if eid is None or (eid not in local.events and eid not in local.incidents)]
+    return [f for f in remote.foreign if f[1] is None or (f[1] not in local.events and f[1] not in local.incidents)]
 
 
 def _id_of(doc: Any) -> str | None:

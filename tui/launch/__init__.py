@@ -9,8 +9,9 @@ The app and the CLI share this API:
     record_run(journal, incident_id, prepared, result, settings_secrets(settings))
 """
 
+from tui.config import settings_secrets  # the one source of oncall's own secrets, for record_run
 from tui.launch.buffer import OutputBuffer
-from tui.launch.capture import command_event, record_run, settings_secrets
+from tui.launch.capture import command_event, record_run
 from tui.launch.command import PreparedCommand, child_env, launch_for, new_log_path, prepare_command
 from tui.launch.danger import (
     DangerRefused,

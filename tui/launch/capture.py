@@ -17,12 +17,6 @@ JOURNAL_TAIL = 60  # and from the end
 JOURNAL_LINE_CHARS = 300
 
 
-def settings_secrets(settings) -> list[str]:
-    """oncall's own secrets, to be struck from anything recorded."""
-    values = (getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None))
-    return [v for v in values if v]
-
-
 def _scrub(text: str, secrets: Iterable[str]) -> str:
     from tui.journal.redact import redact
 

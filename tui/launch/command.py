@@ -86,6 +86,9 @@ def launch_for(prepared: PreparedCommand, settings: Settings, *, confirmed: bool
     settings.read_only feeds the gate; the full log goes under settings.runs_dir.
     Extra options (grace, max_batch, buffer, cwd) go to Launch.
     """
+    from tui.config import settings_secrets
+
+    options.setdefault("log_secrets", settings_secrets(settings))  # oncall's own secrets never reach the log
     check_danger(prepared, read_only=settings.read_only, confirmed=confirmed)
     return Launch(prepared.argv, timeout=prepared.timeout, display=prepared.display,
                   on_lines=on_lines, on_output=on_output, log_path=new_log_path(settings.runs_dir, prepared),

@@ -3,8 +3,10 @@
 One `Launch` serves the CLI (raw bytes straight to stdout) and the app (decoded lines
 for a Log widget, in capped batches with the event loop free between them). Output is
 read in large chunks, never one await per line. A timeout or a cancel sends SIGTERM to
-the whole group and SIGKILL after a grace period, so even a pipeline whose children
-ignore SIGTERM leaves no process behind; the leader is reaped by asyncio, so no zombie.
+the whole tree (the group, and what left it: see group.py) and SIGKILL after a grace
+period, so even a pipeline whose children ignore SIGTERM, a `setsid` child or a
+double-forked daemon leaves no process behind; the leader is reaped by asyncio and
+adopted orphans by the tree, so no zombie.
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import secrets
 import shlex
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from tui.errors import OncallError
 from tui.launch.buffer import OutputBuffer
-from tui.launch.group import group_alive, signal_group
+from tui.launch.group import COOKIE, ProcessTree, become_subreaper
 from tui.launch.result import RunResult
+from tui.launch.runlog import RunLog
 from tui.runbook.model import DEFAULT_TIMEOUT
 
 CHUNK = 1 << 18  # bytes per read: the pipe transport hands over up to 256 KiB at once
@@ -51,7 +54,7 @@ class Launch:
                  on_lines: LinesCallback | None = None, on_output: OutputCallback | None = None,
                  max_batch: int = DEFAULT_MAX_BATCH, log_path: Path | None = None,
                  env: Mapping[str, str] | None = None, cwd: Path | str | None = None,
-                 buffer: OutputBuffer | None = None) -> None:
+                 buffer: OutputBuffer | None = None, log_secrets: Iterable[str] = ()) -> None:
         if not argv:
             raise ValueError("argv must name a program")
         self.argv = tuple(argv)
@@ -62,24 +65,34 @@ class Launch:
         self.on_output = on_output
         self.max_batch = max(1, max_batch)
         self.log_path = log_path
+        self.log_secrets = tuple(log_secrets)  # known secrets to strike from the log, besides what looks like one
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self.buffer = buffer if buffer is not None else OutputBuffer()
         self.pid: int | None = None  # also the process group id, once started
+        self.cookie = secrets.token_hex(8)  # in the command's environment: finds what left the group
+        self._tree: ProcessTree | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._cancel_requested = False
         self._cancel_event: asyncio.Event | None = None
         self._started = False
         self._pending = b""
-        self._log: BinaryIO | None = None
+        self._log: RunLog | None = None
 
     def cancel(self) -> None:
-        """Stop the command: SIGTERM to its group, SIGKILL after the grace period.
+        """Stop the command: SIGTERM to its tree, SIGKILL after the grace period.
 
         Safe before, during and after the run; before it, `run()` starts nothing.
+        Call it from the loop's thread; from a signal handler or another thread use `cancel_running()`.
         """
         self._cancel_requested = True
         if self._cancel_event is not None:
             self._cancel_event.set()
+
+    def kill_now(self) -> None:
+        """SIGKILL to the whole tree at once, without the loop (the process is about to exit)."""
+        if self._tree is not None:
+            self._tree.signal(signal.SIGKILL)
 
     async def run(self) -> RunResult:
         if self._started:
@@ -91,16 +104,24 @@ class Launch:
         if self._cancel_requested:
             return self._result(started_at, 0.0, None, "cancelled", False)
         self._log = self._open_log()
+        become_subreaper()  # orphans of the command come to us, not to init
+        env = dict(os.environ if self.env is None else self.env)
+        env[COOKIE] = self.cookie
+        tree = ProcessTree(self.cookie)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=self.env, cwd=self.cwd,
+                stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=env, cwd=self.cwd,
                 limit=CHUNK)
         except OSError as exc:
             self._discard_log()
             what = exc.strerror or str(exc)
             raise OncallError(f"Cannot run {self.argv[0]}: {what}; install it or fix the command in the runbook.") from None
         self.pid = proc.pid
+        tree.started(proc.pid)
+        self._tree = tree
+        self._loop = asyncio.get_running_loop()
+        _running.add(self)
         pump = asyncio.create_task(self._pump(proc.stdout))
         finished = asyncio.create_task(proc.wait())  # done once the leader exited and the output closed
         try:
@@ -108,7 +129,7 @@ class Launch:
             if reason or leftovers:
                 await self._stop_group(proc)
             await self._drain(proc, pump, finished)
-            if reason is None and not leftovers and group_alive(proc.pid):
+            if reason is None and not leftovers and tree.alive():
                 leftovers = True  # background processes that let go of the output but kept running
                 await self._stop_group(proc)
         except BaseException:
@@ -122,10 +143,12 @@ class Launch:
             finished.cancel()
             raise
         finally:
-            if proc.returncode is None:
-                signal_group(proc.pid, signal.SIGKILL)  # last resort; asyncio still reaps it
-            if self._log is not None:
-                self._log.close()
+            _running.discard(self)
+            if proc.returncode is None or tree.alive():
+                tree.signal(signal.SIGKILL)  # last resort; asyncio still reaps the leader
+            tree.reap()  # orphans that ended on their own
+            tree.close()
+            self._close_log()
         return self._result(started_at, time.monotonic() - t0, proc.returncode, reason, leftovers)
 
     async def _supervise(self, proc: asyncio.subprocess.Process, pump: asyncio.Task,
@@ -160,19 +183,24 @@ class Launch:
             cancel.cancel()
 
     async def _stop_group(self, proc: asyncio.subprocess.Process) -> None:
-        pgid = proc.pid
-        signal_group(pgid, signal.SIGTERM)
+        tree = self._tree
+        assert tree is not None
+        tree.signal(signal.SIGTERM)
         end = time.monotonic() + self.grace
         while time.monotonic() < end:
-            if proc.returncode is not None and not group_alive(pgid):
+            if proc.returncode is not None and not tree.alive():
+                tree.reap()
                 return
             await asyncio.sleep(_POLL)
-        signal_group(pgid, signal.SIGKILL)
-        # SIGKILL cannot be ignored: wait (bounded, in case of a process stuck in the kernel)
-        # until asyncio has reaped the leader and the group is gone.
+        # SIGKILL cannot be ignored: send it again each round, to what was forked meanwhile too, and
+        # wait (bounded, in case of a process stuck in the kernel) until the leader is reaped and the tree gone.
         end = time.monotonic() + self.grace + 1.0
-        while (proc.returncode is None or group_alive(pgid)) and time.monotonic() < end:
+        while time.monotonic() < end:
+            tree.signal(signal.SIGKILL)
+            if proc.returncode is not None and not tree.alive():
+                break
             await asyncio.sleep(_POLL)
+        tree.reap()
 
     async def _drain(self, proc: asyncio.subprocess.Process, pump: asyncio.Task,
                      finished: asyncio.Task) -> None:
@@ -233,35 +261,31 @@ class Launch:
             if inspect.isawaitable(outcome):
                 await outcome
 
-    def _open_log(self) -> BinaryIO | None:
+    def _open_log(self) -> RunLog | None:
         if self.log_path is None:
             return None
-        try:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            return os.fdopen(fd, "wb")
-        except OSError:
+        log = RunLog.open(self.log_path, secrets=self.log_secrets)
+        if log is None:
             self.log_path = None  # the run matters more than its log: go on without one
-            return None
+        return log
 
     def _write_log(self, chunk: bytes) -> None:
-        if self._log is None:
-            return
-        try:
+        if self._log is not None:
             self._log.write(chunk)
-        except OSError:  # disk full: keep the run, lose the log
-            self._discard_log()
+            if self._log.path is None:  # disk full: keep the run, lose the log
+                self._log, self.log_path = None, None
 
     def _discard_log(self) -> None:
         if self._log is not None:
-            try:
-                self._log.close()
-            except OSError:
-                pass
+            self._log.discard()
             self._log = None
-        if self.log_path is not None:
-            self.log_path.unlink(missing_ok=True)
-            self.log_path = None
+        self.log_path = None
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self.log_path = self._log.path
+            self._log = None
 
     def _result(self, started_at: datetime, duration: float, returncode: int | None,
                 reason: str | None, leftovers: bool) -> RunResult:
@@ -274,6 +298,22 @@ class Launch:
             head=tuple(head), tail=tuple(tail), total_lines=total, log_path=self.log_path,
             leftovers_stopped=leftovers,
         )
+
+
+_running: set[Launch] = set()  # launches between start and end, for cancel_running()
+
+
+def cancel_running() -> None:
+    """Cancel every running launch through its loop: safe from a signal handler or any thread."""
+    for job in list(_running):
+        if job._loop is not None and not job._loop.is_closed():
+            job._loop.call_soon_threadsafe(job.cancel)
+
+
+def kill_running() -> None:
+    """SIGKILL every running launch's tree now: the last word before the process exits."""
+    for job in list(_running):
+        job.kill_now()
 
 
 def _decode(data: bytes) -> str:

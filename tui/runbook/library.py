@@ -7,8 +7,10 @@ it, linking an alert), and the validator (and YAML) are imported only for a chan
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
+import stat
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.errors import OncallError
 from tui.runbook.problem import Problem
+from tui.runbook.readfile import path_error
 
 if TYPE_CHECKING:
     from tui.runbook.cache import IndexFile
@@ -201,28 +204,44 @@ def _suffix(name: str) -> str:
     return name[i:] if 0 < i < len(name) - 1 else ""
 
 
-def _scan(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Path]]:
-    """(file, cache key) for the YAML files named directly or found at the top of each folder,
-    and the paths that do not exist. A folder is resolved once, not each of its files."""
+def _scan(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Path], list[Entry]]:
+    """(file, cache key) for the YAML files named directly or found at the top of each folder, the paths
+    that do not exist, and an entry with its problem for each path that cannot be used (a link loop, a
+    dangling link, a folder that cannot be read). A folder is resolved once, not each of its files.
+
+    Every *.yaml name in a folder is a file here, whatever it is: reading it says what is wrong with a
+    folder, FIFO or device of that name, a link loop or a dangling link (tui.runbook.readfile)."""
     files: list[tuple[Path, str]] = []
-    missing = []
+    missing: list[Path] = []
+    unusable: list[Entry] = []
     for path in paths:
-        if path.is_dir():
-            folder = os.path.realpath(path)
-            with os.scandir(path) as it:
-                names = sorted(d.name for d in it if _suffix(d.name) in SUFFIXES and d.is_file())
-            files += [(path / name, os.path.join(folder, name)) for name in names]
-        elif path.is_file():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and not os.path.islink(path):
+                missing.append(path)
+            else:
+                unusable.append(Entry(path, None, [Problem(str(path), 1, 1, path_error(path, exc, "runbook path"))]))
+            continue
+        if not is_dir:
             files.append((path, str(path.resolve())))
-        else:
-            missing.append(path)
-    return files, missing
+            continue
+        try:
+            with os.scandir(path) as it:
+                names = sorted(d.name for d in it if _suffix(d.name) in SUFFIXES)
+        except OSError as exc:
+            unusable.append(Entry(path, None, [Problem(str(path), 1, 1, path_error(path, exc, "folder"))]))
+            continue
+        folder = os.path.realpath(path)
+        files += [(path / name, os.path.join(folder, name)) for name in names]
+    return files, missing, unusable
 
 
 def runbook_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """YAML files named directly or found at the top of each folder, and paths that do not exist."""
-    files, missing = _scan(Path(p) for p in paths)
-    return [f for f, _ in files], missing
+    """YAML files named directly or found at the top of each folder, and paths that do not exist
+    (a path that cannot be used at all counts as missing here)."""
+    files, missing, unusable = _scan(Path(p) for p in paths)
+    return [f for f, _ in files], missing + [e.path for e in unusable]
 
 
 def _validate(path: Path) -> tuple[Runbook | None, list[Problem]]:
@@ -246,13 +265,12 @@ def load_library(paths: Iterable[Path], *, jumps_are_errors: bool = True,
                  context: Iterable[Runbook] = (), cache: Path | None = None) -> Library:
     """Every runbook file in `paths`; with `cache` (a folder), unchanged files are not parsed again."""
     paths = [Path(p) for p in paths]
-    files, missing = _scan(paths)
+    files, missing, entries = _scan(paths)
     store = None
     if cache is not None:
         from tui.runbook.cache import RunbookCache
 
-        store = RunbookCache(cache, tuple(str(p.resolve()) for p in paths))
-    entries = []
+        store = RunbookCache(cache, tuple(os.path.realpath(p) for p in paths))
     for path, key in files:
         try:
             st = os.stat(key)

@@ -8,11 +8,10 @@ libyaml's parser is used when present (about 10x faster than pure Python).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 
 from tui.runbook.problem import Problem  # also imported from here by older callers
+from tui.runbook.readfile import read_text  # noqa: F401  (imported from here by the validators)
 
 # libyaml's parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise.
 _Loader: type[yaml.BaseLoader] | type[yaml.CBaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -59,15 +58,6 @@ def _compose(text: str, path: str, *, every: bool) -> tuple[list[yaml.Node], lis
         return [], [Problem(path, 1, 1, f"YAML error: {str(exc).splitlines()[0]}")]
     except RecursionError:
         return [], [Problem(path, 1, 1, "YAML nests too deeply; a runbook is a few levels deep")]
-
-
-def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    try:
-        return path.read_bytes().decode("utf-8"), []
-    except UnicodeDecodeError as exc:
-        return None, [Problem(str(path), 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-    except OSError as exc:
-        return None, [Problem(str(path), 1, 1, f"cannot read the file: {exc.strerror}")]
 
 
 def pos(node: yaml.Node) -> tuple[int, int]:

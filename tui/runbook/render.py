@@ -60,15 +60,17 @@ def pattern_matches(pattern: str, value: str) -> bool:
     return re.fullmatch(pattern, value) is not None
 
 
-def allows_leading_dash(pattern: str | None, value: str) -> bool:
-    """True when a value starting with '-' may be passed: the pattern accepts it and names '-' itself.
+# A pattern allows a leading '-' only by naming it first: `^-?[0-9]+$`, `^[-+]?[0-9.]+$`, `^(-|x)`.
+# `^[a-z0-9-]+$` or `^[-a-z]+$` (a dash among name characters, for fraud-detector) does not: `--all`
+# must not pass.
+_DASH_FIRST = re.compile(r"(?:\^|\\A)?(?:\(\?:|\()?(?:\\?-|\[(?:\\?-\+?|\+\\?-)\])")
 
-    A pattern that takes any character there (`.`, `\\S`, `[^...]`) would also take a control
-    character in place of the '-'; one that names '-' (`^-?[0-9]+$`, `^[-a-z]+$`) would not.
-    """
+
+def allows_leading_dash(pattern: str | None, value: str) -> bool:
+    """True when a value starting with '-' may be passed: the pattern accepts it and starts by naming '-'."""
     if not pattern or not pattern_matches(pattern, value):
         return False
-    return not pattern_matches(pattern, "\x01" + value[1:])
+    return _DASH_FIRST.match(pattern) is not None
 
 
 def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[str] | None = None) -> dict[str, str]:
@@ -116,7 +118,7 @@ def check_leading_dash(runbook: Runbook, names: Iterable[str], values: Mapping[s
         if not allows_leading_dash(param.pattern if param else None, value):
             raise RenderError(f"Parameter {name}={value!r} starts with '-', so the command would read it as an "
                               "option; pass a value without the leading '-', or give the parameter a pattern "
-                              "that allows one (such as '^-?[0-9]+$').")
+                              "that starts by allowing one (such as '^-?[0-9]+$').")
 
 
 def render_argv(command: Command, values: Mapping[str, str]) -> list[str]:
@@ -137,7 +139,11 @@ def shell_params(command: Command, runbook: Runbook) -> list[str]:
     from tui.runbook.shellscan import param_uses
 
     script = shell_script(command)
-    uses = param_uses(script, runbook.params)
+    try:
+        uses = param_uses(script, runbook.params)
+    except Exception as exc:  # a bug of ours: refuse to run what could not be checked
+        raise RenderError(f"Command {command.name}: oncall could not check its script ({type(exc).__name__}); "
+                          "please report it with the runbook.") from None
     for use in uses:
         if use.problem is not None:
             line = f" (line {use.line(script)} of its script)" if use.offset >= 0 else ""

@@ -34,6 +34,14 @@ _INTERPRETERS = {"awk", "gawk", "mawk", "nawk", "sed", "gsed", "perl", "python",
                  "node", "nodejs", "php", "lua", "tclsh", "Rscript", "jq", "yq", "osascript"}
 _PROGRAM_FLAGS = re.compile(r"-[A-Za-z]*[ceEfx]\Z|--(?:eval|expression|command|file|exec)\Z")
 _VALUE_FLAGS = {"-v", "-F", "--arg", "--argjson", "--slurpfile", "--rawfile", "-W", "-m", "-X", "-I", "-M", "-n"}
+# Programs that run another program named by one of their arguments.
+_WRAPPERS = {"command", "builtin", "exec", "env", "nohup", "nice", "timeout", "stdbuf", "setsid", "chroot", "ionice",
+             "taskset", "strace", "ltrace", "chrt", "unbuffer", "sudo", "doas", "xargs", "flock", "time", "busybox",
+             "systemd-run", "nsenter", "unshare", "runcon", "firejail"}
+_EXEC_OPTIONS = {"-exec", "-execdir", "-ok", "-okdir", "--exec", "--to-command", "--use-compress-program", "--rsh",
+                 "--rsync-path", "--exec-command", "--pager", "--editor"}
+_COMMAND_SETTING = re.compile(r"(?i)(proxycommand|localcommand|knownhostscommand|sshcommand|core\.pager|"
+                              r"core\.editor|core\.fsmonitor|credential\.helper|\.textconv|diff\.external)\b")
 _ARITH_TESTS = {"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-v", "-R"}
 
 
@@ -68,6 +76,12 @@ class _Scanner:
         self.uses: list[Use] = []
         self.assigned: set[str] = set()
         self.confused = False
+        # Variables given the integer (-i) or nameref (-n) attribute: bash evaluates what is later
+        # assigned to them (as arithmetic, or as a variable name that may hold a subscript).
+        self.evaluating: set[str] = set()
+        for m in re.finditer(r"\b(?:declare|typeset|local|readonly|export)((?:\s+-[A-Za-z]+)+)([^;&|\n]*)", script):
+            if re.search(r"-[A-Za-z]*[in]", m.group(1)):
+                self.evaluating |= {w.group(1) for w in re.finditer(r"(?<![-\w])([A-Za-z_]\w*)", m.group(2))}
 
     # -- recording ------------------------------------------------------------------------
     def _use(self, name: str, at: int, token: str, ctx: tuple[str, ...], level: _Level, problem: str | None,
@@ -123,6 +137,10 @@ class _Scanner:
             if m:
                 if any(wi == ci for wi, _ in uses):
                     self.assigned.add(m.group(1))
+                    if m.group(1) in self.evaluating:
+                        uses = [(wi, u if wi != ci or u.problem else Use(
+                            u.name, u.offset, u.token, f"is assigned to {m.group(1)}, which has the integer or "
+                            "nameref attribute (declare -i/-n), so bash evaluates it; drop the attribute")) for wi, u in uses]
                 ci += 1
             elif plain[ci] in _KEYWORDS:
                 ci += 1
@@ -138,7 +156,8 @@ class _Scanner:
         program_words = _program_words(cmd, plain, ci) if cmd in _INTERPRETERS else set()
         if _reads_bare_names(cmd, plain[ci:]):
             for wi in range(ci + 1, len(words)):
-                for m in _NAME.finditer(re.sub(r"\$\{?[A-Za-z_][A-Za-z0-9_]*", "", words[wi])):
+                text = words[wi] if cmd in ("let", "[[") else words[wi].partition("=")[2]  # declare -i x=v
+                for m in _NAME.finditer(re.sub(r"\$\{?[A-Za-z_][A-Za-z0-9_]*", "", text)):
                     if m.group(0) in self.params or m.group(0) in self.derived:
                         uses = uses + [(wi, Use(m.group(0), -1, m.group(0),
                                                 f"is read by {cmd} as arithmetic, where bash runs code hidden in "
@@ -182,6 +201,12 @@ class _Scanner:
         if cmd in _COMMAND_STRING or (cmd in ("sudo", "doas") and {"-s", "-i", "--shell", "--login"} & set(args)):
             return (f"reaches {cmd}, which joins its arguments into a command string for another shell; "
                     "a value there becomes code")
+        if cmd in _WRAPPERS and wi == _wrapped_program(plain, ci):
+            return f"names the program {cmd} runs; a value must only ever be an argument"
+        if wi - 1 > ci and (plain[wi - 1] in _EXEC_OPTIONS or (cmd == "rsync" and plain[wi - 1] == "-e")):
+            return f"is given to {plain[wi - 1]}, which runs it as a program"
+        if wi < len(plain) and _COMMAND_SETTING.search(plain[wi]):
+            return "sets an option that holds a command to run (ProxyCommand, core.sshCommand ...)"
         if wi in program_words:
             return (f"is part of {cmd}'s program text, where it would become code; pass it as a separate "
                     "argument the program reads (awk -v, sys.argv, jq --arg)")
@@ -473,6 +498,15 @@ def _reads_bare_names(cmd: str, words: list[str]) -> bool:
 def _unquote(word: str) -> str:
     """A word as bash would read a literal command name: quotes and backslashes removed."""
     return re.sub(r"""\\(.)|['"]""", lambda m: m.group(1) or "", word)
+
+
+def _wrapped_program(plain: list[str], ci: int) -> int:
+    """The index of the word a wrapper (timeout 5, env X=1, nice -n 10, sudo -u u) runs as a program."""
+    i = ci + 1
+    while i < len(plain) and (plain[i].startswith("-") or _ASSIGN.match(plain[i])
+                              or re.fullmatch(r"[0-9.]+[smhd]?", plain[i])):
+        i += 1
+    return i
 
 
 def _program_words(cmd: str, plain: list[str], ci: int) -> set[int]:

@@ -19,7 +19,15 @@ from tui.runbook import model as m
 from tui.runbook import spec as s
 from tui.runbook.kinds import KINDS, StepKind
 from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
-from tui.runbook.render import PLACEHOLDER, allows_leading_dash, pattern_matches, placeholders, reserved_name
+from tui.runbook.render import (
+    PLACEHOLDER,
+    RenderError,
+    allows_leading_dash,
+    pattern_matches,
+    placeholders,
+    render_query,
+    reserved_name,
+)
 from tui.runbook.shellscan import param_uses
 
 BAD = object()  # a value that failed its check (already reported)
@@ -340,6 +348,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
         if not isinstance(metric, dict):
             continue
         refs(metric.get("query"), params, ("metrics", name, "query"), "parameter")
+        _query_defaults(c, name, metric.get("query"), params, at)
         warn, crit = metric.get("warn"), metric.get("crit")
         if isinstance(warn, float) and isinstance(crit, float):
             below = metric.get("direction") == "below"
@@ -454,6 +463,20 @@ def _token_position(text: str, node: yaml.Node, token: str, k: int) -> Where | N
             return None
     line = text.count("\n", 0, at) + 1
     return line, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def _query_defaults(c: Checker, name: str, query: Any, params: dict[str, Any], at) -> None:
+    """A default that could not go into the query where it is used would fail every poll: say so now."""
+    if not isinstance(query, str):
+        return
+    defaults = {n: p["default"] for n, p in params.items() if isinstance(p, dict) and isinstance(p.get("default"), str)}
+    for pname in dict.fromkeys(placeholders(query)):
+        if pname not in defaults:
+            continue
+        try:
+            render_query(query, {**dict.fromkeys(placeholders(query), "x"), pname: defaults[pname]})
+        except RenderError as exc:
+            c.error(at("params", pname, "default"), f"params.{pname}.default cannot go into metrics.{name}.query: {exc}")
 
 
 def _dash_defaults(c: Checker, name: str, cmd: dict[str, Any], params: dict[str, Any], at) -> None:
