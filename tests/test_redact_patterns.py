@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.journal.redact import KEY_MASK, MASK, redact
 
@@ -155,3 +157,25 @@ def test_detect_secrets_is_imported_only_when_something_is_redacted() -> None:
             "print(before, 'detect_secrets' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+SECRETS_IN_CONTEXT = [
+    ("export DB_PASS=hunter2xyz", "hunter2xyz"),
+    ("mysql -uroot -phunter2xyz db", "hunter2xyz"),
+    ("Cookie: session=abc123xyz", "abc123xyz"),
+    ("https://bob:pa55word@db.example/x", "pa55word"),
+    ("sk_live_ReTllpYQYfIZu2Jnf2lAPFjD", "ReTllpYQYfIZu2Jnf2lAPFjD"),
+    ("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+    (f"aws_secret_access_key={AWS_SECRET}", AWS_SECRET),
+    ("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", "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(prefix=st.text(max_size=300), suffix=st.text(max_size=300), pick=st.sampled_from(SECRETS_IN_CONTEXT))
+def test_a_secret_on_its_own_line_is_redacted_whatever_surrounds_it(prefix: str, suffix: str,
+                                                                    pick: tuple[str, str]) -> None:
+    line, secret = pick
+    out = redact(f"{prefix}\n{line}\n{suffix}")
+    assert secret not in out or secret in prefix + suffix
+    assert redact(out) == out
