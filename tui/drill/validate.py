@@ -16,7 +16,7 @@ from typing import Any
 
 from tui import promql
 from tui.drill import spec as ds
-from tui.drill.scenario import (DEFAULT_BUCKETS, AlertRule, Change, Curve, Expected, Export, Scenario, Script)
+from tui.drill.scenario import DEFAULT_BUCKETS, AlertRule, Change, Curve, Expected, Export, Scenario, Script
 from tui.errors import OncallError
 from tui.metrics.thresholds import classify
 from tui.promql import LABEL_NAME, METRIC_NAME
