@@ -98,3 +98,16 @@ def test_nothing_secret_is_written_to_the_local_or_shared_journal(make_journal, 
     assert b"REDACTED" in stored
     # and what is shown back is the redacted text too
     assert all("bearerSecret99" not in e.text for e in journal.events(inc.id))
+
+
+def test_a_lone_surrogate_is_written_as_a_replacement_character(tmp_path) -> None:
+    """A pasted lone surrogate cannot be encoded as UTF-8: the journal would fail to write the note."""
+    from tui.config import Settings
+    from tui.journal import open_journal
+
+    settings = Settings(journal_path=tmp_path / "j.json", user="alice")
+    with open_journal(settings, sync_on_write="off") as journal:
+        incident = journal.new_incident("Outage")
+        event = journal.add_event(incident.id, "note", "broken \ud800 paste", {"out": "x\udfffy"})
+    assert event.text == "broken \ufffd paste" and event.data["out"] == "x\ufffdy"
+    assert "\ufffd" in (tmp_path / "j.json").read_text(encoding="utf-8")

@@ -171,10 +171,19 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def redact(text: str, literals: Iterable[str] = ()) -> str:
-    """`text` with every credential replaced by [REDACTED]; `literals` are known secrets to remove verbatim."""
+    """`text` with every credential replaced by [REDACTED]; `literals` are known secrets to remove verbatim.
+
+    The result is always encodable as UTF-8: a lone surrogate (pasted, or decoded from a broken file) becomes
+    U+FFFD, since everything redacted is about to be written to the journal, a log or a report.
+    """
     if not text:
         return text
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     for secret in literals:
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
