@@ -316,11 +316,11 @@ class _Scanner:
                 self._end_command(level)
                 i += 1
             elif s.startswith("<<", i) and not s.startswith("<<<", i):
-                i, delim, strip = self._heredoc_word(i + 2)
-                if delim is None:
+                i, found, strip = self._heredoc_word(i + 2)
+                if found is None:
                     self.confused = True
                 else:
-                    heredocs.append((delim, strip))
+                    heredocs.append((found, strip))
             elif c == "[" and level.cur is not None and not level.words and _NAME.fullmatch("".join(level.cur)):
                 self._word(level).append("[")  # name[...]= : the subscript is arithmetic
                 i = self._until(i + 1, "]", level, ctx + ("arith",))
