@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import promql_parser
@@ -302,3 +304,41 @@ SHELLISH = st.text(alphabet=st.sampled_from(list("$v{}()[]'\"`\\|&;<>#!=-+*@: \n
 def test_any_script_is_checked_without_a_crash(script: str) -> None:
     problems = problems_of(script)
     assert not any("internal error" in p for p in problems), problems
+
+
+# Differential: random scripts built from safe and unsafe pieces. Whatever the checker accepts
+# really runs with values that run code wherever bash evaluates them; none may create the marker.
+SNIPPETS = [  # safe and unsafe pieces; the checker decides which scripts may run
+ 'echo "${v}"', 'echo ${v}', "echo '${v}'", 'eval "echo ${v}"', 'eval "$x"', 'x="${v}"', 'x=${v}', 'declare -i x', 'declare -n x',
+ 'x="$v"', '(( x > 1 ))', '(( v > 1 ))', 'echo $((x))', '[[ "$x" -eq 1 ]]', '[ "$x" -eq 1 ]', 'bash -c "echo $x"', 'sh -c "$x"',
+ 'printf "%s" "$x" | bash', 'printf "%s" "$x" | cat', 'echo "${!x}"', 'echo "${x@P}"', 'f() { eval "$1"; }', 'f "$x"', 'f "${v}"',
+ 'set -- "$x"', 'eval "$1"', 'read y <<< "$x"', 'eval "$y"', 'y=$(printf %s "$x")', 'arr[$x]=1', 'echo "${arr[$x]}"', 'let x',
+ 'for y in "$x"; do eval "$y"; done', 'source /dev/stdin <<< "$x"', '. <(echo "$x")', 'trap "$x" EXIT', 'python3 -c "$x"',
+ 'export y="$x"', 'bash -c "$y"', 'printf -v "$x" %s 1', 'test -v "$x"', 'alias z="$x"', 'exec 3<<<"$x"', 'mapfile -t y <<< "$x"',
+ 'eval "${y[0]}"', 'IFS= read -r y <<< "$x"', 'y="${x}"', 'z="$y"', 'eval "$z"', 'eval "$(echo "$z")"', '"$x"', 'cmd="$x"; $cmd',
+ 'env "$x"', 'declare "$x"', 'typeset -n w=x', 'echo "$w"', 'w="$x"', 'y=("$x")', 'eval "${y[@]}"', 'z=$y', 'y="${v:-}"',
+ 'y=`echo "$x"`', 'y="$(echo "${v}")"', 'echo "$v" > f; y=$(cat f)', 'eval "$(cat f)"', 'bash f', '{ x="$v"; }', '( eval "$x" )',
+ 'if true; then x="$v"; fi', 'while read -r y; do eval "$y"; done <<< "$x"', 'echo "$x" | while read -r y; do eval "$y"; done',
+ '[[ $x == 1 ]]', 'export x', 'bash -c \'eval "$x"\'', 'x+="$v"', 'declare -a q; q[0]="$v"', 'eval "${q[0]}"', 'echo "${x:-$(eval "$x")}"',
+ 'printf "%s" "$x" > g; . ./g', 'perl -e "$x"', 'sed -e "$x" /dev/null', 'awk "$x" /dev/null', 'eval -- "$x"', 'command eval "$x"',
+ 'builtin eval "$x"', 'while read -r y; do (( y > 1 )); done <<< "$x"', 'read -r y < f', '(( y > 1 ))',
+ 'echo "$x" | tee f', 'cat f | bash', 'bash < f', 'printf "%s" "$x" >> f', 'exec 4>f; echo "$x" >&4', 'cp /dev/stdin f <<< "$x"',
+ 'echo "$(( y ))"', '[[ $y -gt 1 ]]', 'dd of=f <<< "$x"', 'echo $(( $(cat f) ))', 'n=$(cat f)', 'echo "${arr[n]}"', 'declare -A m; m[$y]=1',
+ 'kubectl get pods -n "$x" 2>&1 | grep x', 'grep -c x <<< "$v"', 'y=${y:-$(cat f)}', '(( z = y ))', 'i=0', '(( i++ ))', 'echo "$v" 1>f', '\\eval "$x"', 'e=eval; $e "$x"', '"e""val" "$x"', 'ev${empty}al "$x"']
+CODE_VALUES = ["a[$(touch M)]", "$(touch M)", "touch M", ";touch M", "x[$(touch M)]+1"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=5))
+def test_whatever_the_checker_accepts_runs_no_value_as_code(tmp_path_factory, pieces: list[str]) -> None:
+    from tui.runbook.shellscan import param_uses
+
+    script = "\n".join(pieces)
+    if any(u.problem for u in param_uses(script, {"v"})):
+        return
+    for value in CODE_VALUES:
+        folder = tmp_path_factory.mktemp("diff")
+        subprocess.run(["/bin/bash", "-o", "pipefail", "-c", script], cwd=folder, env={"PATH": os.environ["PATH"], "v": value},
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30,
+                       check=False)  # the script may fail; only the marker matters
+        assert not (folder / MARK).exists(), (script, value)

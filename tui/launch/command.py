@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tui.errors import OncallError
 from tui.launch.danger import check_danger
 from tui.launch.process import Launch, LinesCallback, OutputCallback
+from tui.runbook.model import Runbook
 from tui.runbook.render import (
     check_leading_dash,
     check_params,
@@ -22,7 +23,6 @@ from tui.runbook.render import (
     render_command,
     shell_params,
 )
-from tui.runbook.model import Runbook
 
 if TYPE_CHECKING:
     from tui.config import Settings

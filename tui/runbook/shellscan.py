@@ -78,6 +78,8 @@ class _Scanner:
         self.confused = False
         # Variables given the integer (-i) or nameref (-n) attribute: bash evaluates what is later
         # assigned to them (as arithmetic, or as a variable name that may hold a subscript).
+        self.sinks: list[str] = []
+        self.arith_names: set[str] = set()  # every variable bash reads as arithmetic
         self.evaluating: set[str] = set()
         for m in re.finditer(r"\b(?:declare|typeset|local|readonly|export)((?:\s+-[A-Za-z]+)+)([^;&|\n]*)", script):
             if re.search(r"-[A-Za-z]*[in]", m.group(1)):
@@ -157,11 +159,28 @@ class _Scanner:
         if _reads_bare_names(cmd, plain[ci:]):
             for wi in range(ci + 1, len(words)):
                 text = words[wi] if cmd in ("let", "[[") else words[wi].partition("=")[2]  # declare -i x=v
+                self.arith_names |= {n.group(1) for n in re.finditer(r"\$?\{?([A-Za-z_][A-Za-z0-9_]*)", text)
+                                     if not re.fullmatch(r"-[a-z]+", n.group(0))}
                 for m in _NAME.finditer(re.sub(r"\$\{?[A-Za-z_][A-Za-z0-9_]*", "", text)):
                     if m.group(0) in self.params or m.group(0) in self.derived:
                         uses = uses + [(wi, Use(m.group(0), -1, m.group(0),
                                                 f"is read by {cmd} as arithmetic, where bash runs code hidden in "
                                                 "the value; compare it as text instead"))]
+        self._note_sink(cmd, words, plain, ci)
+        writes = any(_OUTPUT_REDIRECT.search(_outside_quotes(w)) and not _harmless_redirect(words, k)
+                     for k, w in enumerate(words))
+        closes = bool(plain) and plain[0] in ("done", "}", "fi", "esac")
+        for k, (wi, use) in enumerate(uses):
+            if use.problem is None and writes:
+                uses[k] = (wi, Use(use.name, use.offset, use.token, "reaches an output redirection (> file), "
+                                   "where this check cannot follow what is written; pipe the output instead"))
+            elif use.problem is None and closes and wi > 0 and words[wi - 1].endswith("<<<") or (
+                    use.problem is None and closes and words[wi].startswith("<<<")):
+                uses[k] = (wi, Use(use.name, use.offset, use.token, f"feeds the whole {plain[0]}-ended block "
+                                   "through <<<, where this check cannot follow it; pass it to one command instead"))
+        if piped is not None and ci < len(words) and cmd == "tee":
+            self.uses.append(Use(piped.name, piped.offset, piped.token, "is piped into tee, which writes it to a "
+                                 "file this check cannot follow"))
         if piped is not None and ci < len(words):
             # The value arrives on standard input: refused where an argument would be, or as a program.
             problem = self._command_problem(piped, len(words), ci, cmd, args, plain, set())
@@ -179,6 +198,9 @@ class _Scanner:
                          program_words: set[int]) -> str | None:
         if wi < ci:
             return None  # an assignment: no splitting, no evaluation
+        if ci < len(plain) and _dynamic(plain, ci):
+            return (f"reaches a command whose name comes from an expansion ({plain[ci]}); "
+                    "write the program name literally")
         if wi == ci:
             return "names the program to run; a value must only ever be an argument"
         if cmd in _CODE_BUILTINS:
@@ -212,6 +234,32 @@ class _Scanner:
                     "argument the program reads (awk -v, sys.argv, jq --arg)")
         return None
 
+    def _note_sink(self, cmd: str, words: list[str], plain: list[str], ci: int) -> None:
+        """A command that runs text as code from an expansion, whatever the expansion holds.
+
+        Taint cannot be followed through files, `read` loops or every variable; in a script that
+        uses a parameter, these are refused even when no parameter is seen reaching them.
+        """
+        rest = words[ci + 1:]
+        expands = [w for w in rest if "$" in _outside_single(w) or "`" in w]
+        sink = None
+        if cmd in ("eval", "source", ".", "trap") and expands:
+            sink = f"{cmd} {expands[0]}"
+        elif ci < len(plain) and _dynamic(plain, ci):
+            sink = plain[ci]
+        else:
+            at = next((i for i in range(ci, len(plain)) if plain[i].rsplit("/", 1)[-1] in _SHELLS), None)
+            if at is not None:
+                after = plain[at + 1:]
+                flagged = [i for i, a in enumerate(after) if re.fullmatch(r"-[A-Za-z]*c[A-Za-z]*", a)]
+                code = words[at + 2 + flagged[0]] if flagged and at + 2 + flagged[0] < len(words) else None
+                if code is not None and ("$" in _outside_single(code) or "`" in code):
+                    sink = f"{plain[at]} -c {code}"
+                elif not flagged and all(a.startswith("-") for a in after):
+                    sink = f"{plain[at]} reading its input"
+        if sink is not None:
+            self.sinks.append(sink)
+
     # -- scanning -------------------------------------------------------------------------
     def scan(self) -> list[Use]:
         levels = [_Level()]
@@ -243,6 +291,9 @@ class _Scanner:
                 for delim, strip in heredocs:
                     i = self._heredoc(i, delim, strip, level, ctx)
                 heredocs = []
+            elif c == "&" and (s.startswith("&>", i) or (i > 0 and s[i - 1] in "<>")):
+                self._word(level).append(c)  # 2>&1, &>file: a redirection, not a separator
+                i += 1
             elif c == "|" and not level.dbracket and not s.startswith("||", i):
                 self._end_command(level, pipe=True)
                 i += 2 if s.startswith("|&", i) else 1
@@ -265,11 +316,11 @@ class _Scanner:
                 self._end_command(level)
                 i += 1
             elif s.startswith("<<", i) and not s.startswith("<<<", i):
-                i, delim, strip = self._heredoc_word(i + 2)
-                if delim is None:
+                i, found, strip = self._heredoc_word(i + 2)
+                if found is None:
                     self.confused = True
                 else:
-                    heredocs.append((delim, strip))
+                    heredocs.append((found, strip))
             elif c == "[" and level.cur is not None and not level.words and _NAME.fullmatch("".join(level.cur)):
                 self._word(level).append("[")  # name[...]= : the subscript is arithmetic
                 i = self._until(i + 1, "]", level, ctx + ("arith",))
@@ -362,6 +413,8 @@ class _Scanner:
         if s.startswith("$(", i) or s.startswith("<(", i) or s.startswith(">(", i):
             if word is not None:
                 word.append(s[i:i + 2])
+            if "arith" in ctx:
+                self.sinks.append("arithmetic on the output of $(...)")
             before = len(self.uses)
             end = self._list(i + 2, _Level(), ctx + ("sub",), end=")")
             if len(self.uses) > before:  # its output may carry the value: follow it like the value
@@ -372,6 +425,8 @@ class _Scanner:
         m = _NAME.match(s, i + 1)
         if m and s[i] == "$":
             name = m.group(0)
+            if "arith" in ctx:
+                self.arith_names.add(name)
             if name in self.params or name in self.derived:
                 self._use(name, i, s[i:m.end()], ctx, level, None)
             if word is not None:
@@ -451,6 +506,8 @@ class _Scanner:
                 i += len(opener)
             else:
                 m = _NAME.match(s, i)
+                if m and "arith" in ctx and (i == 0 or not (s[i - 1].isalnum() or s[i - 1] in "_$")):
+                    self.arith_names.add(m.group(0))
                 if m and ("arith" in ctx or "brace" in ctx) and (m.group(0) in self.params or m.group(0) in self.derived):
                     self._use(m.group(0), i, m.group(0), ctx, level, None)  # (( v > 3 )) reads v too
                 i = m.end() if m else i + 1
@@ -493,6 +550,41 @@ def _reads_bare_names(cmd: str, words: list[str]) -> bool:
     if cmd in ("declare", "typeset", "local", "readonly", "export"):
         return any(re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", w) for w in words)
     return False
+
+
+_OUTPUT_REDIRECT = re.compile(r"(?<![0-9&])>(?!&)|&>|[0-9]>(?!&)|>\(")
+
+
+def _harmless_redirect(words: list[str], k: int) -> bool:
+    """Error messages (2>...) and /dev/null keep nothing a later command could read back as code."""
+    word = words[k]
+    if re.fullmatch(r"2>>?.*", word):
+        return True
+    target = word.split(">")[-1] or (words[k + 1] if k + 1 < len(words) else "")
+    return re.fullmatch(r"(?:[0-9&]?>>?)?/dev/null", target) is not None
+
+
+def _outside_quotes(word: str) -> str:
+    return re.sub(r"""'[^']*'|"(?:\\.|[^"\\])*"|\\.""", "", word)
+
+
+def _outside_single(word: str) -> str:
+    return re.sub(r"'[^']*'|\\.", "", word)
+
+
+def _literal_only(script: str, name: str) -> bool:
+    """True when every assignment to `name` is a number or arithmetic: `i=0`, `i=$((i + 1))`, `(( i++ ))`."""
+    assigned = re.findall(rf"(?<![\w$]){re.escape(name)}\+?=(\S*)", script)
+    if any(not re.match(r"[0-9]+(?![\w])|\$\(\(", a) for a in assigned):
+        return False
+    if re.search(rf"\b(?:read|mapfile|readarray|getopts|printf\s+-v)\b[^;&|\n]*\b{re.escape(name)}\b", script):
+        return False
+    return bool(assigned) or re.search(rf"\bfor\s+{re.escape(name)}\b", script) is None
+
+
+def _dynamic(plain: list[str], ci: int) -> bool:
+    """A command name that bash only knows after an expansion (`$e`, `ev${x}al`, `$(cmd)`)."""
+    return "$" in plain[ci] or "`" in plain[ci]
 
 
 def _unquote(word: str) -> str:
@@ -540,7 +632,15 @@ def param_uses(script: str, params: Collection[str]) -> list[Use]:
         uses = scanner.scan()
         new = scanner.assigned - derived - set(params)
         if not new:
-            return [u for u in uses if u.name in params or u.problem is not None]
+            found = [u for u in uses if u.name in params or u.problem is not None]
+            used = next((u for u in found if u.name in params), None)
+            unknown = sorted(n for n in scanner.arith_names - set(params) - derived if not _literal_only(script, n))
+            scanner.sinks += [f"arithmetic on ${n}" for n in unknown]
+            if used is not None:
+                found += [Use(used.name, -1, sink.split()[0], f"is in a script that runs text as code ({sink}), "
+                              "which may carry the value where this check cannot follow it; run the command directly")
+                          for sink in dict.fromkeys(scanner.sinks)]
+            return found
         derived |= new
     return uses
 

@@ -335,7 +335,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
         pattern = p.get("pattern")
         if isinstance(pattern, str):
             try:
-                compiled = re.compile(pattern)
+                re.compile(pattern)
             except re.error as exc:
                 c.error(at("params", name, "pattern"), f"params.{name}.pattern is not a valid regular expression: {exc}")
                 continue
