@@ -56,6 +56,11 @@ class RunLog:
             return None
         return cls(path, os.fdopen(fd, "wb"), cap=cap, redact=lambda text: redact(text, literals))
 
+    @property
+    def full(self) -> bool:
+        """True once the cap is reached: what comes next is only counted."""
+        return self.written >= self.cap
+
     def write(self, chunk: bytes) -> None:
         if self._file is None:
             return
