@@ -139,7 +139,7 @@ def test_oncall_is_a_subreaper_once_it_launched() -> None:
     assert become_subreaper() is True
     status = Path("/proc/self/status").read_text()
     # An orphan of ours comes back to us rather than to init.
-    child = subprocess.run(["sh", "-c", "(sleep 5 & echo $!) "], capture_output=True, text=True, check=True)
+    child = subprocess.run(["sh", "-c", "(sleep 5 >/dev/null 2>&1 & echo $!)"], capture_output=True, text=True, check=True)
     orphan = int(child.stdout)
     try:
         ppid = int(Path(f"/proc/{orphan}/stat").read_text().rsplit(")", 1)[1].split()[1])

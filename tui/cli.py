@@ -40,7 +40,7 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def _common(*, runbooks=True, prometheus=False, alertmanager=False, journal=False) -> argparse.ArgumentParser:
+def _common(*, runbooks=True, prometheus=False, alertmanager=False, journal=False) -> Parser:
     # SUPPRESS keeps a subcommand's absent flag from hiding the same flag given before it.
     p = Parser(add_help=False)
     s = argparse.SUPPRESS

@@ -10,10 +10,14 @@ from tui.errors import OncallError
 
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
     from tui.app.factory import make_app
+    from tui.launch.signals import commands_end_on_signals
 
     app = make_app(settings, runbook=getattr(args, "runbook", None), alert=getattr(args, "alert", None),
                    theme=getattr(args, "theme", None))
-    return exit_code_of(app, app.run())
+    # SIGHUP (the terminal closed) or SIGTERM: the running command's tree ends, then the app, then 128 + signal.
+    with commands_end_on_signals(lambda: app.call_from_thread(app.exit)) as caught:
+        result = app.run()
+    return 128 + caught[0] if caught else exit_code_of(app, result)
 
 
 def exit_code_of(app, result) -> int:

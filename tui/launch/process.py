@@ -160,13 +160,15 @@ class Launch:
         orphan_deadline: float | None = None
         try:
             while True:
-                waiting = {finished, cancel} if pump.done() else {finished, cancel, pump}
+                waiting = {t for t in (finished, cancel, pump) if not t.done()}
                 wake = min((t for t in (deadline, orphan_deadline) if t is not None), default=None)
                 step = _TICK if wake is None else max(0.0, min(_TICK, wake - time.monotonic()))
                 await asyncio.wait(waiting, timeout=step, return_when=asyncio.FIRST_COMPLETED)
                 if pump.done() and not pump.cancelled() and pump.exception() is not None:
                     raise pump.exception()  # type: ignore[misc]
-                if finished.done():
+                if finished.done() and pump.done():
+                    # Both: asyncio's wait() returns at once if the leader exited before it was called,
+                    # whoever still holds the output; the end of the output is the pump's.
                     return None, False
                 if cancel.done():
                     return "cancelled", False
@@ -205,8 +207,8 @@ class Launch:
     async def _drain(self, proc: asyncio.subprocess.Process, pump: asyncio.Task,
                      finished: asyncio.Task) -> None:
         """Collect the rest of the output and the exit status once the group is ending."""
-        await asyncio.wait({finished}, timeout=self.grace + 1.0)
-        if not finished.done():
+        await asyncio.wait({finished, pump}, timeout=self.grace + 1.0)
+        if not finished.done() or not pump.done():
             # A process that left the group (setsid) still holds the output: stop reading it.
             finished.cancel()
             pump.cancel()
@@ -224,12 +226,14 @@ class Launch:
             chunk = await stream.read(CHUNK)
             if not chunk:
                 break
-            self._write_log(chunk)
+            writing = self._write_log(chunk)
             feed(chunk)
             if self.on_output is not None:
                 self.on_output(chunk)
             if self.on_lines is not None:
                 await self._deliver(chunk)
+            if writing is not None:
+                await writing  # one chunk in the writer at a time: memory stays bounded
         if self.on_lines is not None and self._pending:
             await self._emit([_decode(self._pending)])
             self._pending = b""
@@ -269,11 +273,21 @@ class Launch:
             self.log_path = None  # the run matters more than its log: go on without one
         return log
 
-    def _write_log(self, chunk: bytes) -> None:
-        if self._log is not None:
-            self._log.write(chunk)
-            if self._log.path is None:  # disk full: keep the run, lose the log
+    def _write_log(self, chunk: bytes) -> asyncio.Future | None:
+        """Redacting is slow (~0.1 s for 256 KiB): it runs in a thread so the app's loop stays free."""
+        log = self._log
+        if log is None:
+            return None
+        if log.full:
+            log.write(chunk)  # only counted
+            return None
+
+        def write() -> None:
+            log.write(chunk)
+            if log.path is None and self._log is log:  # disk full: keep the run, lose the log
                 self._log, self.log_path = None, None
+
+        return asyncio.get_running_loop().run_in_executor(None, write)
 
     def _discard_log(self) -> None:
         if self._log is not None:

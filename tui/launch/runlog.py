@@ -9,6 +9,7 @@ the log says so: a line where it stops, and a last line with how much was left o
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -42,6 +43,7 @@ class RunLog:
         self._redact = redact
         self._held = b""  # a partial line, or an open private key block, waiting for its end
         self._capped = False
+        self._lock = threading.Lock()  # writes run in a worker thread; close may come from the loop meanwhile
 
     @classmethod
     def open(cls, path: Path, *, secrets: Iterable[str] = (), cap: int = LOG_CAP) -> RunLog | None:
@@ -56,7 +58,16 @@ class RunLog:
             return None
         return cls(path, os.fdopen(fd, "wb"), cap=cap, redact=lambda text: redact(text, literals))
 
+    @property
+    def full(self) -> bool:
+        """True once the cap is reached: what comes next is only counted."""
+        return self.written >= self.cap
+
     def write(self, chunk: bytes) -> None:
+        with self._lock:
+            self._write(chunk)
+
+    def _write(self, chunk: bytes) -> None:
         if self._file is None:
             return
         if self.written >= self.cap:
@@ -75,6 +86,10 @@ class RunLog:
 
     def close(self) -> None:
         """Write what is pending and the note on what the cap left out, then close."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._file is None:
             return
         if self._held:
