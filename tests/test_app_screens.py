@@ -291,7 +291,7 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
         assert (item.text, item.owner) == ("add a test", "alice")
         kinds = [e.kind for e in journal.events(iid)]
         assert "comms" in kinds and "role" in kinds and "action-item" in kinds
-        report = screen.report_path().read_text()
+        report = screen.forms.report_path().read_text()
         assert report.startswith("# Post-incident report: Refusal spike in the support assistant")
         assert "add a test" in report
         journal.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from tui.app.messages import IncidentChanged
 from tui.walk import Crumb
 
 SEP = " ▸ "
@@ -31,3 +32,6 @@ class Breadcrumb(Static):
     def on_resize(self) -> None:
         if self.crumbs:
             self.update(crumb_text(self.crumbs, self.size.width))
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        self.show(message.controller.walker.breadcrumb())

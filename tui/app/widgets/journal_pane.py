@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
+from tui.app.messages import JournalChanged, JournalStatus
 from tui.clock import Clock, parse_time
 
 KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
@@ -57,3 +58,9 @@ class JournalPane(Vertical):
         line = self.query_one("#journal-sync", Static)
         line.display = bool(problem)
         line.update(problem or "")
+
+    def on_journal_changed(self, message: JournalChanged) -> None:
+        self.add_events(message.events)
+
+    def on_journal_status(self, message: JournalStatus) -> None:
+        self.set_status(message.title, message.problem)

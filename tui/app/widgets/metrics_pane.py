@@ -13,6 +13,8 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.messages import MetricsUnavailable, SnapshotArrived
+
 SPARKS = "▁▂▃▄▅▆▇█"
 STATE_STYLES = {"ok": "$success", "warn": "$warning b", "crit": "$error b", "stale": "dim i", "nodata": "dim",
                 "down": "$error i"}
@@ -67,3 +69,12 @@ class MetricsPane(Static):
                 f"$name [{value_style}]$value[/]$spark [{style}]$label[/]",
                 name=name[:name_w].ljust(name_w), value=r.display.rjust(8), spark=spark, label=label))
         self.update(Content("\n").join(rows))
+
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        self.show_snapshot(message.snapshot, message.now)
+        # The first readings usually add rows while the screen is still laying out its first frame, and
+        # that layout keeps the height of "connecting…"; one more layout after that frame fits the rows.
+        self.call_after_refresh(self.refresh, layout=True)
+
+    def on_metrics_unavailable(self, message: MetricsUnavailable) -> None:
+        self.show_message(message.title, message.message)

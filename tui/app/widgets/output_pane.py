@@ -16,6 +16,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Log
 
+from tui.app.messages import (
+    CommandFinished,
+    CommandOutput,
+    CommandStarted,
+    CommandTitle,
+)
+
 FLUSH_EVERY = 0.03  # seconds
 BATCH = 3000  # lines per flush: keeps each write well under the 100 ms a key may wait
 MAX_LINES = 20_000  # lines the Log keeps; older ones scroll away
@@ -83,3 +90,17 @@ class OutputPane(Vertical):
         """Write everything queued now (end of a run, tests)."""
         while self._pending or self._skipped:
             self._flush()
+
+    def on_command_started(self, message: CommandStarted) -> None:
+        self.start(message.title, message.display)
+
+    def on_command_output(self, message: CommandOutput) -> None:
+        self.feed(message.lines)
+
+    def on_command_title(self, message: CommandTitle) -> None:
+        self.set_title(message.title)
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        for line in message.notes:
+            self.note(line)
+        self.set_title(message.title)

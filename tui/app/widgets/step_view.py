@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.messages import StepChanged
 from tui.incident import IncidentController
 
 KIND_TITLES = {"ask": "QUESTION", "do": "DO THIS", "outcome": "OUTCOME"}
@@ -137,3 +138,6 @@ class StepView(VerticalScroll, can_focus=False):
         if walker.can_resume and walker.caller is not None:
             text += f"\nEnter returns to {walker.caller.runbook.id} at {walker.caller.step_id}."
         return text + " · b back"
+
+    def on_step_changed(self, message: StepChanged) -> None:
+        self.show(message.controller, selected=message.selected, cursor=message.cursor, running=message.running)
