@@ -6,9 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
-
-from tui.app.widgets.footer import Footer
+from textual.widgets import Footer, Static, TextArea
 
 
 class CommsScreen(ModalScreen[str | None]):

@@ -9,11 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.widgets.field import Field
-from tui.app.widgets.footer import Footer
 
 
 class QuitScreen(ModalScreen[bool]):

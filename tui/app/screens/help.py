@@ -7,9 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
-
-from tui.app.widgets.footer import Footer
+from textual.widgets import Footer, Static
 
 APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and actions"), ("/", "search runbooks"),
             ("q", "quit (asks first; nothing is lost)")]

@@ -68,6 +68,11 @@ class OutputPane(Vertical):
                 self._pending.popleft()
             self._skipped += overflow
 
+    @property
+    def queued(self) -> int:
+        """Lines waiting for the next flush."""
+        return len(self._pending)
+
     def set_title(self, title: str) -> None:
         self.border_title = title
 
