@@ -77,8 +77,8 @@ async def test_the_footer_lists_the_screens_keys(tmp_path: Path) -> None:
         assert {"open", "search", "clear / back", "refresh alerts"} <= shown
 
 
-async def test_the_first_frame_does_not_wait_for_runbooks_still_being_read(tmp_path: Path, monkeypatch) -> None:
-    """Still reading when the first screen is up: the list says "Loading…", then shows them."""
+async def test_runbooks_still_being_read_after_a_moment_are_loading_then_listed(tmp_path: Path, monkeypatch) -> None:
+    """Still reading after STARTUP_WAIT (awaited, not blocking the loop): the list says "Loading…", then shows them."""
     import threading
 
     from tui.app.services import Services

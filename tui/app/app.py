@@ -20,9 +20,11 @@ from textual.worker import Worker, WorkerState
 from tui.app.palette import OncallCommands
 from tui.app.services import Loaded, Services
 from tui.app.theme import DEFAULT_THEME, THEMES
+from tui.config import Settings
 from tui.errors import OncallError
 
 ALERTS_EVERY = 30.0  # seconds between Alertmanager look-ups while the app is open
+STARTUP_WAIT = 0.5  # seconds the first list may wait for runbooks still being read; then it says "Loading…"
 UNEXPECTED = "Something went wrong in {what} ({error}); the rest goes on. Please report it."
 
 
@@ -30,10 +32,10 @@ class CrashLog(io.TextIOBase):
     """Where Textual prints what stopped the app (a bug's traceback) instead of the terminal: a file
     beside the journal, opened at the first write, with oncall's own secrets struck out."""
 
-    def __init__(self, path: Path, secrets: list[str]) -> None:
+    def __init__(self, path: Path, settings: Settings) -> None:
         super().__init__()
         self.path = path
-        self.secrets = secrets
+        self.settings = settings
         self.written = False
 
     def writable(self) -> bool:
@@ -41,6 +43,9 @@ class CrashLog(io.TextIOBase):
 
     def write(self, text: str) -> int:
         from tui.journal.redact import redact
+        from tui.launch.capture import (
+            settings_secrets,  # only once there is a bug: not at start-up
+        )
 
         if not text:
             return 0
@@ -49,7 +54,7 @@ class CrashLog(io.TextIOBase):
             with self.path.open("a", encoding="utf-8") as f:
                 if not self.written:
                     f.write(f"--- {datetime.now(UTC).isoformat()}\n")
-                f.write(redact(text, self.secrets))
+                f.write(redact(text, settings_secrets(self.settings)))
         except OSError:
             return len(text)  # nowhere to keep it: `oncall` still says it stopped on a bug
         self.written = True
@@ -78,10 +83,8 @@ class OncallApp(App[int]):
         self.alerts_error: str | None = None
         self._pending_start: tuple[Any, dict[str, str], Any] | None = None
         self.fault: str | None = None  # an expected fault that reached no handler
-        from tui.launch.capture import settings_secrets
-
         # A bug that reaches Textual stops the app; its traceback goes to this file, not the terminal.
-        self._crash = CrashLog(services.settings.journal_path.parent / "crash.log", settings_secrets(services.settings))
+        self._crash = CrashLog(services.settings.journal_path.parent / "crash.log", services.settings)
         self.error_console = Console(file=self._crash, markup=False, highlight=False, width=120, color_system=None)
         for theme in THEMES:
             self.register_theme(theme)
@@ -95,15 +98,16 @@ class OncallApp(App[int]):
 
     # -- start-up -----------------------------------------------------------
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self.requested_theme and self.requested_theme not in self.available_themes:
             self.notify(f"There is no theme {self.requested_theme!r}; using {DEFAULT_THEME} "
                         "(try --theme high-contrast).", severity="warning")
         from tui.app.screens.picker import PickerScreen
 
-        # Read while Textual imported, and nearly always done by now; if not, the list says "Loading…"
-        # until the load worker has them (the first frame never waits).
-        library = self.services.library_if_loaded()
+        # Read while Textual imported, and nearly done by now. Awaiting the rest a moment (the loop stays
+        # free, keys wait in the queue) draws the list once, instead of "Loading…" and then the list;
+        # past STARTUP_WAIT the list says "Loading…" and the load worker takes over.
+        library = await self.services.library_soon(STARTUP_WAIT)
         if library is not None:  # the picker's first frame lists the runbooks
             self.loaded = Loaded(library)
         self.push_screen(PickerScreen())

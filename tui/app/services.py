@@ -92,6 +92,18 @@ class Services:
         except Exception:  # TimeoutError, or the load's own error
             return None
 
+    async def library_soon(self, wait: float) -> Library | None:
+        """The runbooks if they are read within `wait` seconds, awaited without holding up the event loop
+        (the reading thread gets the interpreter meanwhile); else None (the load worker takes over)."""
+        if self._prefetch is None:
+            return self.library
+        import asyncio
+
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._prefetch)), wait)
+        except Exception:  # TimeoutError, or the load's own error (the load worker reports it)
+            return None
+
     def load_library(self) -> Library:
         """The runbooks: the prefetched ones, or read now. Runs in a thread: never on the UI loop."""
         if self._prefetch is not None:
