@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.screenshots import fixed_clock, settings_for, static_metrics, wait_for, write_library
+from tests.screenshots import (
+    fixed_clock,
+    settings_for,
+    static_metrics,
+    wait_for,
+    write_library,
+)
+from tui.app.app import OncallApp
 from tui.app.factory import make_app
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, NoteScreen
 from tui.app.screens.incident import IncidentScreen
@@ -38,8 +44,20 @@ steps:
 """
 
 
+@pytest.fixture(autouse=True)
+def recorded_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app.notify (screens notify through it) is also kept on the app, for `messages`."""
+    notify = OncallApp.notify
+
+    def recording(self: OncallApp, message: str, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.setdefault("notified", []).append(str(message))
+        notify(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(OncallApp, "notify", recording)
+
+
 def messages(app: Any) -> list[str]:
-    return [n.message for n in app._notifications]
+    return list(app.__dict__.get("notified", []))
 
 
 def journal_of(app: Any) -> Journal:
@@ -58,7 +76,7 @@ async def open_incident(pilot: Any, runbook: str = "refusal-spike") -> IncidentS
 
 
 async def finished(pilot: Any, screen: IncidentScreen) -> None:
-    await wait_for(pilot, lambda: screen.running is None and not screen.query_one("#output")._pending, tries=1000)
+    await wait_for(pilot, lambda: screen.running is None and not screen.query_one("#output").queued, tries=1000)
     await pilot.pause()
 
 
@@ -291,7 +309,7 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
         assert (item.text, item.owner) == ("add a test", "alice")
         kinds = [e.kind for e in journal.events(iid)]
         assert "comms" in kinds and "role" in kinds and "action-item" in kinds
-        report = screen.report_path().read_text()
+        report = screen.forms.report_path().read_text()
         assert report.startswith("# Post-incident report: Refusal spike in the support assistant")
         assert "add a test" in report
         journal.close()
@@ -424,7 +442,7 @@ async def test_alert_flag_without_alertmanager_says_what_to_do(tmp_path: Path):
         await wait_for(pilot, lambda: app.loaded is not None)
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
-        assert any("no Alertmanager URL" in n.message and "--alertmanager" in n.message for n in app._notifications)
+        assert any("no Alertmanager URL" in m and "--alertmanager" in m for m in messages(app))
 
 
 async def test_a_broken_metrics_source_is_a_sentence_and_the_walk_goes_on(tmp_path: Path):
@@ -453,7 +471,7 @@ async def test_a_fault_no_handler_caught_stops_with_its_sentence_not_a_traceback
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: app.loaded is not None)
             app.call_later(fault)
-            await asyncio.wait_for(app._exception_event.wait(), 10)
+            await wait_for(pilot, lambda: app.return_code is not None)
     assert app.fault == "The widget is unplugged; plug it in." and app.crash_log is None
     assert app.return_code == 1
 
@@ -465,7 +483,7 @@ async def test_a_bug_stops_the_app_with_a_crash_log_and_the_journal_intact(tmp_p
             screen = await open_incident(pilot)
             await pilot.press("1")
             app.call_later(lambda: 1 / 0)
-            await asyncio.wait_for(app._exception_event.wait(), 10)  # the bug reached the app's handler
+            await wait_for(pilot, lambda: app.return_code is not None)  # the bug stopped the app
     assert app.crash_log is not None and "ZeroDivisionError" in app.crash_log.read_text()
     journal = journal_of(app)  # what was done before the bug is all there
     [decision] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "decision"]

@@ -1,5 +1,5 @@
-"""Start-up: the first frame lists the runbooks read while Textual imported, the theme is in place before
-any CSS is parsed, and the garbage collector pauses while start-up builds what lasts, then collects again."""
+"""Start-up: the first frame lists the runbooks read while Textual imported (it never waits for them),
+the theme is in place from the first frame, and nothing switches the garbage collector."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.screenshots import settings_for, wait_for
-from tui.app import collector
 from tui.app.factory import make_app
 from tui.app.screens.picker import PickerScreen
 
@@ -35,97 +34,68 @@ async def test_the_first_list_drawn_has_the_prefetched_runbooks(tmp_path: Path, 
     assert lists and "loading" not in lists[0] and "refusal-spike" in lists[0]
 
 
-async def test_the_collector_pauses_for_start_up_and_resumes_once_it_is_over(tmp_path: Path) -> None:
-    assert gc.isenabled()
+async def test_building_and_running_the_app_leaves_the_garbage_collector_alone(tmp_path: Path) -> None:
+    frozen = gc.get_freeze_count()
     app = make_app(settings_for(tmp_path), cursor_blink=False)
+    assert gc.isenabled()  # building the app (Textual imported, runbooks being read) switched nothing off
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
         assert gc.isenabled()
-    assert gc.isenabled()
-
-
-async def test_an_app_stopped_during_start_up_leaves_the_collector_on(tmp_path: Path) -> None:
-    app = make_app(settings_for(tmp_path), cursor_blink=False)
-    async with app.run_test(size=(120, 40)):
-        pass  # quits at once, before the journal and the index have loaded
-    assert gc.isenabled()
-
-
-def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
-    gc.disable()
-    try:
-        collector.pause()
-        collector.resume()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    collector.pause()
-    assert not gc.isenabled()
-    collector.resume()
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen  # and froze nothing
 
 
 @pytest.mark.parametrize("theme, dark", [("high-contrast", True), ("oncall-dark", True), ("textual-light", False)])
 async def test_the_theme_is_in_place_from_the_first_frame(tmp_path: Path, theme: str, dark: bool) -> None:
+    from textual import events
+
+    first: list[tuple[str, bool, bool, str]] = []
+
+    def at_first_frame(message: object) -> None:
+        # The picker is shown (resumed) before its first frame is drawn: what it is styled with then is
+        # what the first frame shows.
+        if not first and isinstance(message, events.ScreenResume) and isinstance(app.screen, PickerScreen):
+            first.append((app.current_theme.name, app.has_class(f"-theme-{theme}"), app.has_class("-dark-mode"),
+                          app.screen.styles.background.hex.lower()))
+
     app = make_app(settings_for(tmp_path), theme=theme, cursor_blink=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), message_hook=at_first_frame) as pilot:
         await pilot.pause()
         assert app.theme == theme and app.current_theme.name == theme
-        assert app.has_class(f"-theme-{theme}") and app.has_class("-dark-mode") == dark
         assert app.theme_variables["background"].lower() == app.current_theme.background.lower()
-        assert app.screen.styles.background.hex.lower() == app.current_theme.background.lower()
+    assert first == [(theme, True, dark, app.current_theme.background.lower())]
 
 
-async def test_the_footer_rebuilds_once_for_a_burst_of_binding_changes(tmp_path: Path, monkeypatch) -> None:
-    from textual.widgets._footer import FooterKey
-
-    from tui.app.widgets.footer import Footer
-
-    rebuilds: list[int] = []
-    recompose = Footer.recompose
-
-    async def counting(self: Footer) -> None:
-        rebuilds.append(1)
-        await recompose(self)
+async def test_the_footer_lists_the_screens_keys(tmp_path: Path) -> None:
+    from textual.widgets import Footer
 
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
         await pilot.pause()
         footer = app.screen.query_one(Footer)
-        monkeypatch.setattr(Footer, "recompose", counting)
-        for _ in range(3):  # as Textual sends them: showing a screen, then focusing its field
-            app.screen.bindings_updated_signal.publish(app.screen)
-        await pilot.pause()
-        await pilot.pause()
-        assert len(rebuilds) == 1
-        shown = {key.description for key in footer.query(FooterKey)}
+        shown = {key.description for key in footer.query("FooterKey")}  # type: ignore[attr-defined]
         assert {"open", "search", "clear / back", "refresh alerts"} <= shown
-        app.screen.bindings_updated_signal.publish(app.screen)  # a later change is not absorbed by the last rebuild
-        await pilot.pause()
-        await pilot.pause()
-        assert len(rebuilds) == 2
 
 
-@pytest.mark.parametrize("reading, listed_at_once", [(0.2, True), (1.5, False)])
-async def test_the_first_frame_waits_a_moment_for_runbooks_still_being_read(
-        tmp_path: Path, monkeypatch, reading: float, listed_at_once: bool) -> None:
-    """Slower than STARTUP_WAIT (0.5 s), the list says "Loading…" until the runbooks are read."""
-    import time
+async def test_runbooks_still_being_read_after_a_moment_are_loading_then_listed(tmp_path: Path, monkeypatch) -> None:
+    """Still reading after STARTUP_WAIT (awaited, not blocking the loop): the list says "Loading…", then shows them."""
+    import threading
 
     from tui.app.services import Services
 
     lists: list[list[str]] = []
     refresh = PickerScreen.refresh_items
+    release = threading.Event()
 
     def recording(self: PickerScreen) -> None:
         refresh(self)
         lists.append(list(self.keys))
+        release.set()  # something is on screen: the read may finish now
 
     read = Services._read_library
 
     def slow_read(self: Services):
-        time.sleep(reading)
+        release.wait(30)  # still reading until the first list is drawn
         return read(self)
 
     monkeypatch.setattr(PickerScreen, "refresh_items", recording)
@@ -133,17 +103,5 @@ async def test_the_first_frame_waits_a_moment_for_runbooks_still_being_read(
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
-    assert ("refusal-spike" in lists[0]) is listed_at_once and ("loading" in lists[0]) is not listed_at_once
+    assert "loading" in lists[0] and "refusal-spike" not in lists[0]
     assert "refusal-spike" in lists[-1]
-
-
-def test_an_app_that_cannot_be_built_leaves_the_collector_on(tmp_path: Path, monkeypatch) -> None:
-    from tui.app.services import Services
-
-    def broken(self: Services) -> None:
-        raise RuntimeError("no threads today")
-
-    monkeypatch.setattr(Services, "prefetch", broken)
-    with pytest.raises(RuntimeError):
-        make_app(settings_for(tmp_path), cursor_blink=False)
-    assert gc.isenabled()

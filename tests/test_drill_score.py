@@ -159,3 +159,18 @@ def test_finishing_an_unknown_incident_is_one_sentence(catalog, journal) -> None
     other = journal.new_incident("Not a drill")
     with pytest.raises(Exception, match=f"Incident {other.id} is not one of this session's drills"):
         drills.finish(journal, other.id)
+
+
+async def test_the_controller_scores_a_drill_once_its_walk_reaches_the_outcome(catalog, journal) -> None:
+    scenario = catalog.get("refusal-spike")
+    drills, session = start(catalog, journal, "refusal-spike")
+    session.drill = drills  # as the app and `oncall drill` build it
+    session.answer(0)
+    assert session.take_drill_score() is None  # not finished: nothing scored
+    session.back()
+    await walk_expected(drills, session, scenario)
+    assert session.walker.finished
+    score = session.take_drill_score()
+    assert score is not None and score.error is None and "**Score:" in (score.markdown or "")
+    assert any(SCORE_KEY in e.data for e in journal.events(session.incident_id))  # the hook journaled it
+    assert session.take_drill_score() is None  # handed over once

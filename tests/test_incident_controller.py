@@ -193,3 +193,67 @@ def test_status_set_by_hand_stamps_its_time(journal, library):
     session.set_status("contained")
     incident = journal.incident(session.incident_id)
     assert incident.status == "contained" and incident.contained_at.startswith("2026-11-22T02:48")
+
+
+def test_new_readings_suggest_the_answer_and_go_into_the_next_decision(journal, library):
+    from tui.metrics.readings import Snapshot
+
+    session = start(journal, library)
+    metric = session.runbook.metrics["refusal_rate"]
+    reading = reading_from_samples(metric, "q", [({}, 0.124)], NOW.timestamp())
+    assert session.take_snapshot(Snapshot({"refusal_rate": reading}, NOW.timestamp(), 5.0), NOW.timestamp()) == 0
+    assert session.walker.suggestion is not None and "12.4%" in session.walker.suggestion.reason
+    assert session.text("${refusal_rate}") == "12.4%"
+    session.answer(0)
+    [event] = decisions(journal, session)
+    assert event.data["matched"] is True and "[refusal_rate 12.4% CRIT]" in event.text
+    session.clear_readings()
+    assert session.text("${refusal_rate}") == "—"
+
+
+async def test_a_finished_command_is_kept_for_the_step_and_journaled_redacted(journal, library, tmp_path):
+    from tui.config import Settings
+    from tui.launch import launch_for, prepare_command
+    from tui.runbook.library import load_library as load
+
+    folder = write_library(tmp_path / "cmd", {"echo.yaml": ECHO_RUNBOOK})
+    runbook = load([folder]).get("echo-check")
+    incident = journal.new_incident(runbook.title, runbook=runbook.id)
+    session = IncidentController(journal, incident.id, fixed_clock(), runbook=runbook,
+                                 params=runbook.default_params(), resolver=None, user="alice")
+    prepared = prepare_command(runbook, "say", session.values())
+    result = await launch_for(prepared, Settings(journal_path=tmp_path / "j.json")).run()
+    outcome = session.command_finished(prepared, result, secrets=["s3cret"])
+    assert outcome.exit_code == 0 and session.result_for_step() == outcome
+    assert session.walker.suggestion is not None  # exit 0 points to the first choice
+    [event] = [e for e in journal.events(incident.id) if e.kind == "command"]
+    assert event.data["command"] == "say" and "s3cret" not in event.data["output"] and "hello" in event.data["output"]
+    session.command_failed(prepared, "no such program")
+    assert session.result_for_step().status == "did not start"
+    assert [e.text for e in journal.events(incident.id) if e.kind == "command"][-1] == \
+        "could not run say: no such program"
+
+
+ECHO_RUNBOOK = """\
+id: echo-check
+title: Echo check
+version: 1
+summary: A runbook whose one command prints a line.
+category: infrastructure
+severity_hint: low
+owners: [team]
+commands:
+  say:
+    title: Say hello
+    run: [sh, -c, "echo hello s3cret"]
+start: said
+steps:
+  said:
+    ask: Did it say hello?
+    command: say
+    choices:
+      - {label: "Yes", next: done, when: {exit: 0}}
+      - {label: "No", next: done}
+  done:
+    outcome: resolved
+"""

@@ -6,6 +6,10 @@ class OncallError(Exception):
 
     exit_code = 1
 
+    def __rich__(self) -> str:
+        """Shown as its sentence wherever it is rendered (the app's last resort included), never as a traceback."""
+        return str(self)
+
 
 class UsageError(OncallError):
     exit_code = 2

@@ -7,37 +7,58 @@ handler turns a failure into a visible sentence instead of an exit.
 
 from __future__ import annotations
 
-import traceback
-from datetime import datetime, timezone
+import io
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console, RenderableType
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from tui.app import collector
 from tui.app.palette import OncallCommands
 from tui.app.services import Loaded, Services
 from tui.app.theme import DEFAULT_THEME, THEMES
+from tui.config import Settings
 from tui.errors import OncallError
 
 ALERTS_EVERY = 30.0  # seconds between Alertmanager look-ups while the app is open
-STARTUP_WAIT = 0.5  # seconds the first frame may wait for the runbooks being read; then it says "Loading…"
+STARTUP_WAIT = 0.5  # seconds the first list may wait for runbooks still being read; then it says "Loading…"
 UNEXPECTED = "Something went wrong in {what} ({error}); the rest goes on. Please report it."
 
 
-def write_crash_log(folder: Path, error: BaseException) -> Path | None:
-    """The traceback of a bug, for the report; None if even that cannot be written."""
-    path = folder / "crash.log"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(f"--- {datetime.now(timezone.utc).isoformat()}\n")
-            f.write("".join(traceback.format_exception(error)))
-    except OSError:
-        return None
-    return path
+class CrashLog(io.TextIOBase):
+    """Where Textual prints what stopped the app (a bug's traceback) instead of the terminal: a file
+    beside the journal, opened at the first write, with oncall's own secrets struck out."""
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        super().__init__()
+        self.path = path
+        self.settings = settings
+        self.written = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        from tui.journal.redact import redact
+        from tui.launch.capture import (
+            settings_secrets,  # only once there is a bug: not at start-up
+        )
+
+        if not text:
+            return 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                if not self.written:
+                    f.write(f"--- {datetime.now(UTC).isoformat()}\n")
+                f.write(redact(text, settings_secrets(self.settings)))
+        except OSError:
+            return len(text)  # nowhere to keep it: `oncall` still says it stopped on a bug
+        self.written = True
+        return len(text)
 
 
 class OncallApp(App[int]):
@@ -61,35 +82,32 @@ class OncallApp(App[int]):
         self.alert_links: list[Any] | None = None  # None: not fetched (or no Alertmanager)
         self.alerts_error: str | None = None
         self._pending_start: tuple[Any, dict[str, str], Any] | None = None
-        self.crash_log: Path | None = None
         self.fault: str | None = None  # an expected fault that reached no handler
+        # A bug that reaches Textual stops the app; its traceback goes to this file, not the terminal.
+        self._crash = CrashLog(services.settings.journal_path.parent / "crash.log", services.settings)
+        self.error_console = Console(file=self._crash, markup=False, highlight=False, width=120, color_system=None)
         for theme in THEMES:
             self.register_theme(theme)
-        self._initial_theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
-        if self.get_theme(self._initial_theme).dark:  # type: ignore[union-attr]
-            self._theme_before_start(self._initial_theme)
+        # Set before the app runs, so the first frame is drawn in it (nothing is styled yet).
+        self.theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
 
-    def _theme_before_start(self, name: str) -> None:
-        """Start in this (dark) theme without a theme change: setting `theme` on a running app parses
-        every stylesheet a second time. Nothing is parsed yet here, so the variables just change
-        (and what the theme watcher would do to the app's classes is done by hand)."""
-        self.set_reactive(App.theme, name)
-        self.stylesheet.set_variables(self.get_css_variables())
-        self.set_class(True, f"-theme-{name}", update=False)
+    @property
+    def crash_log(self) -> Path | None:
+        """The file a bug's traceback was written to, once one was."""
+        return self._crash.path if self._crash.written else None
 
     # -- start-up -----------------------------------------------------------
 
-    def on_mount(self) -> None:
-        if self.theme != self._initial_theme:  # a light theme: the usual way
-            self.theme = self._initial_theme
+    async def on_mount(self) -> None:
         if self.requested_theme and self.requested_theme not in self.available_themes:
             self.notify(f"There is no theme {self.requested_theme!r}; using {DEFAULT_THEME} "
                         "(try --theme high-contrast).", severity="warning")
         from tui.app.screens.picker import PickerScreen
 
-        # Read while Textual imported, and nearly always done by now. Waiting a moment for the rest
-        # (the UI has nothing to show before the first frame) beats drawing "Loading…" and then the list.
-        library = self.services.library_if_loaded(wait=STARTUP_WAIT)
+        # Read while Textual imported, and nearly done by now. Awaiting the rest a moment (the loop stays
+        # free, keys wait in the queue) draws the list once, instead of "Loading…" and then the list;
+        # past STARTUP_WAIT the list says "Loading…" and the load worker takes over.
+        library = await self.services.library_soon(STARTUP_WAIT)
         if library is not None:  # the picker's first frame lists the runbooks
             self.loaded = Loaded(library)
         self.push_screen(PickerScreen())
@@ -97,9 +115,6 @@ class OncallApp(App[int]):
             self._library_ready(library)
         else:
             self.run_worker(self._load, name="load", thread=True, exit_on_error=False)
-
-    def on_unmount(self) -> None:
-        collector.resume()  # if the app stops before its start-up is over
 
     @property
     def library(self) -> Any:
@@ -116,12 +131,9 @@ class OncallApp(App[int]):
 
     def _load_rest(self, library: Any) -> None:
         """Thread, started once the list is on screen: the journal, then the search index."""
-        try:
-            journal, error = self.services.open_journal()
-            self.call_from_thread(self._journal_ready, journal, error)
-            index = self.services.build_index(library)
-        finally:
-            collector.resume()  # start-up is over: what it built lives as long as the app
+        journal, error = self.services.open_journal()
+        self.call_from_thread(self._journal_ready, journal, error)
+        index = self.services.build_index(library)
         self.call_from_thread(self._index_ready, index)
 
     def _library_ready(self, library: Any) -> None:
@@ -169,7 +181,6 @@ class OncallApp(App[int]):
                                             error=f"{type(error).__name__}: {error}")
             self.log.error(f"worker {worker.name} failed: {error!r}")
             if worker.name == "load" and self.loaded is None:
-                collector.resume()  # nothing more loads in the background
                 self.loaded = Loaded(journal_error=message, journal_ready=True)
                 self._after_load()
             elif worker.name == "load journal" and self.loaded is not None and not self.loaded.journal_ready:
@@ -318,24 +329,20 @@ class OncallApp(App[int]):
 
     # -- faults ---------------------------------------------------------------
 
-    def _handle_exception(self, error: Exception) -> None:
-        """An exception no handler caught: the app stops (Textual cannot go on after one), with a
-        plain sentence instead of a traceback.
+    def panic(self, *renderables: RenderableType) -> None:
+        """Textual's last resort for an exception no handler caught (the app cannot go on after one).
 
-        Expected faults are caught where they happen; one that slips through (OncallError) stops
-        the app with its own sentence. Anything else is a bug: its traceback goes to a crash log
-        beside the journal (the journal itself is already safe on disk) and `oncall` prints one
-        sentence naming the log. Overrides a private Textual hook (pinned to 8.2.x in pyproject.toml).
+        Expected faults are caught where they happen; one that slips through (an OncallError, which
+        Textual hands over as itself) stops the app with its own sentence, which `oncall` prints. Anything
+        else is a bug: Textual prints its traceback to `error_console`, the crash log beside the journal
+        (the journal itself is already safe on disk), and `oncall` prints one sentence naming the log.
         """
-        self._return_code = 1
-        if self._exception is None:  # so that run_test re-raises it in the tests
-            self._exception = error
-            self._exception_event.set()
-        if isinstance(error, OncallError):
-            self.fault = str(error)
-        else:
-            self.crash_log = write_crash_log(self.services.settings.journal_path.parent, error)
-        self._close_messages_no_wait()
+        faults = [r for r in renderables if isinstance(r, OncallError)]
+        if faults:
+            self.fault = str(faults[0])
+            self.exit(return_code=1)
+            return
+        super().panic(*renderables)
 
     # -- app-wide actions ---------------------------------------------------
 

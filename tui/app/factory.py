@@ -5,37 +5,33 @@ Importing this module does not import Textual: `make_app` starts reading the run
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tui.app import collector
+from tui.app.services import AlertsFetcher, MetricsFactory, Services
 from tui.clock import Clock
-from tui.app.services import MetricsFactory, Services
 from tui.config import Settings
 
 if TYPE_CHECKING:
     from tui.app.app import OncallApp
+    from tui.drill.hooks import Drills
+    from tui.journal import Journal
+    from tui.runbook.library import Library
 
 
-def make_app(settings: Settings, *, library: Any = None, journal: Any = None, clock: Clock | None = None,
-             metrics: MetricsFactory | None = None, metrics_label: str | None = None, alerts: Any = None,
-             runbook: str | None = None, alert: str | None = None, theme: str | None = None,
-             drill: bool = False, sync_every: float = 3.0, cursor_blink: bool = True,
-             drill_hooks: Any = None) -> OncallApp:
+def make_app(settings: Settings, *, library: Library | None = None, journal: Journal | None = None,
+             clock: Clock | None = None, metrics: MetricsFactory | None = None, metrics_label: str | None = None,
+             alerts: AlertsFetcher | None = None, runbook: str | None = None, alert: str | None = None,
+             theme: str | None = None, drill: bool = False, sync_every: float = 3.0, cursor_blink: bool = True,
+             drill_hooks: Drills | None = None) -> OncallApp:
     """The app. Anything left None comes from `settings` (runbook folders, journal, Prometheus, Alertmanager).
 
     metrics: (queries, on_snapshot) -> source with start(), async stop(), set_queries() (a drill's simulation);
     alerts: async (runbooks) -> list of tui.metrics.alerts.AlertLink.
     """
-    collector.pause()  # no collection during start-up; the app resumes it once loaded (see collector.py)
-    try:
-        services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
-                            metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
-                            drill_hooks=drill_hooks)
-        services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
-        from tui.app.app import OncallApp
+    services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
+                        metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
+                        drill_hooks=drill_hooks)
+    services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
+    from tui.app.app import OncallApp
 
-        app = OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)
-    except BaseException:
-        collector.resume()
-        raise
-    return app
+    return OncallApp(services, runbook=runbook, alert=alert, theme=theme, cursor_blink=cursor_blink)

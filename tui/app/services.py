@@ -8,16 +8,29 @@ plain sentence instead, and the rest goes on.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import OncallError
 
+if TYPE_CHECKING:  # imported when used: start-up reads none of these before the first frame
+    from tui.drill.hooks import Drills
+    from tui.journal import Journal
+    from tui.metrics.alerts import AlertLink
+    from tui.metrics.poller import MetricQuery
+    from tui.metrics.readings import Snapshot
+    from tui.runbook.library import Library
+    from tui.runbook.model import Runbook
+    from tui.runbook.search import SearchIndex
+
 # (queries, on_snapshot) -> an object with start(), async stop(), set_queries(queries): tui.metrics.poller.Poller
-MetricsFactory = Callable[[list[Any], Callable[[Any], None]], Any]
+MetricsFactory = Callable[["list[MetricQuery]", "Callable[[Snapshot], object]"], Any]
+# async (runbooks by id) -> the firing alerts, each with the runbook it opens
+AlertsFetcher = Callable[["Mapping[str, Runbook]"], "Awaitable[list[AlertLink]]"]
 
 
 @dataclass
@@ -25,13 +38,13 @@ class Loaded:
     """The slow parts, loaded off the UI thread after the first screen is up, in the order they are needed:
     the runbooks (listed at once), then the journal (open incidents), then the search index."""
 
-    library: Any = None  # tui.runbook.library.Library
-    index: Any = None  # tui.runbook.search.SearchIndex; None until built
-    journal: Any = None  # tui.journal.Journal
+    library: Library | None = None
+    index: SearchIndex | None = None  # None until built
+    journal: Journal | None = None
     journal_error: str | None = None
     journal_ready: bool = False  # opened, or failed with journal_error
 
-    def search_index(self, services: Services) -> Any:
+    def search_index(self, services: Services) -> SearchIndex | None:
         """The index, built now if the background build has not finished yet (a fast typist)."""
         if self.index is None and self.library is not None:
             self.index = services.build_index(self.library)
@@ -42,25 +55,23 @@ class Loaded:
 class Services:
     settings: Settings
     clock: Clock = field(default_factory=Clock)
-    library: Any = None  # given by tests; loaded from settings.runbook_dirs otherwise
-    journal: Any = None  # given by tests; opened from settings otherwise
+    library: Library | None = None  # given by tests; loaded from settings.runbook_dirs otherwise
+    journal: Journal | None = None  # given by tests; opened from settings otherwise
     metrics: MetricsFactory | None = None  # None: from settings.prometheus_url, or "not connected"
     metrics_label: str | None = None  # why metrics are not connected, when they are not
-    alerts: Callable[[], Any] | None = None  # async () -> list[AlertLink]; None: from settings.alertmanager_url
+    alerts: AlertsFetcher | None = None  # None: from settings.alertmanager_url
     drill: bool = False  # incidents started here are drills (simulated metrics, labelled so)
     # `oncall drill`: tui.drill.hooks.Drills. Its launcher() answers commands instead of tui.launch.launch_for
     # (nothing runs in a drill); finish_markdown(journal, incident_id) scores the drill at its outcome.
-    drill_hooks: Any = None
+    drill_hooks: Drills | None = None
     sync_every: float = 3.0  # seconds between journal syncs
-    _prefetch: Any = field(default=None, repr=False)
+    _prefetch: Future[Library] | None = field(default=None, repr=False)
 
     def prefetch(self) -> None:
         """Start reading the runbooks now, while Textual is still starting (the app waits for it later)."""
         if self.library is not None or self._prefetch is not None:
             return
-        from concurrent.futures import Future
-
-        future: Future[Any] = Future()
+        future: Future[Library] = Future()
 
         def run() -> None:
             try:
@@ -71,7 +82,7 @@ class Services:
         self._prefetch = future
         threading.Thread(target=run, name="oncall-load-runbooks", daemon=True).start()
 
-    def library_if_loaded(self, wait: float = 0.0) -> Any:
+    def library_if_loaded(self, wait: float = 0.0) -> Library | None:
         """The runbooks if they are read within `wait` seconds (given, or prefetched); else None (still
         reading, or failed: the load worker then waits for them or reports why)."""
         if self._prefetch is None:
@@ -81,13 +92,25 @@ class Services:
         except Exception:  # TimeoutError, or the load's own error
             return None
 
-    def load_library(self) -> Any:
+    async def library_soon(self, wait: float) -> Library | None:
+        """The runbooks if they are read within `wait` seconds, awaited without holding up the event loop
+        (the reading thread gets the interpreter meanwhile); else None (the load worker takes over)."""
+        if self._prefetch is None:
+            return self.library
+        import asyncio
+
+        try:
+            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._prefetch)), wait)
+        except Exception:  # TimeoutError, or the load's own error (the load worker reports it)
+            return None
+
+    def load_library(self) -> Library:
         """The runbooks: the prefetched ones, or read now. Runs in a thread: never on the UI loop."""
         if self._prefetch is not None:
             return self._prefetch.result()
         return self._read_library()
 
-    def _read_library(self) -> Any:
+    def _read_library(self) -> Library:
         library = self.library
         if library is None:
             from tui.runbook.cache import cache_dir
@@ -98,7 +121,7 @@ class Services:
             library.valid, library.broken  # noqa: B018
         return library
 
-    def open_journal(self) -> tuple[Any, str | None]:
+    def open_journal(self) -> tuple[Journal | None, str | None]:
         """(journal, None), or (None, the sentence saying why it cannot be opened)."""
         if self.journal is not None:
             return self.journal, None
@@ -110,7 +133,7 @@ class Services:
             return None, str(exc)
 
     @staticmethod
-    def build_index(library: Any) -> Any:
+    def build_index(library: Library) -> SearchIndex:
         from tui.runbook.search import Doc
 
         extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
@@ -130,7 +153,7 @@ class Services:
         return self.metrics_label or ("Not connected: no Prometheus URL is set; "
                                       "pass --prometheus URL or set ONCALL_PROMETHEUS_URL.")
 
-    def alerts_fetcher(self) -> Callable[[Any], Any] | None:
+    def alerts_fetcher(self) -> AlertsFetcher | None:
         """async (runbooks) -> list[AlertLink], or None when no Alertmanager is configured."""
         if self.alerts is not None:
             return self.alerts
@@ -138,7 +161,7 @@ class Services:
             return None
         settings = self.settings
 
-        async def fetch(runbooks: Mapping[str, Any]) -> list[Any]:
+        async def fetch(runbooks: Mapping[str, Runbook]) -> list[AlertLink]:
             import asyncio
 
             from tui.metrics.alerts import AlertmanagerClient, link_alerts

@@ -19,6 +19,7 @@ from tui.errors import OncallError
 from tui.incident.outcome import CommandOutcome
 from tui.incident.record import ROLES, IncidentRecord, status_fields
 from tui.journal.model import Event
+from tui.journal.sync import SyncStatus
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
 from tui.metrics.readings import Reading, Snapshot
@@ -250,6 +251,10 @@ class IncidentController(IncidentRecord):
         self.suggest()
         self.command_not_started(prepared, why)
         return outcome
+
+    def sync(self) -> SyncStatus:
+        """Exchange entries with the shared journal (runs in a thread: it waits for the file lock)."""
+        return self.journal.sync()
 
     def mark_comms_sent(self, text: str) -> None:
         self.comms_sent(text)

@@ -6,10 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Footer, Static, TextArea
 
 from tui.app.shown import plain, shown_line
-from tui.app.widgets.footer import Footer
 
 
 class CommsScreen(ModalScreen[str | None]):

@@ -8,12 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static, TextArea
+from textual.widgets import Footer, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.app.shown import plain_line, shown, shown_line, styled
 from tui.app.widgets.field import Field
-from tui.app.widgets.footer import Footer
 
 
 class QuitScreen(ModalScreen[bool]):

@@ -7,10 +7,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from tui.app.shown import shown, styled
-from tui.app.widgets.footer import Footer
 
 APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and actions"), ("/", "search runbooks"),
             ("q", "quit (asks first; nothing is lost)")]

@@ -1,24 +1,38 @@
 """The 3am split view: the step on the left; metrics, command output and journal on the right.
 
-Every key acts through the `Session`, which journals what happened; this screen
-only turns keys into session calls and renders the result. Background work
-(metrics polling, a running command, journal sync) never blocks the keys.
+Every key acts through the `IncidentController`, which journals what happened; this screen turns
+keys into controller calls and tells each widget what changed with a typed message. Background
+work (metrics polling, a running command, journal sync) reports back with messages and never
+blocks the keys; a worker that fails is shown by the app's one `Worker.StateChanged` handler.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 
-from tui.app.screens.incident_actions import IncidentActions
-from tui.app.screens.incident_commands import CommandActions
-from tui.incident import IncidentController
+from tui.app.messages import (
+    CommandFinished,
+    CommandTitle,
+    IncidentChanged,
+    JournalChanged,
+    JournalStatus,
+    MetricsUnavailable,
+    SnapshotArrived,
+    StepChanged,
+    SyncFinished,
+)
+from tui.app.screens.incident_commands import CommandRunner, Running
+from tui.app.screens.incident_forms import IncidentForms
 from tui.app.widgets.breadcrumb import Breadcrumb
 from tui.app.widgets.incident_bar import IncidentBar
 from tui.app.widgets.journal_pane import JournalPane
@@ -27,11 +41,19 @@ from tui.app.widgets.metrics_pane import MetricsPane
 from tui.app.widgets.output_pane import OutputPane
 from tui.app.widgets.step_view import StepView
 from tui.errors import OncallError
+from tui.incident import IncidentController
+from tui.journal.sync import SyncStatus
+from tui.launch.command import PreparedCommand, launch_for
+from tui.metrics.readings import Snapshot
 from tui.walk import Move
 
+if TYPE_CHECKING:
+    from tui.app.app import OncallApp
+    from tui.app.services import Services
+    from tui.metrics.poller import MetricQuery
 
 
-class IncidentScreen(CommandActions, IncidentActions, Screen):
+class IncidentScreen(Screen[None]):
     PURPOSE = ("Work the incident one step at a time. Answer the question with its number (the suggested answer is "
                "pre-selected: Enter takes it), run the step's commands with r, go back with b. Metrics, command "
                "output and the shared journal are on the right; everything you do is journaled.")
@@ -74,14 +96,40 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         self.selected: int | None = None
         self.user_moved = False  # the person chose with ↑↓: a new suggestion must not move it
         self.cursor = 0
-        self.launch: Any = None  # the running tui.launch.Launch
-        self.running: tuple[str, datetime] | None = None  # (command name, when it started)
-        self.metrics_source: Any = None
+        self.metrics_source: Any = None  # started by the services' factory: start(), async stop(), set_queries()
         self.metrics_runbook: str | None = None
-        self.snapshot: Any = None
-        self.sync_status: Any = None
+        self.snapshot: Snapshot | None = None
+        self.sync_status: SyncStatus | None = None
         self.synced_at: float | None = None
         self.authors: set[str] = set()
+        services = self.services_of_app()
+        hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
+        self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
+                                   self._journal, self.render_all, self.oncall.fail)
+        self.commands = CommandRunner(self.oncall, controller, services.settings,
+                                      hooks.launcher if hooks is not None else launch_for,
+                                      self._to(OutputPane), self._run_command, self._command_changed,
+                                      self.oncall.fail)
+
+    @property
+    def oncall(self) -> OncallApp:
+        from tui.app.app import OncallApp
+
+        app = self.app
+        assert isinstance(app, OncallApp)
+        return app
+
+    def services_of_app(self) -> Services:
+        return self.oncall.services
+
+    @property
+    def services(self) -> Services:
+        return self.oncall.services
+
+    @property
+    def running(self) -> object:
+        """(command name, started) while a command runs, else None."""
+        return self.commands.running
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(id="bar")
@@ -94,17 +142,15 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
                 yield JournalPane(self.controller.clock, id="journal")
         yield KeyBar(id="keys")
 
-    @property
-    def services(self) -> Any:
-        return self.app.services  # type: ignore[attr-defined]
+    def _to(self, widget: type[Widget]) -> Callable[[Message], None]:
+        """Post a message to the one widget of this type (the widget acts on it)."""
+        return lambda message: self.query_one(widget).post_message(message)
 
     def on_resize(self) -> None:
         # Short terminals (80x24) drop the blank lines between the parts of a step.
         self.set_class(self.size.height < 32, "-compact")
         if self.is_mounted:
-            self.query_one(IncidentBar).show(self.controller)
-            if self.snapshot is not None:
-                self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
+            self.tick()
 
     def on_mount(self) -> None:
         self._start_metrics()
@@ -118,28 +164,26 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             self.set_interval(self.services.sync_every, self.sync_now)
 
     async def on_unmount(self) -> None:
-        if self.launch is not None:
-            self.launch.cancel()
+        self.commands.cancel()
         await self._stop_metrics()
 
     # -- rendering ----------------------------------------------------------
 
     def render_all(self) -> None:
-        self.query_one(IncidentBar).show(self.controller)
-        self.query_one(Breadcrumb).show(self.controller.walker.breadcrumb())
+        self._to(IncidentBar)(IncidentChanged(self.controller))
+        self._to(Breadcrumb)(IncidentChanged(self.controller))
         self.render_step()
         self.refresh_bindings()
 
     def render_step(self) -> None:
-        self.query_one(StepView).show(self.controller, selected=self.selected, cursor=self.cursor,
-                                      running=self.running is not None)
+        self._to(StepView)(StepChanged(self.controller, self.selected, self.cursor, self.commands.running is not None))
 
     def tick(self) -> None:
-        self.query_one(IncidentBar).show(self.controller)
+        self._to(IncidentBar)(IncidentChanged(self.controller))
         if self.snapshot is not None:
-            self.query_one(MetricsPane).show_snapshot(self.snapshot, self._now())
-        if self.running is not None:
-            self.query_one(OutputPane).set_title(self._running_title())
+            self._to(MetricsPane)(SnapshotArrived(self.snapshot, self._now()))
+        if self.commands.running is not None:
+            self._to(OutputPane)(CommandTitle(self.commands.title()))
         self._journal_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -152,7 +196,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         if action in ("run_first", "pick_command"):
             return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
         if action == "cancel_command":
-            return self.running is not None
+            return self.commands.running is not None
         if action == "back":
             return self.controller.walker.can_back
         if action == "accept":
@@ -164,11 +208,11 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
 
     # -- the walk -----------------------------------------------------------
 
-    def _apply(self, move_fn) -> Move | None:
+    def _apply(self, move_fn: Callable[[], Move]) -> Move | None:
         try:
             move = move_fn()
         except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            self.oncall.fail(str(exc))
             return None
         if move.action in ("answer", "done", "back", "resume"):
             self.selected, self.user_moved, self.cursor = None, False, 0
@@ -180,16 +224,17 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             self.notify(f"Outcome reached: {move.outcome}. See the left side for what to do now.")
         score = self.controller.take_drill_score()
         if score is not None:
-            self._show_drill_score(score)
+            self.refresh_journal()
+            self.forms.drill_score(score)
         return move
 
     def action_answer(self, n: int) -> None:
         step = self.controller.step
         if step.kind != "ask":
-            self.app.fail("This step is not a question; press Enter when it is done.")  # type: ignore[attr-defined]
+            self.oncall.fail("This step is not a question; press Enter when it is done.")
             return
         if n > len(step.choices):
-            self.app.fail(f"There is no choice {n}; press 1 to {len(step.choices)}.")  # type: ignore[attr-defined]
+            self.oncall.fail(f"There is no choice {n}; press 1 to {len(step.choices)}.")
             return
         self._apply(lambda: self.controller.answer(n - 1))
 
@@ -197,10 +242,11 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         controller = self.controller
         step = controller.step
         if step.kind == "ask":
-            if self.selected is None:
-                self.app.fail(f"Press 1 to {len(step.choices)} to answer (nothing is pre-selected here).")  # type: ignore[attr-defined]
+            selected = self.selected
+            if selected is None:
+                self.oncall.fail(f"Press 1 to {len(step.choices)} to answer (nothing is pre-selected here).")
                 return
-            self._apply(lambda: controller.answer(self.selected))  # type: ignore[arg-type]
+            self._apply(lambda: controller.answer(selected))
         elif step.kind == "do":
             self._apply(controller.done)
         elif controller.walker.can_resume:
@@ -267,7 +313,7 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
                 try:
                     controller.set_params(current, values)
                 except OncallError as exc:
-                    self.app.fail(str(exc))  # type: ignore[attr-defined]
+                    self.oncall.fail(str(exc))
                 self._retarget_metrics()
                 self.render_all()
 
@@ -276,34 +322,107 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
             return
         self._retarget_metrics()
 
+    # -- incident keys (dialogs) ---------------------------------------------
+
+    def action_note(self) -> None:
+        self.forms.note()
+
+    def action_action_item(self) -> None:
+        self.forms.action_item()
+
+    def action_severity(self) -> None:
+        self.forms.severity()
+
+    def action_roles(self) -> None:
+        self.forms.roles()
+
+    def action_status(self) -> None:
+        self.forms.status()
+
+    def action_findings(self) -> None:
+        self.forms.findings()
+
+    def action_comms(self) -> None:
+        self.forms.comms()
+
+    def action_export(self) -> None:
+        self.forms.export()
+
+    def action_search(self) -> None:
+        from tui.app.screens.picker import PickerScreen
+
+        self.app.push_screen(PickerScreen(overlay=True))
+
+    # -- commands -------------------------------------------------------------
+
+    def action_run_first(self) -> None:
+        self.commands.run_first()
+
+    def action_pick_command(self) -> None:
+        self.commands.pick()
+
+    def run_command(self, name: str) -> None:
+        self.commands.run(name)
+
+    def action_cancel_command(self) -> None:
+        if self.commands.cancel():
+            self.query_one(OutputPane).note("cancelling: stopping the command and everything it started…")
+
+    def _command_changed(self) -> None:
+        self.render_step()
+        self.refresh_bindings()
+
+    def _run_command(self, prepared: PreparedCommand, launch: Running) -> None:
+        self._command_worker(prepared, launch)
+
+    @work(group="command", exit_on_error=False)
+    async def _command_worker(self, prepared: PreparedCommand, launch: Running) -> None:
+        try:
+            finished = await self.commands.finish(prepared, launch)
+        finally:
+            self.refresh_bindings()
+        self.post_message(finished)
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        self._to(OutputPane)(CommandFinished(message.name, message.title, message.notes))
+        if message.journal_error:
+            self.oncall.fail(message.journal_error)
+        self.refresh_journal()
+        self._update_suggestion()
+        self.render_step()
+
     # -- metrics ------------------------------------------------------------
 
-    def _queries(self) -> list[Any]:
+    def _queries(self) -> list[MetricQuery]:
         from tui.metrics.poller import metric_queries
 
         return metric_queries(self.controller.current, self.controller.values())
 
     def _start_metrics(self) -> None:
-        pane = self.query_one(MetricsPane)
+        tell = self._to(MetricsPane)
         factory = self.services.metrics_factory()
         self.metrics_runbook = self.controller.current.id
         if factory is None:
-            pane.show_message("METRICS  not connected", self.services.not_connected())
+            tell(MetricsUnavailable("METRICS  not connected", self.services.not_connected()))
             return
         try:
-            self.metrics_source = factory(self._queries(), self._on_snapshot)
+            self.metrics_source = factory(self._queries(), self._snapshot_arrived)
             self.metrics_source.start()
         except OncallError as exc:
             self.metrics_source = None
-            pane.show_message("METRICS  not connected", str(exc))
+            tell(MetricsUnavailable("METRICS  not connected", str(exc)))
             return
         except Exception as exc:  # a bug in a metrics source must not take the incident screen down
             self.log.error(f"metrics source failed to start: {exc!r}")
             self.metrics_source = None
-            pane.show_message("METRICS  failed", f"The metrics source failed to start ({type(exc).__name__}: {exc}); "
-                              "the rest goes on. Please report it.")
+            tell(MetricsUnavailable("METRICS  failed", f"The metrics source failed to start "
+                                    f"({type(exc).__name__}: {exc}); the rest goes on. Please report it."))
             return
-        pane.show_message("METRICS  connecting…", f"Polling {len(self.controller.current.metrics)} metrics…")
+        tell(MetricsUnavailable("METRICS  connecting…", f"Polling {len(self.controller.current.metrics)} metrics…"))
+
+    def _snapshot_arrived(self, snapshot: Snapshot) -> None:
+        """The metrics source's callback: a message to this screen, handled in its turn."""
+        self.post_message(SnapshotArrived(snapshot))
 
     def _retarget_metrics(self) -> None:
         self.metrics_runbook = self.controller.current.id
@@ -314,29 +433,30 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         try:
             self.metrics_source.set_queries(self._queries())
         except OncallError as exc:
-            self.query_one(MetricsPane).show_message("METRICS  not connected", str(exc))
+            self._to(MetricsPane)(MetricsUnavailable("METRICS  not connected", str(exc)))
 
     async def _stop_metrics(self) -> None:
         source, self.metrics_source = self.metrics_source, None
         if source is not None:
             await source.stop()
 
-    def _on_snapshot(self, snapshot: Any) -> None:
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
         if not self.is_mounted:
             return
-        self.snapshot = snapshot
-        suggestion = self.controller.take_snapshot(snapshot, self._now())
-        self.query_one(MetricsPane).show_snapshot(snapshot, self._now())
+        self.snapshot = message.snapshot
+        now = self._now()
+        suggestion = self.controller.take_snapshot(message.snapshot, now)
+        self._to(MetricsPane)(SnapshotArrived(message.snapshot, now))
         self._follow_suggestion(suggestion)
         self.render_step()
 
     # -- journal ------------------------------------------------------------
 
-    def _journal(self, write) -> bool:
+    def _journal(self, write: Callable[[], object]) -> bool:
         try:
             write()
         except OncallError as exc:
-            self.app.fail(str(exc))  # type: ignore[attr-defined]
+            self.oncall.fail(str(exc))
             return False
         self.refresh_journal()
         return True
@@ -345,51 +465,38 @@ class IncidentScreen(CommandActions, IncidentActions, Screen):
         try:
             events = self.controller.events()
         except OncallError as exc:
-            self.query_one(JournalPane).set_status("JOURNAL  unreadable", str(exc))
+            self._to(JournalPane)(JournalStatus("JOURNAL  unreadable", str(exc)))
             return
-        self.query_one(JournalPane).add_events(events)
+        self._to(JournalPane)(JournalChanged(events))
         self.controller.observe(events)
         self.authors = {e.author for e in events if e.author}
 
+    @work(thread=True, group="sync", exclusive=True, exit_on_error=False, name="journal sync")
     def sync_now(self) -> None:
-        self.run_worker(self._sync, name="journal sync", group="sync", exclusive=True, thread=True,
-                        exit_on_error=False)
+        self.post_message(SyncFinished(self.controller.sync()))
 
-    def _sync(self) -> None:
-        status = self.controller.journal.sync()
-        self.app.call_from_thread(self._synced, status)
-
-    def _synced(self, status: Any) -> None:
-        self.sync_status = status
-        if getattr(status, "ok", False):
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.sync_status = message.status
+        if message.status.ok:
             self.synced_at = time.monotonic()
         self.refresh_journal()
         self._journal_title()
-        self.query_one(IncidentBar).show(self.controller)
-
-    def _responders(self) -> int:
-        """People who wrote in this incident (the sync status counts the whole journal)."""
-        return len(self.authors)
+        self._to(IncidentBar)(IncidentChanged(self.controller))
 
     def _journal_title(self) -> None:
-        pane = self.query_one(JournalPane)
+        tell = self._to(JournalPane)
         status = self.sync_status
         if self.services.settings.shared_journal is None:
-            pane.set_status("JOURNAL  local only (no --shared)")
+            tell(JournalStatus("JOURNAL  local only (no --shared)"))
             return
         if status is None:
-            pane.set_status("JOURNAL  syncing…")
+            tell(JournalStatus("JOURNAL  syncing…"))
             return
-        count = self._responders()
+        count = len(self.authors)  # people who wrote in this incident (the sync status counts the whole journal)
         who = f"{count} responder{'s' if count != 1 else ''}"
         if self.synced_at is None:
-            pane.set_status(f"JOURNAL  not synced · {who}", getattr(status, "message", None))
+            tell(JournalStatus(f"JOURNAL  not synced · {who}", status.message))
             return
         ago = time.monotonic() - self.synced_at
-        pane.set_status(f"JOURNAL  synced {ago:.0f}s ago · {who}",
-                        getattr(status, "warning", None) if status.ok else status.message)
-
-    def action_search(self) -> None:
-        from tui.app.screens.picker import PickerScreen
-
-        self.app.push_screen(PickerScreen(overlay=True))
+        tell(JournalStatus(f"JOURNAL  synced {ago:.0f}s ago · {who}",
+                           getattr(status, "warning", None) if status.ok else status.message))

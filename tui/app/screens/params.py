@@ -6,11 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 from tui.app.shown import shown, styled
 from tui.app.widgets.field import Field
-from tui.app.widgets.footer import Footer
 from tui.errors import OncallError
 from tui.runbook.model import Runbook
 from tui.runbook.render import check_params

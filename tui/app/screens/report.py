@@ -6,10 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from tui.app.shown import shown, shown_line
-from tui.app.widgets.footer import Footer
 
 
 class ReportScreen(ModalScreen[bool]):

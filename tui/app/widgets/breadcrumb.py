@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from tui.app.shown import plain_line, shown
+from tui.app.messages import IncidentChanged
 from tui.walk import Crumb
 
 SEP = " ▸ "
@@ -32,3 +33,6 @@ class Breadcrumb(Static):
     def on_resize(self) -> None:
         if self.crumbs:
             self.update(shown(crumb_text(self.crumbs, self.size.width)))
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        self.show(message.controller.walker.breadcrumb())

@@ -8,6 +8,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.messages import IncidentChanged
 from tui.app.shown import plain_line, shown_line, styled
 from tui.incident import SEVERITY_LABELS, IncidentController
 
@@ -54,3 +55,6 @@ def _sev_style(severity: str) -> str:
 class IncidentBar(Static):
     def show(self, session: IncidentController) -> None:
         self.update(bar_content(session, self.size.width or 200))
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        self.show(message.controller)

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
+from tui.app.messages import JournalChanged, JournalStatus
 from tui.app.shown import plain, plain_line, shown, shown_line
 from tui.clock import Clock, parse_time
 
@@ -67,3 +68,9 @@ class JournalPane(Vertical):
         line = self.query_one("#journal-sync", Static)
         line.display = bool(problem)
         line.update(shown(problem or ""))  # a sync problem quotes the shared file's path and what it found
+
+    def on_journal_changed(self, message: JournalChanged) -> None:
+        self.add_events(message.events)
+
+    def on_journal_status(self, message: JournalStatus) -> None:
+        self.set_status(message.title, message.problem)

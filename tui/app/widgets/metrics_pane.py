@@ -14,6 +14,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.messages import MetricsUnavailable, SnapshotArrived
 from tui.app.shown import shown, shown_line, styled
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -72,3 +73,12 @@ class MetricsPane(Static):
             if r.series_note:  # "showing the worst 200 of 5,000 series"
                 rows.append(styled("[dim]  $note[/]", note=r.series_note))
         self.update(Content("\n").join(rows))
+
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        self.show_snapshot(message.snapshot, message.now)
+        # The first readings usually add rows while the screen is still laying out its first frame, and
+        # that layout keeps the height of "connecting…"; one more layout after that frame fits the rows.
+        self.call_after_refresh(self.refresh, layout=True)
+
+    def on_metrics_unavailable(self, message: MetricsUnavailable) -> None:
+        self.show_message(message.title, message.message)

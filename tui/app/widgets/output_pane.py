@@ -20,6 +20,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Log
 
+from tui.app.messages import (
+    CommandFinished,
+    CommandOutput,
+    CommandStarted,
+    CommandTitle,
+)
 from tui.app.shown import plain, shown_line
 
 FLUSH_EVERY = 0.03  # seconds
@@ -67,6 +73,11 @@ class OutputPane(Vertical):
                 self._pending.popleft()
             self._skipped += overflow
 
+    @property
+    def queued(self) -> int:
+        """Lines waiting for the next flush."""
+        return len(self._pending)
+
     def set_title(self, title: str) -> None:
         self.border_title = shown_line(title)
 
@@ -89,3 +100,17 @@ class OutputPane(Vertical):
         """Write everything queued now (end of a run, tests)."""
         while self._pending or self._skipped:
             self._flush()
+
+    def on_command_started(self, message: CommandStarted) -> None:
+        self.start(message.title, message.display)
+
+    def on_command_output(self, message: CommandOutput) -> None:
+        self.feed(message.lines)
+
+    def on_command_title(self, message: CommandTitle) -> None:
+        self.set_title(message.title)
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        for line in message.notes:
+            self.note(line)
+        self.set_title(message.title)

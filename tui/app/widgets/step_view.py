@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.messages import StepChanged
 from tui.app.shown import shown, styled
 from tui.incident import IncidentController
 from tui.runbook.kinds import KINDS, StepKind
@@ -142,3 +143,6 @@ class StepView(VerticalScroll, can_focus=False):
         if walker.can_resume and walker.caller is not None:
             text += f"\nEnter returns to {walker.caller.runbook.id} at {walker.caller.step_id}."
         return text + " · b back"
+
+    def on_step_changed(self, message: StepChanged) -> None:
+        self.show(message.controller, selected=message.selected, cursor=message.cursor, running=message.running)
