@@ -42,10 +42,8 @@ class CrashLog(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
-        from tui.journal.redact import redact
-        from tui.launch.capture import (
-            settings_secrets,  # only once there is a bug: not at start-up
-        )
+        from tui.config import settings_secrets
+        from tui.journal.redact import redact  # only once there is a bug: not at start-up
 
         if not text:
             return 0

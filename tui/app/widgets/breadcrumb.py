@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tui.app.shown import plain_line, shown
 from tui.app.messages import IncidentChanged
+from tui.app.shown import plain_line, shown
 from tui.walk import Crumb
 
 SEP = " ▸ "
