@@ -21,7 +21,8 @@ import httpx
 
 from tui.errors import OncallError
 from tui.metrics import jsonread
-from tui.metrics.bounded import ReplyFault, fetch, in_thread_if_large
+from tui.metrics.bounded import OFFLOAD_BYTES, ReplyFault, fetch
+from tui.metrics.offload import offload
 from tui.metrics.prometheus import safe_url
 from tui.metrics.shapes import Unreadable, mapping, string_list, string_map, text
 from tui.runbook.matching import runbooks_for_alert
@@ -190,7 +191,8 @@ class AlertmanagerClient:
             raise AlertmanagerError(f"Alertmanager at {self.url} answered HTTP {reply.status}; check that "
                                     "the URL is Alertmanager's base URL and that it is healthy.")
         try:
-            alerts: Alerts = await in_thread_if_large(len(reply.body), parse_alerts, reply.body, include_suppressed)
+            alerts: Alerts = await offload(len(reply.body) > OFFLOAD_BYTES, parse_alerts, reply.body,
+                                           include_suppressed)
         except Unreadable as exc:
             raise self._unreadable(exc.reason) from None
         return alerts

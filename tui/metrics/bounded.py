@@ -30,7 +30,7 @@ ACCEPT_ENCODING = "gzip, deflate"
 _GZIP_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": 32 + zlib.MAX_WBITS}
 # Inflated a piece at a time, so even a bomb's first chunk never holds much more than the cap in memory.
 _INFLATE_PIECE = 1 * MIB
-# Bodies larger than this are parsed in a thread (a smaller one costs less than the hand-over).
+# Bodies larger than this are parsed off the event loop (tui.metrics.offload); smaller ones cost less than that.
 OFFLOAD_BYTES = 64 * 1024
 
 
@@ -120,10 +120,3 @@ def _inflate(inflater: Any, data: bytes, body: bytearray) -> None:
             data = inflater.unconsumed_tail
     except zlib.error:
         raise ReplyFault("compressed, but not in valid gzip or deflate") from None
-
-
-async def in_thread_if_large(size: int, fn: Any, *args: Any) -> Any:
-    """`fn(*args)` here for a small body, in a thread for a large one (the event loop keeps running)."""
-    if size > OFFLOAD_BYTES:
-        return await asyncio.to_thread(fn, *args)
-    return fn(*args)

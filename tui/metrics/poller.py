@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
+from tui.metrics.offload import offload
 from tui.metrics.periodic import Periodic
 from tui.metrics.readings import (STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus,
                                   reading_from_samples, worst_history)
@@ -169,10 +170,7 @@ class Poller(Periodic):
             instant, ranges = results[: len(queries)], results[len(queries):]
             # Rating and sorting thousands of series is work for a thread, not for the screen's loop.
             size = sum(len(r.series) for r in results if isinstance(r, QueryResult))
-            if size > OFFLOAD_SERIES:
-                fresh, histories = await asyncio.to_thread(self._fresh, queries, instant, ranges, now)
-            else:
-                fresh, histories = self._fresh(queries, instant, ranges, now)
+            fresh, histories = await offload(size > OFFLOAD_SERIES, self._fresh, queries, instant, ranges, now)
             current = {q.name: q.query for q in self.queries}  # set_queries() may have run meanwhile
             if ranges:
                 self._history_at = now

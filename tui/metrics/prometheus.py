@@ -28,7 +28,8 @@ import httpx
 
 from tui.errors import OncallError
 from tui.metrics import jsonread
-from tui.metrics.bounded import Reply, ReplyFault, fetch, in_thread_if_large
+from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
+from tui.metrics.offload import offload
 from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.readings import Series
 from tui.metrics.shapes import Unreadable, prometheus_result
@@ -198,7 +199,7 @@ class PrometheusClient:
 
     async def _result(self, reply: Reply) -> QueryResult:
         """Decode and check the reply; a large one in a thread, so the event loop keeps running meanwhile."""
-        result: QueryResult = await in_thread_if_large(len(reply.body), self._read, reply)
+        result: QueryResult = await offload(len(reply.body) > OFFLOAD_BYTES, self._read, reply)
         return result
 
     def _read(self, reply: Reply) -> QueryResult:

@@ -8,10 +8,11 @@ Each check raises `Unreadable` with a short phrase naming what was wrong
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping
 from typing import Any
 
-from tui.metrics.readings import Series
+from tui.metrics.readings import Points, Series
 
 MAX_WARNINGS = 20  # the engine's warnings kept per reply (each is one line on screen)
 _RESULT_TYPES = ("vector", "matrix", "scalar", "string")
@@ -98,7 +99,13 @@ def _series(item: Any, index: int, matrix: bool) -> Series:
     values = item["values"]
     if not isinstance(values, list):
         raise Unreadable(f"the values of {where} are {_type(values)}, not a list")
-    return Series(labels, tuple(_point(p, f"a sample of {where}") for p in values))
+    times, numbers = array("d"), array("d")
+    what = f"a sample of {where}"
+    for pair in values:
+        ts, value = _point(pair, what)
+        times.append(ts)
+        numbers.append(value)
+    return Series(labels, Points(times, numbers))
 
 
 def prometheus_result(body: dict[str, Any]) -> tuple[str, tuple[Series, ...], tuple[str, ...]]:
