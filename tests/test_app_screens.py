@@ -429,9 +429,12 @@ async def test_two_responders_see_each_other_through_the_shared_file(tmp_path: P
         bob = Journal(tmp_path / "bob.json", shared, "bob", sync_on_write="inline")
         bob.sync()
         bob.add_event(iid, "note", "bob here: the canary is clean")
-        await wait_for(pilot, lambda: "bob" in screen.authors, tries=500)
-        log = "\n".join(str(line.text) for line in screen.query_one("#journal-log").lines)
-        assert "bob here: the canary is clean" in log
+        # The pane draws what the screen learnt from a message of its own: wait for what the person reads.
+        def log() -> str:
+            return "\n".join(str(line.text) for line in screen.query_one("#journal-log").lines)
+
+        await wait_for(pilot, lambda: "bob here: the canary is clean" in log(), tries=500)
+        assert "bob" in screen.authors
         assert "2 responders" in screen.query_one("#journal").border_title
         bob.close()
 

@@ -112,6 +112,6 @@ async def test_the_metrics_pane_says_the_cut(tmp_path, many, metrics_runbooks):
         if not isinstance(app.screen, IncidentScreen):
             await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen) and
-                       "refusal_rate" in app.screen.session.readings, tries=500)
+                       "refusal_rate" in app.screen.controller.readings, tries=500)
         text = str(app.screen.query_one("#metrics").render())
     assert "showing the worst 200 of 5,000 series" in text
