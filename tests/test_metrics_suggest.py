@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC
 
 from tui.launch.result import RunResult
 from tui.metrics.readings import Reading, Snapshot, reading_from_samples
@@ -123,9 +124,9 @@ def test_command_result_wins_over_metric_state():
 
 
 def test_launcher_run_result_fits_the_protocol():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    run = RunResult(argv=("kubectl",), display="kubectl", started_at=datetime.now(timezone.utc), duration=0.1,
+    run = RunResult(argv=("kubectl",), display="kubectl", started_at=datetime.now(UTC), duration=0.1,
                     exit_code=0, signal=None, timed_out=False, cancelled=False, timeout=30.0,
                     head=("rev 5 deployed 3h ago: 7m",), tail=(), total_lines=1, log_path=None)
     assert suggest(CMD, None, run).index == 0

@@ -7,7 +7,7 @@ zone (the machine's by default, UTC in tests so snapshots do not depend on TZ).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
 @dataclass
@@ -18,7 +18,7 @@ class Clock:
     def now(self) -> datetime:
         if self.fixed is not None:
             return self.fixed
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz) if self.tz else moment.astimezone()
@@ -44,8 +44,8 @@ def parse_time(value: object) -> datetime | None:
         except ValueError:
             return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def hms(seconds: float) -> str:

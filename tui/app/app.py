@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from rich.console import Console, RenderableType
 from textual.app import App
@@ -83,9 +83,9 @@ class OncallApp(App[int]):
         self.fault: str | None = None  # an expected fault that reached no handler
         # A bug that reaches Textual stops the app; its traceback goes to this file, not the terminal.
         self._crash = CrashLog(services.settings.journal_path.parent / "crash.log", services.settings)
-        self.error_console = Console(file=self._crash, markup=False, highlight=False, width=120, color_system=None)
-        for theme in THEMES:
-            self.register_theme(theme)
+        self.error_console = Console(file=cast(IO[str], self._crash), markup=False, highlight=False, width=120, color_system=None)
+        for known in THEMES:
+            self.register_theme(known)
         # Set before the app runs, so the first frame is drawn in it (nothing is styled yet).
         self.theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
 
@@ -199,7 +199,7 @@ class OncallApp(App[int]):
             self.open_runbook(runbook)
 
     def fetch_alerts(self) -> None:
-        self.run_worker(self._fetch_alerts, name="alerts", group="alerts", exclusive=True, exit_on_error=False)
+        self.run_worker(self._fetch_alerts(), name="alerts", group="alerts", exclusive=True, exit_on_error=False)
 
     async def _fetch_alerts(self) -> None:
         fetch = self.services.alerts_fetcher()

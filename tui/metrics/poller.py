@@ -21,11 +21,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
 from tui.metrics.offload import offload
 from tui.metrics.periodic import Periodic
-from tui.metrics.readings import (STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus,
-                                  reading_from_samples, worst_history)
+from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
+from tui.metrics.readings import STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus, reading_from_samples, worst_history
 from tui.metrics.units import format_value
 from tui.runbook.model import Metric, Runbook
 from tui.runbook.render import RenderError, render_query
@@ -131,7 +130,7 @@ class Poller(Periodic):
         """Seconds until the next poll: the interval, or the backoff while Prometheus is down."""
         if self._failures == 0:
             return self.interval
-        return min(self.interval * 2 ** (self._failures - 1), self.max_backoff)
+        return float(min(self.interval * 2 ** (self._failures - 1), self.max_backoff))
 
     # -- polling ----------------------------------------------------------------
 

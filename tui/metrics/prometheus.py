@@ -29,8 +29,8 @@ import httpx
 from tui.errors import OncallError
 from tui.metrics import jsonread
 from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
-from tui.metrics.offload import offload
 from tui.metrics.jsonread import JSONTooDeep
+from tui.metrics.offload import offload
 from tui.metrics.readings import Series
 from tui.metrics.shapes import Unreadable, prometheus_result
 
@@ -85,7 +85,7 @@ class QueryResult:
         return [(s.labels, s.last) for s in self.series if s.points]
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def _one_line(text: object, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -15,8 +15,8 @@ person confirms it with a key. Rules:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from tui.metrics.readings import Reading

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static, TextArea
@@ -38,9 +39,10 @@ class QuitScreen(ModalScreen[bool]):
 class ChoiceScreen(ModalScreen[int | None]):
     """Numbered options: press the number, or move and press Enter; Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="choice.cancel")] + [
-        Binding(str(n), f"pick({n})", "pick", show=n == 1, key_display="1-9" if n == 1 else None)
-        for n in range(1, 10)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "cancel", id="choice.cancel"),
+        *(Binding(str(n), f"pick({n})", "pick", show=n == 1, key_display="1-9" if n == 1 else None)
+          for n in range(1, 10)),
     ]
 
     def __init__(self, title: str, options: Sequence[str], *, current: int | None = None, purpose: str = "") -> None:

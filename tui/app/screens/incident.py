@@ -144,7 +144,10 @@ class IncidentScreen(Screen[None]):
 
     def _to(self, widget: type[Widget]) -> Callable[[Message], None]:
         """Post a message to the one widget of this type (the widget acts on it)."""
-        return lambda message: self.query_one(widget).post_message(message)
+        def tell(message: Message) -> None:
+            self.query_one(widget).post_message(message)
+
+        return tell
 
     def on_resize(self) -> None:
         # Short terminals (80x24) drop the blank lines between the parts of a step.

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Log
 
 from tui.app.messages import (
@@ -38,7 +39,7 @@ class OutputPane(Vertical):
         super().__init__(id=id)
         self._pending: deque[str] = deque()
         self._skipped = 0
-        self._timer = None
+        self._timer: Timer | None = None
         self.lines_shown = 0
 
     def compose(self) -> ComposeResult:
