@@ -79,6 +79,8 @@ class Settings:
     read_only: bool = False
     poll_interval: float = 5.0
     theme: str | None = None
+    # binding id -> keys ("incident.note": "N", "step.back": "backspace,b"): applied with Textual's set_keymap
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def runs_dir(self) -> Path:
@@ -138,6 +140,14 @@ def _seconds(value: Any, name: str) -> float:
     return float(value)
 
 
+def _keymap(value: Any, name: str) -> dict[str, str]:
+    """A mapping of binding ids to keys, as `?` lists them (config.yaml only)."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                              for k, v in value.items()):
+        raise UsageError(f"{name} must map binding ids to keys (incident.note: N); see the README's Keys section.")
+    return {k.strip(): v.replace(" ", "") for k, v in value.items()}
+
+
 def _secret_file(what: str) -> Converter:
     def read(value: Any, name: str) -> str:
         path = _text(value, name)
@@ -176,6 +186,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("read_only", "read_only", "ONCALL_READ_ONLY", "read_only", parse_bool),
     Setting("poll_interval", "poll_interval", None, None, _seconds),
     Setting("theme", "theme", None, None, _text),
+    Setting("keymap", "keymap", None, None, _keymap),
 )
 
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded

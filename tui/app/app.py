@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from tui.app.keys import binding_ids
 from tui.app.palette import OncallCommands
 from tui.app.services import Loaded, Services
 from tui.app.theme import DEFAULT_THEME, THEMES
@@ -88,6 +89,10 @@ class OncallApp(App[int]):
             self.register_theme(known)
         # Set before the app runs, so the first frame is drawn in it (nothing is styled yet).
         self.theme = self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
+        # config.yaml's `keymap:` (binding id -> keys), kept to tell which keys the bar and help must re-read.
+        self.keymap: dict[str, str] = dict(services.settings.keymap)
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     @property
     def crash_log(self) -> Path | None:
@@ -97,6 +102,10 @@ class OncallApp(App[int]):
     # -- start-up -----------------------------------------------------------
 
     async def on_mount(self) -> None:
+        unknown = sorted(set(self.keymap) - binding_ids())
+        if unknown:
+            self.notify(f"keymap: no key has the id {', '.join(unknown)}; the README's Keys section lists the ids.",
+                        severity="warning")
         if self.requested_theme and self.requested_theme not in self.available_themes:
             self.notify(f"There is no theme {self.requested_theme!r}; using {DEFAULT_THEME} "
                         "(try --theme high-contrast).", severity="warning")

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.markup import escape
 
+from tui.app.keys import current_keys
 from tui.app.shown import plain_line
 
 RUNBOOKS_SHOWN = 30
@@ -27,18 +27,12 @@ class OncallCommands(Provider):
         """(name, help, callback) for the screen the palette was opened from."""
         screen = self.screen
         seen: set[str] = set()
-        for binding in getattr(screen, "BINDINGS", []):
-            if not isinstance(binding, Binding) or not binding.description or binding.description in seen:
-                continue
-            action = binding.action
-            if action.startswith("answer("):
+        for key in current_keys(screen, frozenset(getattr(self.app, "keymap", {}))):
+            binding = key.binding
+            if not key.enabled or binding.description in seen or binding.action.startswith("answer("):
                 continue  # answering belongs on the number keys, where the choices are shown
-            check = getattr(screen, "check_action", None)
-            if check is not None and not check(action.split("(")[0], ()):
-                continue
             seen.add(binding.description)
-            key = binding.key_display or binding.key
-            yield (f"action: {binding.description}", f"key {key}", partial(screen.run_action, action))
+            yield (f"action: {binding.description}", f"key {key.display}", partial(screen.run_action, binding.action))
 
     def _runbooks(self) -> Iterator[tuple[str, str, Any]]:
         app: Any = self.app

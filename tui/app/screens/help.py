@@ -9,19 +9,18 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
+from tui.app.keys import current_keys
 from tui.app.shown import shown, styled
 
 APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and actions"), ("/", "search runbooks"),
             ("q", "quit (asks first; nothing is lost)")]
 
 
-def key_rows(screen: Screen) -> list[tuple[str, str]]:
-    """The screen's keys as (key, what it does), in the order declared, hidden digit keys folded."""
-    rows: list[tuple[str, str]] = []
-    for binding in screen.BINDINGS:
-        if not isinstance(binding, Binding) or not binding.description or not binding.show:
-            continue
-        rows.append((binding.key_display or binding.key.split(",")[0], binding.description))
+def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
+    """The screen's keys as they are bound now (the keymap applied) as (key, what it does); hidden
+    digit keys folded into their shown one."""
+    remapped = frozenset(getattr(screen.app, "keymap", {}))
+    rows = [(key.display, key.binding.description) for key in current_keys(screen, remapped) if key.binding.show]
     return rows + list(getattr(screen, "EXTRA_KEYS", []))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.app.keys import current_keys
 from tui.app.shown import styled
 
 
@@ -22,14 +23,10 @@ class KeyBar(Static):
 
     def refresh_keys(self, *_: object) -> None:
         parts: list[Content] = []
-        seen: set[str] = set()
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            if not binding.show or not binding.description or binding.action in seen:
+        for key in current_keys(self.screen, frozenset(getattr(self.app, "keymap", {}))):
+            if not key.binding.show:
                 continue
-            seen.add(binding.action)
-            key = binding.key_display or self.app.get_key_display(binding)
-            style = "b $accent" if active.enabled else "dim"
-            parts.append(styled(f"[{style}]$key[/] $what", key=key, what=binding.description))
+            style = "b $accent" if key.enabled else "dim"
+            parts.append(styled(f"[{style}]$key[/] $what", key=key.display, what=key.binding.description))
         parts.append(Content.from_markup("[b $accent]^p[/] palette"))
         self.update(Content("  ").join(parts))
