@@ -24,7 +24,7 @@ def exit_code_of(app, result) -> int:
     """The app's exit code, or the one sentence saying why it stopped (a fault, or a bug and its crash log)."""
     if app.fault is not None:
         raise OncallError(app.fault)
-    if app.crash_log is not None or app.return_code == 1 and result is None:
+    if app.crash_log is not None or (app.return_code == 1 and result is None):
         where = f"; the details are in {app.crash_log}" if app.crash_log else ""
         raise OncallError(f"oncall hit a bug and stopped; everything you did is saved in the journal{where}. "
                           "Please report it.")

@@ -174,9 +174,8 @@ class _ScenarioChecker:
             if isinstance(q, float) and not 0 < q < 1:
                 self.error(self.at(*kp, "quantile"), f"{label}.quantile must be between 0 and 1, such as 0.95")
             buckets = ex.get("buckets")
-            if isinstance(buckets, list) and all(isinstance(b, float) for b in buckets):
-                if sorted(set(buckets)) != buckets:
-                    self.error(self.at(*kp, "buckets"), f"{label}.buckets must be ascending, each once")
+            if isinstance(buckets, list) and all(isinstance(b, float) for b in buckets) and sorted(set(buckets)) != buckets:
+                self.error(self.at(*kp, "buckets"), f"{label}.buckets must be ascending, each once")
         # The exported value must make sense for the kind: a share between 0 and 1, a quantile in the buckets.
         scale = ex.get("scale") if isinstance(ex.get("scale"), float) else 1.0
         add = ex.get("add") if isinstance(ex.get("add"), float) else 0.0
@@ -448,4 +447,4 @@ def load_scenario_file(path: Path, runbooks: Mapping[str, Runbook], broken: Mapp
     return validate_scenario_text(text, path, runbooks, broken)
 
 
-__all__ = ["load_scenario_file", "validate_scenario_text", "export_series", "seconds", "Problem"]
+__all__ = ["Problem", "export_series", "load_scenario_file", "seconds", "validate_scenario_text"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tui.errors import OncallError
@@ -41,7 +41,7 @@ INCIDENT_ID = re.compile(r"^inc-\d{8}-[0-9a-z]{6}$")
 
 def new_incident_id(now: datetime | None = None) -> str:
     """`inc-20261122-k3f9q2`: the day plus 30 random bits, short to type and unique in practice."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     suffix = "".join(secrets.choice(_ALPHABET) for _ in range(6))
     return f"inc-{now:%Y%m%d}-{suffix}"
 
@@ -61,7 +61,7 @@ def parse_time(value: str | None) -> datetime | None:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def check_time(name: str, value: Any) -> str | None:
@@ -69,7 +69,7 @@ def check_time(name: str, value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
         return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, str) and parse_time(value) is not None:
         return value

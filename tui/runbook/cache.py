@@ -11,7 +11,6 @@ imports neither the YAML loader nor the model.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import Any

@@ -426,7 +426,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
             refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
             target(choice.get("next"), ("steps", sid, "choices", i, "next"), f"{clabel}.next")
             when = choice.get("when")
-            if isinstance(when, m.When) or isinstance(when, str):
+            if isinstance(when, (m.When, str)):
                 if isinstance(when, str) and not step.get("metric"):
                     c.error(at("steps", sid, "choices", i, "when"),
                             f"{clabel}.when {when!r} is a metric state, but the step has no metric; add metric:")
