@@ -64,13 +64,13 @@ def parse_time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def check_time(name: str, value: Any) -> str | None:
+def check_time(name: str, value: object) -> str | None:
     """A time field's value as UTC ISO 8601, or an OncallError that says the format."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, str) and parse_time(value) is not None:
         return value
     raise OncallError(f"{name} {value!r} is not a time; use ISO 8601 such as 2026-11-22T03:12:00Z.")
