@@ -30,24 +30,23 @@ def _append(quick: bool) -> Result:
     folder = Path(tempfile.mkdtemp(prefix="oncall-bench-journal-"))
     try:
         journal, incident = _journal_with_events(folder / "journal.json", "alice")
-        plain = open(folder / "plain.jsonl", "a", encoding="utf-8")
         line = json.dumps({"id": "x", "kind": "note", "text": "baseline line of about the same size " * 2}) + "\n"
         runs = 3 if quick else 5
         subject_p99, baseline_p99 = [], []
-        for _ in range(runs):
-            s, b = [], []
-            for i in range(200):  # one of each, in turn: both see the same disk at the same moment
-                t = time.perf_counter()
-                plain.write(line)
-                plain.flush()
-                os.fsync(plain.fileno())
-                b.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                journal.add_event(incident.id, "note", f"appended note {i}")
-                s.append(time.perf_counter() - t)
-            subject_p99.append(p99(s))
-            baseline_p99.append(p99(b))
-        plain.close()
+        with open(folder / "plain.jsonl", "a", encoding="utf-8") as plain:
+            for _ in range(runs):
+                s, b = [], []
+                for i in range(200):  # one of each, in turn: both see the same disk at the same moment
+                    t = time.perf_counter()
+                    plain.write(line)
+                    plain.flush()
+                    os.fsync(plain.fileno())
+                    b.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    journal.add_event(incident.id, "note", f"appended note {i}")
+                    s.append(time.perf_counter() - t)
+                subject_p99.append(p99(s))
+                baseline_p99.append(p99(b))
         journal.close()
         sm, bm = statistics.median(subject_p99), statistics.median(baseline_p99)
         return Result("journal_append", sm, bm, sm / bm, 3.0, runs, "p99 of 200 appends at 10,000 events")

@@ -68,7 +68,7 @@ def skipped(name: str, goal: float, why: str) -> Result:
 
 def p99(samples: list[float]) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def print_table(results: list[Result]) -> None:
@@ -84,5 +84,5 @@ def print_table(results: list[Result]) -> None:
 
 
 def write_json(results: list[Result], path: Path) -> None:
-    rows = [{k: v for k, v in asdict(r).items()} for r in results]
+    rows = [asdict(r) for r in results]
     path.write_text(json.dumps(rows, indent=2) + "\n")

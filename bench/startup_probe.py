@@ -33,7 +33,6 @@ def bare_app():
 
 
 def oncall_app(dirs: list[str], journal: str | None, runbook: str | None):
-    from pathlib import Path
 
     from tui.app.factory import make_app
     from tui.config import load_settings

@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -22,7 +22,7 @@ from tui.clock import Clock
 from tui.config import Settings
 
 SIZE = (120, 40)
-NOW = datetime(2026, 11, 22, 2, 48, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 2, 48, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
 
 REFUSAL_SPIKE = """\
@@ -160,14 +160,14 @@ def write_library(folder: Path, files: dict[str, str] | None = None) -> Path:
 
 
 def settings_for(tmp: Path, **changes: Any) -> Settings:
-    values: dict[str, Any] = dict(runbook_dirs=(write_library(tmp / "runbooks"),), journal_path=tmp / "journal.json",
-                                  user="alice")
+    values: dict[str, Any] = {"runbook_dirs": (write_library(tmp / "runbooks"),), "journal_path": tmp / "journal.json",
+                              "user": "alice"}
     values.update(changes)
     return Settings(**values)
 
 
 def fixed_clock() -> Clock:
-    return Clock(tz=timezone.utc, fixed=NOW)
+    return Clock(tz=UTC, fixed=NOW)
 
 
 class StaticMetrics:

@@ -86,7 +86,7 @@ def served(tmp_path_factory, catalog):
         deadline = time.monotonic() + DEADLINE
         with httpx.Client(timeout=5.0) as c:
             for sid, url in sims.items():
-                _wait(f"oncall simulate {sid}", lambda: c.get(f"{url}/state").status_code == 200, deadline, procs, logs)
+                _wait(f"oncall simulate {sid}", lambda url=url: c.get(f"{url}/state").status_code == 200, deadline, procs, logs)
             backfills = {}
             for sid, url in sims.items():  # the past, backfilled as a user would, all scenarios at once
                 d = work / sid
@@ -112,10 +112,10 @@ def served(tmp_path_factory, catalog):
                         stdout=f, stderr=subprocess.STDOUT))
                 out[sid] = (f"http://127.0.0.1:{prom_port}", url)
             for sid, (prom, _) in out.items():
-                _wait(f"Prometheus of {sid}", lambda: c.get(f"{prom}/-/ready").status_code == 200,
+                _wait(f"Prometheus of {sid}", lambda prom=prom: c.get(f"{prom}/-/ready").status_code == 200,
                       deadline, procs, logs)
             for sid, (prom, _) in out.items():  # rate() needs two live samples: wait for the third scrape
-                _wait(f"three scrapes for {sid}", lambda: float(c.get(f"{prom}/api/v1/query", params={
+                _wait(f"three scrapes for {sid}", lambda prom=prom: float(c.get(f"{prom}/api/v1/query", params={
                     "query": 'count_over_time(up{job="simulated"}[1m])'}).json()["data"]["result"][0]["value"][1]) >= 3,
                       deadline, procs, logs)
         yield out

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from tui.clock import Clock
-from tui.incident import IncidentController
 from tui.config import BUNDLED_RUNBOOKS, Settings
 from tui.drill.catalog import load_catalog
 from tui.drill.hooks import Drills
 from tui.drill.score import SCORE_KEY, score_drill
+from tui.incident import IncidentController
 from tui.journal import Journal
 from tui.journal.report import render_report
 from tui.launch import prepare_command

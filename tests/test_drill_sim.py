@@ -218,7 +218,7 @@ def test_exporter_counters_are_real_counters_whose_rate_is_the_value(catalog) ->
     assert all(a[key_ref] <= b[key_ref] and a[key_all] <= b[key_all] for a, b in zip(seen, seen[1:]))
     after = seen[-1]
     ratio = (after[key_ref] - before[key_ref]) / (after[key_all] - before[key_all])
-    mean = sum(sim.signal("refusal_rate", t) for t in range(0, 60)) / 60  # the service; Prometheus applies the window
+    mean = sum(sim.signal("refusal_rate", t) for t in range(60)) / 60  # the service; Prometheus applies the window
     assert ratio == pytest.approx(mean, rel=0.02)
     assert after[key_all] - before[key_all] == pytest.approx(25 * 60, rel=1e-6)  # per_second 25
     gauge = after[("llm_eval_pass_ratio", (("service", "support-assistant"), ("suite", "golden")))]

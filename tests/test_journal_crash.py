@@ -6,8 +6,8 @@ import random
 import time
 
 from tests.fixtures.journal import assert_log_parses, start_worker
-from tui.journal import Journal
 from tui.atomic import stale_temps
+from tui.journal import Journal
 from tui.journal.sync import read_shared
 
 KILLS = 20

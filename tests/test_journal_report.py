@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tui.journal.report import SECTIONS, format_duration, render_report
 
@@ -19,7 +19,7 @@ def _iso(dt: datetime) -> str:
 
 def test_a_full_incident_fills_every_section(make_journal) -> None:
     journal = make_journal("alice", shared=False)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     inc = journal.new_incident("Refusal spike | support assistant", severity="high", category="unexpected-output",
                                runbook="llm-false-refusals", alert="RefusalRateHigh",
                                alert_started_at=_iso(now - timedelta(minutes=34)),

@@ -288,7 +288,7 @@ async def test_one_huge_line_is_delivered_in_pieces_and_clipped_in_memory() -> N
     size = 3 * 1024 * 1024
     pieces: list[int] = []
     result = await run([PY, "-c", f"import sys; sys.stdout.write('y' * {size})"],
-                       on_lines=lambda lines: pieces.extend(len(l) for l in lines))
+                       on_lines=lambda lines: pieces.extend(len(line) for line in lines))
     assert sum(pieces) == size and max(pieces) <= 2 * 1024 * 1024
     assert result.total_lines == 1 and len(result.head) == 1
     assert len(result.head[0]) <= 2001

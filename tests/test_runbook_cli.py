@@ -93,9 +93,8 @@ def test_print_unknown_id_is_one_sentence() -> None:
 
 
 def test_validate_does_not_import_textual_or_httpx() -> None:
-    code = ("import sys; from tui.cli import main; main(['validate', %r]);"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx', 'tinydb')))"
-            % str(DATA / "runbooks"))
+    code = (f"import sys; from tui.cli import main; main(['validate', {str(DATA / 'runbooks')!r}]);"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx', 'tinydb')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

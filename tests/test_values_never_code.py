@@ -324,7 +324,8 @@ SNIPPETS = [  # safe and unsafe pieces; the checker decides which scripts may ru
  'builtin eval "$x"', 'while read -r y; do (( y > 1 )); done <<< "$x"', 'read -r y < f', '(( y > 1 ))',
  'echo "$x" | tee f', 'cat f | bash', 'bash < f', 'printf "%s" "$x" >> f', 'exec 4>f; echo "$x" >&4', 'cp /dev/stdin f <<< "$x"',
  'echo "$(( y ))"', '[[ $y -gt 1 ]]', 'dd of=f <<< "$x"', 'echo $(( $(cat f) ))', 'n=$(cat f)', 'echo "${arr[n]}"', 'declare -A m; m[$y]=1',
- 'kubectl get pods -n "$x" 2>&1 | grep x', 'grep -c x <<< "$v"', 'y=${y:-$(cat f)}', '(( z = y ))', 'i=0', '(( i++ ))', 'echo "$v" 1>f', '\\eval "$x"', 'e=eval; $e "$x"', '"e""val" "$x"', 'ev${empty}al "$x"']
+ 'kubectl get pods -n "$x" 2>&1 | grep x', 'grep -c x <<< "$v"', 'y=${y:-$(cat f)}', '(( z = y ))', 'i=0', '(( i++ ))', 'echo "$v" 1>f',
+ '\\eval "$x"', 'e=eval; $e "$x"', '"e""val" "$x"', 'ev${empty}al "$x"']
 CODE_VALUES = ["a[$(touch M)]", "$(touch M)", "touch M", ";touch M", "x[$(touch M)]+1"]
 
 

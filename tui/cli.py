@@ -11,6 +11,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.config import Settings
 
 # command -> "module:function"; each function takes (args, settings) and returns an exit code.
 HANDLERS = {
@@ -35,12 +39,12 @@ class Parser(argparse.ArgumentParser):
     add_subparsers() builds subparsers of the parser's own class, so every level refuses them.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # argparse.ArgumentParser's own arguments
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
 
 
-def _common(*, runbooks=True, prometheus=False, alertmanager=False, journal=False) -> Parser:
+def _common(*, runbooks: bool = True, prometheus: bool = False, alertmanager: bool = False, journal: bool = False) -> Parser:
     # SUPPRESS keeps a subcommand's absent flag from hiding the same flag given before it.
     p = Parser(add_help=False)
     s = argparse.SUPPRESS
@@ -157,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from(args: argparse.Namespace):
+def settings_from(args: argparse.Namespace) -> Settings:
     from tui.config import load_settings
 
     flags = {k: getattr(args, k, None) for k in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def parse_time(value: object) -> datetime | None:
@@ -22,5 +22,5 @@ def parse_time(value: object) -> datetime | None:
     else:
         return None  # a number or a list where a time belongs is unreadable, not a crash
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -9,11 +9,17 @@ import argparse
 import json
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from tui.config import Settings
 from tui.drill.catalog import Catalog, load_catalog
 from tui.drill.scenario import SIMULATED
 from tui.errors import OncallError, UsageError
+
+if TYPE_CHECKING:
+    from tui.app.app import OncallApp
+    from tui.drill.hooks import Drills
+    from tui.journal import Journal
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -61,7 +67,8 @@ def run_drill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def drill_app(settings: Settings, catalog: Catalog, scenario_id: str | None, *, speed: float = 1.0, seed: int = 0,
-              theme: str | None = None, journal=None, **options):
+              theme: str | None = None, journal: Journal | None = None, cursor_blink: bool = True
+              ) -> tuple[OncallApp, Drills]:
     """The app wired to the simulation: (app, drills). With a scenario, its page opens at once; without, every
     scenario's page waits in the picker."""
     from tui.app.factory import make_app
@@ -76,7 +83,7 @@ def drill_app(settings: Settings, catalog: Catalog, scenario_id: str | None, *, 
     drills.journal = journal
     app = make_app(settings, library=catalog.library, journal=journal, metrics=drills.metrics,
                    alerts=drills.alert_links, alert=drills.drills[0].page_alert if scenario_id else None,
-                   theme=theme, drill=True, drill_hooks=drills, **options)
+                   theme=theme, drill=True, drill_hooks=drills, cursor_blink=cursor_blink)
     return app, drills
 
 

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui.atomic import atomic_write
 from tui.clock import Clock
 from tui.errors import OncallError
 from tui.incident.record import IncidentRecord
 from tui.journal import Journal, open_journal
-from tui.atomic import atomic_write
 from tui.journal.report import render_report
 from tui.text import json_text, plain, plain_line
 

@@ -245,9 +245,7 @@ class SimulatedService:
         for out in self.outs:
             produced = _rates(out.export, 0.5) if kind != "gauge" else _gauges(out.export, 0.5)
             for name, labels, _ in produced:
-                if kind == "histogram" and name == fam + "_count":
-                    keys[_key(fam, labels)] = None
-                elif kind != "histogram" and name == fam:
+                if (kind == "histogram" and name == fam + "_count") or (kind != "histogram" and name == fam):
                     keys[_key(fam, labels)] = None
         return list(keys)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from tui.drill.runner import LinesCallback, SimulatedLaunch, launcher_for, unscripted
 from tui.drill.scenario import SIMULATED, Scenario
-from tui.drill.score import DRILL_KEY, SCORE_KEY, DrillReport, is_drill_event, parse_time, score_drill
+from tui.drill.score import DRILL_KEY, SCORE_KEY, DrillReport, is_drill_event, score_drill
 from tui.drill.sim import FiringAlert, Simulation
 from tui.drill.source import DRILL_INTERVAL, SimulatedSource
 from tui.errors import OncallError
@@ -26,6 +26,7 @@ from tui.metrics.alerts import Alert, AlertLink, link_alerts, params_from_labels
 from tui.metrics.poller import MetricQuery
 from tui.metrics.units import format_value
 from tui.runbook.model import Runbook
+from tui.times import parse_time
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ class Drills:
     def for_runbook(self, runbook_id: str) -> Drill | None:
         matches = [d for d in self.drills if d.scenario.runbook == runbook_id]
         started = [d for d in matches if d.incident_id is not None]
-        return (started or matches or [None])[-1]
+        found = started or matches
+        return found[-1] if found else None
 
     def for_incident(self, incident_id: str) -> Drill | None:
         return next((d for d in self.drills if d.incident_id == incident_id), None)

@@ -73,7 +73,7 @@ def make_handler(sim: Simulation, service: SimulatedService) -> type[BaseHTTPReq
     class Handler(BaseHTTPRequestHandler):
         server_version = "oncall-simulate"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:  # `format`: the base class's name
             pass  # a scrape a second would drown the terminal
 
         def _send(self, code: int, body: bytes | str, content_type: str = "text/plain; charset=utf-8",
@@ -87,7 +87,7 @@ def make_handler(sim: Simulation, service: SimulatedService) -> type[BaseHTTPReq
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:  # http.server's naming
             try:
                 url = urlsplit(self.path)
                 self._get(url.path.rstrip("/") or "/", {k: v[-1] for k, v in parse_qs(url.query).items()})
@@ -124,7 +124,7 @@ def make_handler(sim: Simulation, service: SimulatedService) -> type[BaseHTTPReq
             host = self.headers.get("Host") or bound
             return host if ":" in host else f"{host}:80"
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             path = urlsplit(self.path).path
             if not path.startswith("/run/"):
                 self._send(404, "Not found; POST /run/COMMAND runs a runbook command in the simulation.\n")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from tui.drill.scenario import ALERT_STATES
 from tui.runbook.model import OUTCOMES, SEVERITIES
-from tui.runbook.spec import (ID_PATTERN, NAME_PATTERN, PARAM_PATTERN, Bool, Enum, Int, ListOf, MapOf, Number, Obj,
-                              Text, TextMap)
+from tui.runbook.spec import ID_PATTERN, NAME_PATTERN, PARAM_PATTERN, Bool, Enum, Int, ListOf, MapOf, Number, Obj, Text, TextMap
 
 # A signed duration in simulated time: -12m is twelve minutes before the page.
 TIME_PATTERN = r"^-?[0-9]+(\.[0-9]+)?[smhd]$"

@@ -20,10 +20,12 @@ from tui.drill.scenario import DEFAULT_BUCKETS, AlertRule, Change, Curve, Expect
 from tui.errors import OncallError
 from tui.metrics.thresholds import classify
 from tui.promql import LABEL_NAME, METRIC_NAME
-from tui.runbook.loader import Problem, compose, pos, read_text
+from tui.runbook.loader import compose, pos
 from tui.runbook.model import Runbook
+from tui.runbook.problem import Problem
+from tui.runbook.readfile import read_text
 from tui.runbook.render import check_params, render_query
-from tui.runbook.validate import BAD, Checker  # the runbook checker, reused on the scenario spec
+from tui.runbook.validate import BAD, At, Checked, Checker, items, mapping  # the runbook checker, reused on the scenario spec
 
 Where = tuple[int, int]
 # Series a Prometheus makes itself (per scrape target, and for its alerts): no scenario exports them.
@@ -66,18 +68,18 @@ def export_series(export: Export) -> list[tuple[str, dict[str, str]]]:
 
 
 class _ScenarioChecker:
-    def __init__(self, c: Checker, d: dict[str, Any], runbooks: Mapping[str, Runbook],
+    def __init__(self, c: Checker, d: dict[str, Checked], runbooks: Mapping[str, Runbook],
                  broken: Mapping[str, str]) -> None:
         self.c, self.d, self.runbooks, self.broken = c, d, runbooks, broken
 
-    def at(self, *kp: Any) -> Where:
+    def at(self, *kp: str | int) -> Where:
         for n in range(len(kp), -1, -1):
             node = self.c.where.get(kp[:n])
             if node is not None:
                 return pos(node)
         return (1, 1)
 
-    def key_at(self, *kp: Any) -> Where:
+    def key_at(self, *kp: str | int) -> Where:
         node = self.c.where.get(kp + ("<key>",))
         return pos(node) if node is not None else self.at(*kp)
 
@@ -99,23 +101,22 @@ class _ScenarioChecker:
             self.error(self.at("runbook"), f"runbook {runbook_id!r} is not in the library"
                        + (_suggest(runbook_id, self.runbooks) or f" (runbooks: {_listing(self.runbooks)})"))
             return
-        series = d.get("series") if isinstance(d.get("series"), dict) else {}
+        series = mapping(d.get("series"))
         self.curves_shape(series)
         self.metrics(runbook, series)
         self.alerts(runbook, series)
         self.commands(runbook)
         self.expected(runbook)
 
-    def curves_shape(self, series: dict[str, Any]) -> None:
+    def curves_shape(self, series: dict[str, Checked]) -> None:
         for name, curve in series.items():
             if not isinstance(curve, dict):
                 continue
-            changes = curve.get("changes") if isinstance(curve.get("changes"), list) else []
             last = None
-            for i, ch in enumerate(changes):
-                if not isinstance(ch, dict) or not isinstance(ch.get("at"), str):
+            for i, ch in enumerate(items(curve.get("changes"))):
+                if not isinstance(ch, dict) or not isinstance(when := ch.get("at"), str):
                     continue
-                at = seconds(ch["at"])
+                at = seconds(when)
                 if last is not None and at < last:
                     self.error(self.at("series", name, "changes", i, "at"),
                                f"series.{name}.changes[{i + 1}] starts before the change above it; "
@@ -130,23 +131,22 @@ class _ScenarioChecker:
             lo, hi = curve.get("min"), curve.get("max")
             if isinstance(lo, float) and isinstance(hi, float) and lo > hi:
                 self.error(self.at("series", name, "min"), f"series.{name}: min {lo:g} is above max {hi:g}")
-            exports = curve.get("export") if isinstance(curve.get("export"), list) else []
-            for i, ex in enumerate(exports):
+            for i, ex in enumerate(items(curve.get("export"))):
                 if isinstance(ex, dict):
                     self.export_shape(name, i, ex, curve)
 
-    def export_shape(self, metric: str, i: int, ex: dict[str, Any], curve: dict[str, Any]) -> None:
+    def export_shape(self, metric: str, i: int, ex: dict[str, Checked], curve: dict[str, Checked]) -> None:
         label = f"series.{metric}.export[{i + 1}]"
         kp = ("series", metric, "export", i)
-        kinds = [k for k in ("gauge", "counter", "ratio", "histogram") if isinstance(ex.get(k), str)]
+        kinds = [(k, v) for k in ("gauge", "counter", "ratio", "histogram") if isinstance(v := ex.get(k), str)]
         if len(kinds) != 1:
             return
-        kind, name = kinds[0], ex[kinds[0]]
+        kind, name = kinds[0]
         if not METRIC_NAME.match(name):
             self.error(self.at(*kp, kind), f"{label}: {name!r} is not a Prometheus metric name "
                                            "(letters, digits, _ and :, not starting with a digit)")
         for key in ("labels", "hit", "rest"):
-            for lname in (ex.get(key) or {}) if isinstance(ex.get(key), dict) else {}:
+            for lname in mapping(ex.get(key)):
                 if not LABEL_NAME.match(lname) or lname.startswith("__") or lname == "le":
                     self.error(self.at(*kp, key, lname), f"{label}.{key}: {lname!r} is not a label name you can "
                                                          "export (letters, digits and _, not le or __...)")
@@ -173,29 +173,30 @@ class _ScenarioChecker:
             q = ex.get("quantile")
             if isinstance(q, float) and not 0 < q < 1:
                 self.error(self.at(*kp, "quantile"), f"{label}.quantile must be between 0 and 1, such as 0.95")
-            buckets = ex.get("buckets")
-            if isinstance(buckets, list) and all(isinstance(b, float) for b in buckets):
-                if sorted(set(buckets)) != buckets:
-                    self.error(self.at(*kp, "buckets"), f"{label}.buckets must be ascending, each once")
+            buckets = items(ex.get("buckets"))
+            floats = [b for b in buckets if isinstance(b, float)]
+            if len(floats) == len(buckets) and sorted(set(floats)) != floats:
+                self.error(self.at(*kp, "buckets"), f"{label}.buckets must be ascending, each once")
         # The exported value must make sense for the kind: a share between 0 and 1, a quantile in the buckets.
-        scale = ex.get("scale") if isinstance(ex.get("scale"), float) else 1.0
-        add = ex.get("add") if isinstance(ex.get("add"), float) else 0.0
-        levels = [curve.get("baseline")] + [ch.get("to", ch.get("spike")) for ch in (curve.get("changes") or [])
+        scale = given if isinstance(given := ex.get("scale"), float) else 1.0
+        add = given if isinstance(given := ex.get("add"), float) else 0.0
+        levels = [curve.get("baseline")] + [ch.get("to", ch.get("spike")) for ch in items(curve.get("changes"))
                                             if isinstance(ch, dict)]
         values = [(v + add) * scale for v in levels if isinstance(v, float)]
         if kind == "ratio" and any(not 0 <= v <= 1 for v in values):
             self.error(self.at(*kp), f"{label}: a ratio exports a share between 0 and 1, but this curve reaches "
                                      f"{max(values, key=lambda v: abs(v - 0.5)):g}; use scale/add or a gauge")
         if kind == "histogram":
-            buckets = ex.get("buckets") if isinstance(ex.get("buckets"), list) else list(DEFAULT_BUCKETS)
-            top = max((b for b in buckets if isinstance(b, float)), default=None)
+            listed = ex.get("buckets")
+            bounds = listed if isinstance(listed, list) else list(DEFAULT_BUCKETS)
+            top = max((b for b in bounds if isinstance(b, float)), default=None)
             if top is not None and any(v > top or v <= 0 for v in values):
                 self.error(self.at(*kp), f"{label}: the quantile reaches {max(values):g}, outside the buckets "
                                          f"(0, {top:g}]; add a larger bucket or change the scale")
         if kind == "counter" and any(v < 0 for v in values):
             self.error(self.at(*kp), f"{label}: a counter cannot fall; its value must stay at or above 0")
 
-    def metrics(self, runbook: Runbook, series: dict[str, Any]) -> None:
+    def metrics(self, runbook: Runbook, series: dict[str, Checked]) -> None:
         for name in runbook.metrics:
             if name not in series and self.d.get("series") is not BAD:
                 self.error(self.key_at("series"), f"series: the runbook's metric {name!r} has no series; "
@@ -212,9 +213,9 @@ class _ScenarioChecker:
         except OncallError as exc:
             self.error(self.at("runbook"), f"runbook {runbook.id}: {exc} A scenario uses the runbook's defaults.")
             return
-        built = {name: _curve(name, c) for name, c in series.items()}
+        built = {name: _curve(name, c) for name, c in series.items() if isinstance(c, dict)}  # all are: no errors
         produced = [(n, labels) for curve in built.values() for ex in curve.exports for n, labels in export_series(ex)]
-        owner: dict[tuple, str] = {}
+        owner: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
         kinds: dict[str, tuple[str, str]] = {}
         for name, curve in built.items():
             for i, ex in enumerate(curve.exports):
@@ -265,10 +266,9 @@ class _ScenarioChecker:
             if built[name].exports == () and not sels:
                 self.error(self.key_at("series", name), f"series.{name}: nothing is exported for this metric")
 
-    def alerts(self, runbook: Runbook, series: dict[str, Any]) -> None:
-        alerts = self.d.get("alerts") if isinstance(self.d.get("alerts"), list) else []
+    def alerts(self, runbook: Runbook, series: dict[str, Checked]) -> None:
         seen: dict[str, int] = {}
-        for i, alert in enumerate(alerts):
+        for i, alert in enumerate(items(self.d.get("alerts"))):
             if not isinstance(alert, dict):
                 continue
             name, metric, state = alert.get("alertname"), alert.get("metric"), alert.get("state")
@@ -287,37 +287,34 @@ class _ScenarioChecker:
                                                               f"line in the runbook, so it can never be {state}")
 
     def commands(self, runbook: Runbook) -> None:
-        scripts = self.d.get("commands") if isinstance(self.d.get("commands"), dict) else {}
+        scripts = mapping(self.d.get("commands"))
         for name in scripts:
             if name not in runbook.commands:
                 self.error(self.key_at("commands", name), f"commands.{name}: runbook {runbook.id} has no command "
                            f"{name!r}" + (_suggest(name, runbook.commands)
                                           or f" (its commands: {_listing(runbook.commands)})"))
-        fix = self.d.get("fix") if isinstance(self.d.get("fix"), dict) else {}
-        for i, name in enumerate(fix.get("commands") or [] if isinstance(fix.get("commands"), list) else []):
-            if not isinstance(name, str):
+        for i, fix in enumerate(items(mapping(self.d.get("fix")).get("commands"))):
+            if not isinstance(fix, str):
                 continue
-            if name not in runbook.commands:
+            if fix not in runbook.commands:
                 self.error(self.at("fix", "commands", i), f"fix.commands[{i + 1}]: runbook {runbook.id} has no "
-                           f"command {name!r}" + _suggest(name, runbook.commands))
-            elif name not in scripts:
-                self.error(self.at("fix", "commands", i), f"fix.commands[{i + 1}]: {name} has no scripted output; "
-                                                          f"add commands.{name}")
-        expected = self.d.get("expected") if isinstance(self.d.get("expected"), dict) else {}
-        path = expected.get("path") if isinstance(expected.get("path"), list) else []
-        for i, sid in enumerate(path):
+                           f"command {fix!r}" + _suggest(fix, runbook.commands))
+            elif fix not in scripts:
+                self.error(self.at("fix", "commands", i), f"fix.commands[{i + 1}]: {fix} has no scripted output; "
+                                                          f"add commands.{fix}")
+        for i, sid in enumerate(items(mapping(self.d.get("expected")).get("path"))):
             step = runbook.steps.get(sid) if isinstance(sid, str) else None
             if step is None:
                 continue
-            for name in step.offered_commands:
-                if name not in scripts:
+            for offered in step.offered_commands:
+                if offered not in scripts:
                     self.error(self.at("expected", "path", i), f"expected.path[{i + 1}]: step {sid} offers "
-                               f"{name}, which has no scripted output; add commands.{name}")
+                               f"{offered}, which has no scripted output; add commands.{offered}")
 
     def expected(self, runbook: Runbook) -> None:
-        expected = self.d.get("expected") if isinstance(self.d.get("expected"), dict) else {}
-        path = expected.get("path") if isinstance(expected.get("path"), list) else []
-        prev = None
+        expected = mapping(self.d.get("expected"))
+        path = items(expected.get("path"))
+        prev: str | None = None
         for i, sid in enumerate(path):
             if not isinstance(sid, str):
                 prev = None
@@ -334,9 +331,10 @@ class _ScenarioChecker:
                 self.error(where, f"expected.path[{i + 1}]: step {prev} does not lead to {sid} "
                                   f"(it leads to {', '.join(runbook.steps[prev].targets)})")
             prev = sid
-        if path and isinstance(path[-1], str) and path[-1] in runbook.steps:
-            last = runbook.steps[path[-1]]
-            outcome = expected.get("outcome") if isinstance(expected.get("outcome"), str) else "resolved"
+        end = path[-1] if path else None
+        if isinstance(end, str) and end in runbook.steps:
+            last = runbook.steps[end]
+            outcome = given if isinstance(given := expected.get("outcome"), str) else "resolved"
             if last.kind != "outcome":
                 self.error(self.at("expected", "path", len(path) - 1),
                            f"expected.path ends at {last.id}, which is not an outcome step; walk it to the end")
@@ -345,7 +343,7 @@ class _ScenarioChecker:
                            f"expected.path ends at {last.id} ({last.outcome}), but expected.outcome is {outcome}")
 
 
-def _dry_run(c: Checker, scenario: Scenario, runbook: Runbook, at) -> None:
+def _dry_run(c: Checker, scenario: Scenario, runbook: Runbook, at: At) -> None:
     """The drill must work: a healthy baseline, the page firing at time 0, the fix restoring every metric."""
     for name, curve in scenario.curves.items():
         metric = runbook.metrics[name]
@@ -426,7 +424,7 @@ def validate_scenario_text(text: str, path: str | Path, runbooks: Mapping[str, R
             scenario = _build(data, Path(path))
             runbook = runbooks[scenario.runbook]
 
-            def at(*kp: Any) -> Where:  # a whole section is pointed at by its key
+            def at(*kp: str | int) -> Where:  # a whole section is pointed at by its key
                 node = checker.where.get(kp + ("<key>",)) or checker.where.get(kp) or checker.where.get(kp[:-1])
                 return pos(node) if node is not None else (1, 1)
 
@@ -448,4 +446,4 @@ def load_scenario_file(path: Path, runbooks: Mapping[str, Runbook], broken: Mapp
     return validate_scenario_text(text, path, runbooks, broken)
 
 
-__all__ = ["load_scenario_file", "validate_scenario_text", "export_series", "seconds", "Problem"]
+__all__ = ["Problem", "export_series", "load_scenario_file", "seconds", "validate_scenario_text"]

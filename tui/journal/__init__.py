@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from tui.journal.journal import Journal, SyncMode, open_journal
 from tui.journal.model import (
-    CATEGORIES, KINDS, LEAD, SEVERITIES, SEVERITY_LABELS, STATUSES, ActionItem, Event, Incident,
+    CATEGORIES,
+    KINDS,
+    LEAD,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    STATUSES,
+    ActionItem,
+    Event,
+    Incident,
 )
 from tui.journal.sync import SyncStatus
 

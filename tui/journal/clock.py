@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _WALL_DIGITS = 16
 _COUNT_DIGITS = 5
@@ -49,7 +49,7 @@ def wall_ms() -> int:
 def iso_utc(ms: int | None = None) -> str:
     """UTC ISO 8601 with milliseconds and a Z, e.g. 2026-11-22T03:12:05.123Z."""
     ms = wall_ms() if ms is None else ms
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 

@@ -20,8 +20,24 @@ from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
 from tui.journal.clock import wall_ms as clock_wall_ms  # unpatched by the scenes that patch wall_ms here
 from tui.journal.merge import Refusal
 from tui.journal.model import (
-    CATEGORIES, FIELDS, KINDS, LEAD, ROLE_PREFIX, SEVERITIES, SEVERITY_LABELS, STATUSES, TIME_FIELDS,
-    ActionItem, Event, Incident, check_due, check_time, event_sort_key, new_event_id, new_incident_id, register,
+    CATEGORIES,
+    FIELDS,
+    KINDS,
+    LEAD,
+    ROLE_PREFIX,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    STATUSES,
+    TIME_FIELDS,
+    ActionItem,
+    Event,
+    Incident,
+    check_due,
+    check_time,
+    event_sort_key,
+    new_event_id,
+    new_incident_id,
+    register,
 )
 from tui.journal.quarantine import Quarantine
 from tui.journal.redact import redact, redact_data
@@ -401,7 +417,7 @@ class Journal:
     def _background_sync(self) -> None:
         try:
             self.sync()
-        except Exception as exc:  # noqa: BLE001 - a bug must not kill the sync thread; say it on screen instead
+        except Exception as exc:  # a bug must not kill the sync thread; say it on screen instead
             self._last_sync = SyncStatus(ok=False, message=f"Sync failed unexpectedly ({type(exc).__name__}); "
                                          "your entries are saved locally and the next write retries.")
 

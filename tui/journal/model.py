@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tui.errors import OncallError
@@ -41,7 +41,7 @@ INCIDENT_ID = re.compile(r"^inc-\d{8}-[0-9a-z]{6}$")
 
 def new_incident_id(now: datetime | None = None) -> str:
     """`inc-20261122-k3f9q2`: the day plus 30 random bits, short to type and unique in practice."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     suffix = "".join(secrets.choice(_ALPHABET) for _ in range(6))
     return f"inc-{now:%Y%m%d}-{suffix}"
 
@@ -61,16 +61,16 @@ def parse_time(value: str | None) -> datetime | None:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def check_time(name: str, value: Any) -> str | None:
+def check_time(name: str, value: object) -> str | None:
     """A time field's value as UTC ISO 8601, or an OncallError that says the format."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-        return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, str) and parse_time(value) is not None:
         return value
     raise OncallError(f"{name} {value!r} is not a time; use ISO 8601 such as 2026-11-22T03:12:00Z.")

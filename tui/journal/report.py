@@ -12,7 +12,7 @@ the report; command output stays verbatim inside a fence longer than any backtic
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tui.journal.clock import iso_utc
@@ -192,7 +192,7 @@ def _when(value: str | None) -> str:
     dt = parse_time(value)
     if dt is None:
         return _gap("not recorded in the journal")
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _between(start: str | None, end: str | None) -> str | None:
@@ -208,7 +208,7 @@ def _duration_text(inc: Incident) -> str:
     start = parse_time(inc.detected_at)
     if start is None:
         return _gap("cannot be computed from the journal")
-    so_far = format_duration((datetime.now(timezone.utc) - start).total_seconds())
+    so_far = format_duration((datetime.now(UTC) - start).total_seconds())
     return f"ongoing, {so_far} so far (not resolved)"
 
 
@@ -216,7 +216,7 @@ def format_duration(seconds: float) -> str:
     """`45 s`, `12 min`, `2 h 05 min`, `1 d 3 h`; negative spans (clock skew) read as such."""
     if seconds < 0:
         return "-" + format_duration(-seconds)
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s} s"
     if s < 3600:

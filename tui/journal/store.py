@@ -47,8 +47,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from tui.errors import OncallError
 from tui.atomic import atomic_write, fsync_dir, not_a_file
+from tui.errors import OncallError
 
 HEADER = {"format": "oncall-journal-log", "version": 1}
 _RECORD_START = '{"t":'
@@ -75,9 +75,9 @@ def record_delete(table: str, key: str) -> str:
 
 
 def _as_record(obj: Any) -> dict[str, Any] | None:
-    if isinstance(obj, dict) and isinstance(obj.get("t"), str) and isinstance(obj.get("k"), str):
-        if isinstance(obj.get("d"), dict) or obj.get("del") is True:
-            return obj
+    if (isinstance(obj, dict) and isinstance(obj.get("t"), str) and isinstance(obj.get("k"), str)
+            and (isinstance(obj.get("d"), dict) or obj.get("del") is True)):
+        return obj
     return None
 
 
@@ -441,7 +441,7 @@ class LogStorage(Storage):
 
     def _compact_locked(self) -> None:
         try:
-            old = open(self.path, "rb")
+            old = open(self.path, "rb")  # noqa: SIM115 - only the open's OSError means "cannot read"; `with old` closes it
         except OSError as exc:
             raise self._os_error(exc, "read") from None
         with old:

@@ -34,9 +34,9 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from tui.atomic import atomic_write, not_a_file, stale_temps
 from tui.errors import OncallError
 from tui.journal import clock
-from tui.atomic import atomic_write, not_a_file, stale_temps
 from tui.journal.merge import Refusal, State, incident_newer, merge_incident
 from tui.journal.model import event_sort_key
 from tui.journal.schema import Invalid, check_event, check_incident_shape, valid_registers

@@ -7,10 +7,13 @@ credentials a command printed, and oncall's own secrets wherever they appear.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
+
+if TYPE_CHECKING:  # the journal is imported only when a run is recorded
+    from tui.journal import Event, Journal
 
 JOURNAL_HEAD = 20  # lines of output kept in the journal, from the start
 JOURNAL_TAIL = 60  # and from the end
@@ -50,8 +53,8 @@ def command_event(prepared: PreparedCommand, result: RunResult,
     return _scrub(text, secrets), data
 
 
-def record_run(journal, incident_id: str, prepared: PreparedCommand, result: RunResult,
-               secrets: Iterable[str] = ()):
+def record_run(journal: Journal, incident_id: str, prepared: PreparedCommand, result: RunResult,
+               secrets: Iterable[str] = ()) -> Event:
     """Add the run to the incident as a `command` event (durable when this returns); returns the Event."""
     text, data = command_event(prepared, result, secrets)
     return journal.add_event(incident_id, "command", text, data)

@@ -122,6 +122,7 @@ class Launch:
         self._tree = tree
         self._loop = asyncio.get_running_loop()
         _running.add(self)
+        assert proc.stdout is not None  # started with stdout=PIPE
         pump = asyncio.create_task(self._pump(proc.stdout))
         finished = asyncio.create_task(proc.wait())  # done once the leader exited and the output closed
         try:
@@ -151,8 +152,8 @@ class Launch:
             self._close_log()
         return self._result(started_at, time.monotonic() - t0, proc.returncode, reason, leftovers)
 
-    async def _supervise(self, proc: asyncio.subprocess.Process, pump: asyncio.Task,
-                         finished: asyncio.Task) -> tuple[str | None, bool]:
+    async def _supervise(self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None],
+                         finished: asyncio.Task[int]) -> tuple[str | None, bool]:
         """Wait for the end, a cancel or the timeout: (None | 'cancelled' | 'timed_out', leftovers)."""
         assert self._cancel_event is not None
         cancel = asyncio.create_task(self._cancel_event.wait())
@@ -204,8 +205,8 @@ class Launch:
             await asyncio.sleep(_POLL)
         tree.reap()
 
-    async def _drain(self, proc: asyncio.subprocess.Process, pump: asyncio.Task,
-                     finished: asyncio.Task) -> None:
+    async def _drain(self, proc: asyncio.subprocess.Process, pump: asyncio.Task[None],
+                     finished: asyncio.Task[int]) -> None:
         """Collect the rest of the output and the exit status once the group is ending."""
         await asyncio.wait({finished, pump}, timeout=self.grace + 1.0)
         if not finished.done() or not pump.done():
@@ -273,7 +274,7 @@ class Launch:
             self.log_path = None  # the run matters more than its log: go on without one
         return log
 
-    def _write_log(self, chunk: bytes) -> asyncio.Future | None:
+    def _write_log(self, chunk: bytes) -> asyncio.Future[None] | None:
         """Redacting is slow (~0.1 s for 256 KiB): it runs in a thread so the app's loop stays free."""
         log = self._log
         if log is None:

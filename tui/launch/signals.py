@@ -49,5 +49,5 @@ def commands_end_on_signals(shut_down: Callable[[], object]) -> Iterator[list[in
 def _quietly(call: Callable[[], object]) -> None:
     try:
         call()
-    except Exception:  # noqa: BLE001, S110  (the app already stopped or never started: nothing to shut down)
+    except Exception:  # the app already stopped or never started: nothing to shut down
         pass

@@ -11,7 +11,6 @@ imports neither the YAML loader nor the model.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,10 @@ def cache_dir(env: dict[str, str] | None = None) -> Path:
     return user_cache_dir(env)
 
 
-def _code_stamp() -> tuple:
+Stamp = tuple[str, tuple[tuple[str, int], ...]]  # the version, and each code file's name and mtime
+
+
+def _code_stamp() -> Stamp:
     """Changes whenever the code that validates, pickles or summarises runbooks changes."""
     from tui import __version__
 
@@ -82,7 +84,7 @@ class IndexFile:
     """The search index built over one library's documents, kept for the next start with those same
     documents (named by a digest of their text): loading it is a third of building it."""
 
-    def __init__(self, path: Path, stamp: tuple) -> None:
+    def __init__(self, path: Path, stamp: Stamp) -> None:
         self.path = path
         self.stamp = stamp
 

@@ -108,7 +108,10 @@ class Entry:
 
         if self._doc is not None and self.summary is not None:
             return Doc(self.summary.id, *self._doc)
-        return runbook_doc(self.runbook)
+        runbook = self.runbook
+        if runbook is None:  # callers ask only valid entries
+            raise ValueError(f"{self.path}: no valid runbook to index")
+        return runbook_doc(runbook)
 
 
 class RunbookMap(Mapping[str, "Runbook"]):

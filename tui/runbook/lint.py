@@ -22,9 +22,10 @@ from pathlib import Path
 
 import yaml
 
-from tui.runbook.loader import compose, pos, read_text
+from tui.runbook.loader import compose, pos
 from tui.runbook.mutating import mutation
 from tui.runbook.problem import Problem
+from tui.runbook.readfile import read_text
 
 MAX_AGE_DAYS = 180
 SEPARATORS = {";", "&", "&&", "||", "|", "(", ")", "|&", ";;"}

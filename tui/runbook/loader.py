@@ -11,7 +11,6 @@ from __future__ import annotations
 import yaml
 
 from tui.runbook.problem import Problem  # also imported from here by older callers
-from tui.runbook.readfile import read_text  # noqa: F401  (imported from here by the validators)
 
 # libyaml's parser when PyYAML was built with it (about 10x faster), the pure-Python one otherwise.
 _Loader: type[yaml.BaseLoader] | type[yaml.CBaseLoader] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -69,5 +68,6 @@ def is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.style in (None, "") and node.value in NULL_WORDS
 
 
-def is_plain(node: yaml.ScalarNode) -> bool:
-    return node.style in (None, "")
+def is_plain(node: yaml.Node) -> bool:
+    """A scalar written without quotes (so `true` and `3` are words, not text)."""
+    return isinstance(node, yaml.ScalarNode) and node.style in (None, "")

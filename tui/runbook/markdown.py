@@ -15,8 +15,6 @@ from tui.runbook.model import JUMP_PREFIX, Runbook, Step
 from tui.text import md_cell, md_code, md_fence, md_lines, md_text
 
 
-
-
 def _prose(text: str) -> list[str]:
     """Outside prose of several lines, each kept as its own line (hard breaks)."""
     lines = md_lines(text)

@@ -141,7 +141,7 @@ def shell_params(command: Command, runbook: Runbook) -> list[str]:
     script = shell_script(command)
     try:
         uses = param_uses(script, runbook.params)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours: refuse to run what could not be checked
+    except Exception as exc:  # a bug of ours: refuse to run what could not be checked
         raise RenderError(f"Command {command.name}: oncall could not check its script ({type(exc).__name__}); "
                           "please report it with the runbook.") from None
     for use in uses:

@@ -9,10 +9,11 @@ from pathlib import Path
 import yaml
 
 from tui.runbook.library import Library
-from tui.runbook.loader import compose_all, pos, read_text
+from tui.runbook.loader import compose_all, pos
 from tui.runbook.matching import runbooks_for_alert
 from tui.runbook.model import Runbook
 from tui.runbook.problem import Problem
+from tui.runbook.readfile import read_text
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,7 @@ class _Scanner:
             if use.problem is None and writes:
                 uses[k] = (wi, Use(use.name, use.offset, use.token, "reaches an output redirection (> file), "
                                    "where this check cannot follow what is written; pipe the output instead"))
-            elif use.problem is None and closes and wi > 0 and words[wi - 1].endswith("<<<") or (
+            elif (use.problem is None and closes and wi > 0 and words[wi - 1].endswith("<<<")) or (
                     use.problem is None and closes and words[wi].startswith("<<<")):
                 uses[k] = (wi, Use(use.name, use.offset, use.token, f"feeds the whole {plain[0]}-ended block "
                                    "through <<<, where this check cannot follow it; pass it to one command instead"))
@@ -372,7 +372,7 @@ class _Scanner:
         if c == "`":
             word.append("`")
             return self._list(i + 1, _Level(), ctx + ("tick",), end="`")
-        if c == "$" or c in "<>" and s.startswith("(", i + 1):
+        if c == "$" or (c in "<>" and s.startswith("(", i + 1)):
             return self._dollar(i, level, ctx)
         word.append(c)
         return i + 1

@@ -8,17 +8,20 @@ problem on line 1.
 from __future__ import annotations
 
 import difflib
+import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, TypeAlias
 
 import yaml
 
 from tui.runbook import model as m
 from tui.runbook import spec as s
 from tui.runbook.kinds import KINDS, StepKind
-from tui.runbook.loader import SAFE_TAGS, Problem, compose, is_null, is_plain, pos, read_text
+from tui.runbook.loader import SAFE_TAGS, compose, is_null, is_plain, pos
+from tui.runbook.problem import Problem
+from tui.runbook.readfile import read_text
 from tui.runbook.render import (
     PLACEHOLDER,
     RenderError,
@@ -30,7 +33,14 @@ from tui.runbook.render import (
 )
 from tui.runbook.shellscan import param_uses
 
-BAD = object()  # a value that failed its check (already reported)
+
+class Bad(enum.Enum):
+    """The type of BAD: a value that failed its check (already reported)."""
+
+    BAD = "bad"
+
+
+BAD: Final = Bad.BAD
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _NUMBER = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?\Z")
 _TRUE, _FALSE = {"true", "True", "TRUE"}, {"false", "False", "FALSE"}
@@ -39,6 +49,10 @@ _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "
 _NODE_BUDGET = 200_000
 
 Where = tuple[int, int]
+KeyPath = tuple[str | int, ...]  # where a value sits in the document: keys and list indexes
+# What the checker makes of a node: plain data as the spec describes it, with BAD where a check failed.
+Checked: TypeAlias = "str | int | float | bool | m.When | list[Checked] | dict[str, Checked] | Bad"
+At = Callable[..., Where]  # a key path (as separate arguments) to its position in the file
 
 
 def _kind(node: yaml.Node) -> str:
@@ -68,14 +82,14 @@ class Checker:
         self.path = path
         self.text = text
         self.problems: list[Problem] = []
-        self.where: dict[tuple[Any, ...], yaml.Node] = {}
+        self.where: dict[KeyPath, yaml.Node] = {}
         self.budget = _NODE_BUDGET
 
     def error(self, where: Where, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.path, where[0], where[1], message, severity))
 
     # -- structure -------------------------------------------------------------------
-    def check(self, node: yaml.Node, spec: s.Spec, kp: tuple[Any, ...], label: str) -> Any:
+    def check(self, node: yaml.Node, spec: s.Spec, kp: KeyPath, label: str) -> Checked:
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
@@ -86,15 +100,40 @@ class Checker:
             self.error(pos(node), f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
                               "runbooks are plain data, remove the tag")
             return BAD
-        return _HANDLERS[type(spec)](self, node, spec, kp, label)
+        return self._dispatch(node, spec, kp, label)
+
+    def _dispatch(self, node: yaml.Node, spec: s.Spec, kp: KeyPath, label: str) -> Checked:
+        match spec:  # the commonest first: most values are text
+            case s.Text():
+                return self._check_Text(node, spec, label)
+            case s.Obj():
+                return self._check_Obj(node, spec, kp, label)
+            case s.MapOf():
+                return self._check_MapOf(node, spec, kp, label)
+            case s.ListOf():
+                return self._check_ListOf(node, spec, kp, label)
+            case s.Enum():
+                return self._check_Enum(node, spec, label)
+            case s.Number():
+                return self._check_Number(node, spec, label)
+            case s.Int():
+                return self._check_Int(node, spec, label)
+            case s.Bool():
+                return self._check_Bool(node, label)
+            case s.When():
+                return self._check_When(node, kp, label)
+            case s.TextMap():
+                return self._check_TextMap(node, kp, label)
+        raise TypeError(f"no check for {type(spec).__name__}")
 
     def _scalar(self, node: yaml.Node, label: str, expected: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or is_null(node):
             self.error(pos(node), f"{label} must be {expected}, not {_kind(node)}")
             return None
-        return node.value
+        value: str = node.value
+        return value
 
-    def _check_Text(self, node, spec: s.Text, kp, label):
+    def _check_Text(self, node: yaml.Node, spec: s.Text, label: str) -> str | Bad:
         value = self._scalar(node, label, "text")
         if value is None:
             return BAD
@@ -104,7 +143,7 @@ class Checker:
             return BAD
         return value
 
-    def _check_Int(self, node, spec: s.Int, kp, label):
+    def _check_Int(self, node: yaml.Node, spec: s.Int, label: str) -> int | Bad:
         value = self._scalar(node, label, "an integer")
         if value is None:
             return BAD
@@ -117,7 +156,7 @@ class Checker:
             return BAD
         return number
 
-    def _check_Number(self, node, spec: s.Number, kp, label):
+    def _check_Number(self, node: yaml.Node, spec: s.Number, label: str) -> float | Bad:
         value = self._scalar(node, label, "a number")
         if value is None:
             return BAD
@@ -130,7 +169,7 @@ class Checker:
             return BAD
         return number
 
-    def _check_Bool(self, node, spec: s.Bool, kp, label):
+    def _check_Bool(self, node: yaml.Node, label: str) -> bool | Bad:
         value = self._scalar(node, label, "true or false")
         if value is None:
             return BAD
@@ -142,7 +181,7 @@ class Checker:
         self.error(pos(node), f"{label} must be true or false, not {value!r}{extra}")
         return BAD
 
-    def _check_Enum(self, node, spec: s.Enum, kp, label):
+    def _check_Enum(self, node: yaml.Node, spec: s.Enum, label: str) -> str | Bad:
         value = self._scalar(node, label, "one of " + ", ".join(spec.values))
         if value is None:
             return BAD
@@ -152,29 +191,30 @@ class Checker:
             return BAD
         return value
 
-    def _check_ListOf(self, node, spec: s.ListOf, kp, label):
+    def _check_ListOf(self, node: yaml.Node, spec: s.ListOf, kp: KeyPath, label: str) -> list[Checked] | Bad:
         if not isinstance(node, yaml.SequenceNode):
             self.error(pos(node), f"{label} must be a list, not {_kind(node)}")
             return BAD
         if spec.nonempty and not node.value:
             self.error(pos(node), f"{label} must not be empty")
             return BAD
-        items = []
+        items: list[Checked] = []
         for i, item in enumerate(node.value):
             value = self.check(item, spec.item, kp + (i,), f"{label}[{i + 1}]")
             items.append(value)
         return items
 
-    def _keys(self, node: yaml.MappingNode, label: str, with_nodes: bool = False) -> list[tuple]:
-        """Keys as text, with duplicates, merge keys and non-text keys reported and skipped."""
+    def _keys(self, node: yaml.MappingNode, label: str) -> list[tuple[str, yaml.Node, Where, yaml.ScalarNode]]:
+        """Keys as text (with their value, position and key node); duplicates, merge keys and non-text keys
+        are reported and skipped."""
         seen: dict[str, Where] = {}
-        out = []
+        out: list[tuple[str, yaml.Node, Where, yaml.ScalarNode]] = []
         for key_node, value_node in node.value:
             where = pos(key_node)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in SAFE_TAGS:
                 self.error(where, f"{_pre(label)}keys must be plain words, not {_kind(key_node)}")
                 continue
-            key = key_node.value
+            key: str = key_node.value
             if key == "<<" and is_plain(key_node):
                 self.error(where, f"{_pre(label)}merge keys (<<) are not supported; write the keys out")
                 continue
@@ -183,18 +223,18 @@ class Checker:
                                   "YAML would silently keep only the last one, remove one")
                 continue
             seen[key] = where
-            out.append((key, value_node, where, key_node) if with_nodes else (key, value_node, where))
+            out.append((key, value_node, where, key_node))
         return out
 
-    def _check_MapOf(self, node, spec: s.MapOf, kp, label):
+    def _check_MapOf(self, node: yaml.Node, spec: s.MapOf, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
             self.error(pos(node), f"{label} must be a mapping of names, not {_kind(node)}")
             return BAD
         if spec.nonempty and not node.value:
             self.error(pos(node), f"{label} must not be empty")
             return BAD
-        out = {}
-        for key, value_node, where, key_node in self._keys(node, label, with_nodes=True):
+        out: dict[str, Checked] = {}
+        for key, value_node, where, key_node in self._keys(node, label):
             self.where[kp + (key, "<key>")] = key_node
             if not re.fullmatch(spec.key_pattern, key):
                 self.error(where, f"{_pre(label)}the name {key!r} is not valid: use lowercase letters, digits, _ "
@@ -204,47 +244,47 @@ class Checker:
             out[key] = self.check(value_node, spec.value, kp + (key,), f"{label}.{key}")
         return out
 
-    def _check_TextMap(self, node, spec: s.TextMap, kp, label):
+    def _check_TextMap(self, node: yaml.Node, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
             self.error(pos(node), f"{label} must be a mapping of label to value, not {_kind(node)}")
             return BAD
-        out = {}
-        for key, value_node, _ in self._keys(node, label):
+        out: dict[str, Checked] = {}
+        for key, value_node, _, _ in self._keys(node, label):
             value = self.check(value_node, s.Text(), kp + (key,), f"{label}.{key}")
             if value is not BAD:
                 out[key] = value
         return out
 
-    def _check_When(self, node, spec: s.When, kp, label):
+    def _check_When(self, node: yaml.Node, kp: KeyPath, label: str) -> m.When | str | Bad:
         if isinstance(node, yaml.ScalarNode):
             value = node.value.replace("-", "") if node.value == "no-data" else node.value
             return self._check_Enum(yaml.ScalarNode(node.tag, value, node.start_mark, node.end_mark, node.style),
-                                    s.Enum(m.METRIC_STATES), kp, label)
+                                    s.Enum(m.METRIC_STATES), label)
         if isinstance(node, yaml.MappingNode):
             keys = self._keys(node, label)
             if len(keys) == 1 and keys[0][0] == "exit":
-                value = self.check(keys[0][1], s.Int(), kp + ("exit",), f"{label}.exit")
-                return BAD if value is BAD else m.When(exit=value)
+                code = self.check(keys[0][1], s.Int(), kp + ("exit",), f"{label}.exit")
+                return m.When(exit=code) if isinstance(code, int) else BAD
             if len(keys) == 1 and keys[0][0] == "output":
-                value = self.check(keys[0][1], s.Text(), kp + ("output",), f"{label}.output")
-                if value is BAD:
+                regex = self.check(keys[0][1], s.Text(), kp + ("output",), f"{label}.output")
+                if not isinstance(regex, str):
                     return BAD
                 try:
-                    re.compile(value)
+                    re.compile(regex)
                 except re.error as exc:
                     self.error(pos(keys[0][1]), f"{label}.output is not a valid regular expression: {exc}")
                     return BAD
-                return m.When(output=value)
+                return m.When(output=regex)
         self.error(pos(node), f"{label} must be a metric state ({', '.join(m.METRIC_STATES)}), "
                               "{exit: N} or {output: REGEX}")
         return BAD
 
-    def _check_Obj(self, node, spec: s.Obj, kp, label):
+    def _check_Obj(self, node: yaml.Node, spec: s.Obj, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
             self.error(pos(node), f"{label or 'a runbook'} must be a mapping, not {_kind(node)}")
             return BAD
-        out: dict[str, Any] = {}
-        keys = self._keys(node, label, with_nodes=True)
+        out: dict[str, Checked] = {}
+        keys = self._keys(node, label)
         allowed = spec.fields
         if spec is s.STEP:
             kinds = [k[0] for k in keys if k[0] in spec.one_of]
@@ -297,26 +337,26 @@ class Checker:
                 self._scan_tags(v, label, depth + 1)
 
 
-_HANDLERS = {spec_type: getattr(Checker, f"_check_{spec_type.__name__}")
-             for spec_type in (s.Text, s.Int, s.Number, s.Bool, s.Enum, s.ListOf, s.MapOf, s.Obj, s.When, s.TextMap)}
+def mapping(value: Checked | None) -> dict[str, Checked]:
+    """A checked mapping, or an empty one where the value is missing, BAD or not a mapping."""
+    return value if isinstance(value, dict) else {}
 
 
-def _ok(value: Any) -> bool:
-    return value is not BAD and value is not None
+def items(value: Checked | None) -> list[Checked]:
+    """A checked list, or an empty one where the value is missing, BAD or not a list."""
+    return value if isinstance(value, list) else []
 
 
-def _semantics(c: Checker, d: dict[str, Any]) -> None:
-    params = d.get("params") if isinstance(d.get("params"), dict) else {}
-    metrics = d.get("metrics") if isinstance(d.get("metrics"), dict) else {}
-    commands = d.get("commands") if isinstance(d.get("commands"), dict) else {}
-    steps = d.get("steps") if isinstance(d.get("steps"), dict) else {}
+def _semantics(c: Checker, d: dict[str, Checked]) -> None:
+    params, metrics = mapping(d.get("params")), mapping(d.get("metrics"))
+    commands, steps = mapping(d.get("commands")), mapping(d.get("steps"))
     sections_ok = {name: d.get(name) is not BAD for name in ("params", "metrics", "commands", "steps")}
 
-    def at(*kp: Any) -> Where:
+    def at(*kp: str | int) -> Where:
         node = c.where.get(kp) or c.where.get(kp[:-1])
         return pos(node) if node is not None else (1, 1)
 
-    def refs(text: Any, allowed: Iterable[str], kp: tuple[Any, ...], what: str) -> None:
+    def refs(text: Checked | None, allowed: Iterable[str], kp: KeyPath, what: str) -> None:
         if not isinstance(text, str) or not sections_ok["params"]:
             return
         allowed = set(allowed)
@@ -360,16 +400,15 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
     for name, cmd in commands.items():
         if not isinstance(cmd, dict):
             continue
-        if isinstance(cmd.get("run"), list):
-            for i, arg in enumerate(cmd["run"]):
-                refs(arg, params, ("commands", name, "run", i), "parameter")
-        refs(cmd.get("shell"), params, ("commands", name, "shell"), "parameter")
-        if isinstance(cmd.get("shell"), str) and sections_ok["params"]:
-            _shell_uses(c, name, cmd["shell"], params)
+        for i, arg in enumerate(items(cmd.get("run"))):
+            refs(arg, params, ("commands", name, "run", i), "parameter")
+        shell = cmd.get("shell")
+        refs(shell, params, ("commands", name, "shell"), "parameter")
+        if isinstance(shell, str) and sections_ok["params"]:
+            _shell_uses(c, name, shell, params)
         _dash_defaults(c, name, cmd, params, at)
 
-    comms = d.get("comms") if isinstance(d.get("comms"), dict) else {}
-    for name, comm in comms.items():
+    for name, comm in mapping(d.get("comms")).items():
         if isinstance(comm, dict):
             refs(comm.get("template"), set(params) | set(s.COMMS_FIELDS), ("comms", name, "template"),
                  "parameter or incident field")
@@ -379,7 +418,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
     step_names = set(steps)
     text_names = set(params) | set(metrics)
 
-    def target(value: Any, kp: tuple[Any, ...], label: str) -> None:
+    def target(value: Checked | None, kp: KeyPath, label: str) -> None:
         if not isinstance(value, str):
             return
         if value.startswith(m.JUMP_PREFIX):
@@ -399,24 +438,24 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
         label = f"steps.{sid}"
         for key in ("ask", "do", "detail", "say"):
             refs(step.get(key), text_names, ("steps", sid, key), "parameter or metric")
-        for i, item in enumerate(step.get("checklist") or [] if isinstance(step.get("checklist"), list) else []):
+        for i, item in enumerate(items(step.get("checklist"))):
             refs(item, text_names, ("steps", sid, "checklist", i), "parameter or metric")
-        metric = step.get("metric")
-        if isinstance(metric, str) and sections_ok["metrics"] and metric not in metrics:
-            c.error(at("steps", sid, "metric"), f"{label}.metric: no metric named {metric!r}"
-                    + _suggest(metric, metrics) + ("" if _suggest(metric, metrics) else f" (metrics: {_listing(metrics)})"))
-        command_names = []
-        if isinstance(step.get("command"), str):
-            command_names.append((step["command"], ("steps", sid, "command"), f"{label}.command"))
-        if isinstance(step.get("commands"), list):
-            command_names += [(n, ("steps", sid, "commands", i), f"{label}.commands[{i + 1}]")
-                              for i, n in enumerate(step["commands"]) if isinstance(n, str)]
+        shown = step.get("metric")
+        if isinstance(shown, str) and sections_ok["metrics"] and shown not in metrics:
+            c.error(at("steps", sid, "metric"), f"{label}.metric: no metric named {shown!r}"
+                    + _suggest(shown, metrics) + ("" if _suggest(shown, metrics) else f" (metrics: {_listing(metrics)})"))
+        command_names: list[tuple[str, KeyPath, str]] = []
+        command = step.get("command")
+        if isinstance(command, str):
+            command_names.append((command, ("steps", sid, "command"), f"{label}.command"))
+        command_names += [(n, ("steps", sid, "commands", i), f"{label}.commands[{i + 1}]")
+                          for i, n in enumerate(items(step.get("commands"))) if isinstance(n, str)]
         for name, kp, lab in command_names:
             if sections_ok["commands"] and name not in commands:
                 c.error(at(*kp), f"{lab}: no command named {name!r}" + _suggest(name, commands)
                         + ("" if _suggest(name, commands) else f" (commands: {_listing(commands)})"))
         target(step.get("next"), ("steps", sid, "next"), f"{label}.next")
-        choices = step.get("choices") if isinstance(step.get("choices"), list) else []
+        choices = items(step.get("choices"))
         if len(choices) > 9:
             c.error(at("steps", sid, "choices", 9), f"{label}: at most 9 choices (keys 1-9); split the question")
         for i, choice in enumerate(choices):
@@ -426,7 +465,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
             refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
             target(choice.get("next"), ("steps", sid, "choices", i, "next"), f"{clabel}.next")
             when = choice.get("when")
-            if isinstance(when, m.When) or isinstance(when, str):
+            if isinstance(when, (m.When, str)):
                 if isinstance(when, str) and not step.get("metric"):
                     c.error(at("steps", sid, "choices", i, "when"),
                             f"{clabel}.when {when!r} is a metric state, but the step has no metric; add metric:")
@@ -438,7 +477,7 @@ def _semantics(c: Checker, d: dict[str, Any]) -> None:
         _reachability(c, steps, start, at)
 
 
-def _shell_uses(c: Checker, name: str, template: str, params: dict[str, Any]) -> None:
+def _shell_uses(c: Checker, name: str, template: str, params: Mapping[str, Checked]) -> None:
     """Each use of a parameter in a shell script that could turn its value into code, at its own line."""
     script = PLACEHOLDER.sub(lambda mm: "${" if mm.group(1) is None else mm.group(0), template)
     node = c.where.get(("commands", name, "shell"))
@@ -465,11 +504,11 @@ def _token_position(text: str, node: yaml.Node, token: str, k: int) -> Where | N
     return line, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
-def _query_defaults(c: Checker, name: str, query: Any, params: dict[str, Any], at) -> None:
+def _query_defaults(c: Checker, name: str, query: Checked | None, params: Mapping[str, Checked], at: At) -> None:
     """A default that could not go into the query where it is used would fail every poll: say so now."""
     if not isinstance(query, str):
         return
-    defaults = {n: p["default"] for n, p in params.items() if isinstance(p, dict) and isinstance(p.get("default"), str)}
+    defaults = {n: default for n, p in params.items() if isinstance(default := mapping(p).get("default"), str)}
     for pname in dict.fromkeys(placeholders(query)):
         if pname not in defaults:
             continue
@@ -479,31 +518,29 @@ def _query_defaults(c: Checker, name: str, query: Any, params: dict[str, Any], a
             c.error(at("params", pname, "default"), f"params.{pname}.default cannot go into metrics.{name}.query: {exc}")
 
 
-def _dash_defaults(c: Checker, name: str, cmd: dict[str, Any], params: dict[str, Any], at) -> None:
+def _dash_defaults(c: Checker, name: str, cmd: dict[str, Checked], params: Mapping[str, Checked], at: At) -> None:
     """A default that starts with '-' would be refused whenever the command runs: say so now."""
-    texts = cmd.get("run") if isinstance(cmd.get("run"), list) else [cmd.get("shell")]
+    run = cmd.get("run")
+    texts = run if isinstance(run, list) else [cmd.get("shell")]
     used = {n for t in texts if isinstance(t, str) for n in placeholders(t)}
     for pname in sorted(used):
-        p = params.get(pname)
-        default = p.get("default") if isinstance(p, dict) else None
-        if isinstance(default, str) and default.startswith("-") and not allows_leading_dash(p.get("pattern"), default):
+        p = mapping(params.get(pname))
+        default, pattern = p.get("default"), p.get("pattern")
+        if (isinstance(default, str) and default.startswith("-")
+                and not allows_leading_dash(pattern if isinstance(pattern, str) else None, default)):
             c.error(at("params", pname, "default"),
                     f"params.{pname}.default {default!r} starts with '-', which commands.{name} would read as "
                     "an option; change it, or give the parameter a pattern that allows a leading '-'")
 
 
-def _reachability(c: Checker, steps: dict[str, Any], start: Any, at) -> None:
+def _reachability(c: Checker, steps: dict[str, Checked], start: Checked | None, at: At) -> None:
     edges: dict[str, list[str]] = {}
     terminal: set[str] = set()
     for sid, step in steps.items():
         if not isinstance(step, dict):
             return  # a broken step already reported; the graph would only add noise
-        outs = []
-        if isinstance(step.get("next"), str):
-            outs.append(step["next"])
-        for choice in step.get("choices") or [] if isinstance(step.get("choices"), list) else []:
-            if isinstance(choice, dict) and isinstance(choice.get("next"), str):
-                outs.append(choice["next"])
+        outs = [n for n in [step.get("next")] + [mapping(ch).get("next") for ch in items(step.get("choices"))]
+                if isinstance(n, str)]
         if "outcome" in step or any(o.startswith(m.JUMP_PREFIX) for o in outs):
             terminal.add(sid)
         edges[sid] = [o for o in outs if o in steps]
