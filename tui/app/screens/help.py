@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -19,8 +21,19 @@ APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and action
 def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
     """The screen's keys as they are bound now (the keymap applied) as (key, what it does); hidden
     digit keys folded into their shown one."""
-    remapped = frozenset(getattr(screen.app, "keymap", {}))
-    rows = [(key.display, key.binding.description) for key in current_keys(screen, remapped) if key.binding.show]
+    keymap: dict[str, str] = getattr(screen.app, "keymap", {})
+    now = [key for key in current_keys(screen, frozenset(keymap)) if key.binding.show]
+    rows = [(key.display, key.binding.description) for key in now]
+    # The screen's other keys, not offered at this moment (back at the first step, tick without a
+    # checklist): a newcomer still learns them here, under the key they are bound to.
+    offered = {key.binding.action for key in now}
+    for binding in screen.BINDINGS:
+        if isinstance(binding, Binding) and binding.show and binding.description and binding.action not in offered:
+            moved = keymap.get(binding.id or "")
+            key = screen.app.get_key_display(replace(binding, key=moved, key_display=None)) if moved else (
+                binding.key_display or screen.app.get_key_display(binding))
+            rows.append((key, f"{binding.description} (not available now)"))
+            offered.add(binding.action)
     return rows + list(getattr(screen, "EXTRA_KEYS", []))
 
 
