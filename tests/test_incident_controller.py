@@ -22,7 +22,8 @@ def library(tmp_path: Path):
 
 @pytest.fixture
 def journal(tmp_path: Path):
-    j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off")
+    # The journal keeps the same (fixed) time as the controller's clock: one clock, injected, not patched.
+    j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off", now_ms=lambda: int(NOW.timestamp() * 1000))
     yield j
     j.close()
 
@@ -193,6 +194,20 @@ def test_status_set_by_hand_stamps_its_time(journal, library):
     session.set_status("contained")
     incident = journal.incident(session.incident_id)
     assert incident.status == "contained" and incident.contained_at.startswith("2026-11-22T02:48")
+
+
+
+def test_containing_again_keeps_the_first_containment_time(tmp_path: Path, library):
+    now = [int(NOW.timestamp() * 1000)]
+    journal = Journal(tmp_path / "j.json", user="alice", sync_on_write="off", now_ms=lambda: now[0])
+    session = start(journal, library)
+    session.set_status("contained")
+    first = journal.incident(session.incident_id).contained_at
+    now[0] += 600_000
+    session.set_status("investigating")
+    session.set_status("contained")
+    assert journal.incident(session.incident_id).contained_at == first
+    journal.close()
 
 
 def test_new_readings_suggest_the_answer_and_go_into_the_next_decision(journal, library):

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from tui.clock import hms, parse_time
 from tui.errors import OncallError
 from tui.incident.outcome import CommandOutcome
-from tui.incident.record import ROLES, IncidentRecord, status_fields
-from tui.journal.model import Event
+from tui.incident.record import ROLES, IncidentRecord
+from tui.journal.model import SEVERITY_LABELS, Event
 from tui.journal.sync import SyncStatus
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
@@ -28,7 +28,6 @@ from tui.runbook.model import Runbook, Step
 from tui.runbook.render import check_params, render_text
 from tui.walk import Move, Walker
 
-SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 DEFAULT_COMMS_EVERY = 600.0  # an internal update every 10 minutes by default
 REPLAYED_ACTIONS = ("answer", "done", "back", "resume")
 
@@ -284,9 +283,8 @@ class IncidentController(IncidentRecord):
         self.journal.add_event(self.incident_id, kind, text, data)
         if move.jumped and move.to_runbook:
             self.journal.add_runbook(self.incident_id, move.to_runbook)
-        now = self.clock.now()
-        for status in move.statuses:
-            self.journal.set_fields(self.incident_id, **status_fields(status, now))
+        for status in move.statuses:  # the journal stamps contained_at / resolved_at the first time
+            self.journal.set_fields(self.incident_id, status=status)
         if move.outcome and move.action != "back" and self.walker.finished:
             self._score_drill()
         return move

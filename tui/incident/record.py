@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tui.clock import Clock
 from tui.errors import OncallError
@@ -20,7 +19,6 @@ from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
 
 ROLES = ("incident lead", "technical lead", "communications lead", "support liaison")
-STATUSES = ("investigating", "identified", "contained", "monitoring", "resolved")
 # What the report needs and only a person can write down: (incident field, label in the form).
 FINDINGS = (
     ("impact", "Impact: who and what is affected, since when"),
@@ -31,14 +29,6 @@ FINDINGS = (
     ("missed_signals", "Missed signals: what could have warned earlier"),
     ("what_worked", "What worked"),
 )
-
-
-def status_fields(status: str, now: datetime) -> dict[str, Any]:
-    """The fields one status change sets: reaching contained or resolved stamps when."""
-    fields: dict[str, Any] = {"status": status}
-    if status in ("contained", "resolved"):
-        fields[f"{status}_at"] = now.isoformat()
-    return fields
 
 
 @dataclass
@@ -78,7 +68,7 @@ class IncidentRecord:
         return list(changed)
 
     def set_status(self, status: str) -> None:
-        self.journal.set_fields(self.incident_id, **status_fields(status, self.clock.now()))
+        self.journal.set_fields(self.incident_id, status=status)  # the journal stamps contained_at the first time
 
     def set_severity(self, severity: str) -> None:
         self.journal.set_fields(self.incident_id, severity=severity)
