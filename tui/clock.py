@@ -32,22 +32,6 @@ class Clock:
             self.fixed = self.fixed + timedelta(seconds=seconds)
 
 
-def parse_time(value: object) -> datetime | None:
-    """A journal timestamp (ISO 8601 text or datetime) as aware UTC, None if absent or unreadable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def hms(seconds: float) -> str:
     """Elapsed time as HH:MM:SS (never negative)."""
     total = max(0, int(seconds))

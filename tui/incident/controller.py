@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tui.clock import hms, parse_time
+from tui.clock import hms
 from tui.errors import OncallError
 from tui.incident.outcome import CommandOutcome
 from tui.incident.record import ROLES, IncidentRecord
@@ -26,6 +26,7 @@ from tui.metrics.readings import Reading, Snapshot
 from tui.metrics.suggest import suggest as suggest_answer
 from tui.runbook.model import Runbook, Step
 from tui.runbook.render import check_params, render_text
+from tui.times import parse_time
 from tui.walk import Move, Walker
 
 DEFAULT_COMMS_EVERY = 600.0  # an internal update every 10 minutes by default

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tui.errors import OncallError
+from tui.times import parse_time
 
 KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -52,16 +53,6 @@ def new_event_id(wall_ms: int) -> str:
     Events had these ids until ids became content hashes (tui/journal/schema.py); still used for action items.
     """
     return f"{wall_ms:012x}{secrets.token_hex(8)}"
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def check_time(name: str, value: object) -> str | None:

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui.journal.clock import iso_utc
-from tui.journal.model import Event, Incident, parse_time
+from tui.journal.model import Event, Incident
 from tui.text import md_cell, md_code, md_fence, md_lines, md_text, plain
+from tui.times import parse_time
 
 SECTIONS = (
     "Summary", "Impact", "Timeline", "Detection", "Containment", "Decision: roll back or fix forward",

@@ -38,7 +38,8 @@ import re
 from typing import Any
 
 from tui.journal import clock
-from tui.journal.model import ROLE_PREFIX, TIME_FIELDS, parse_time
+from tui.journal.model import ROLE_PREFIX, TIME_FIELDS
+from tui.times import parse_time
 
 MAX_ENTRY_BYTES = 1 << 20
 MAX_TEXT = 256 * 1024

@@ -12,7 +12,8 @@ from textual.widgets import RichLog, Static
 
 from tui.app.messages import JournalChanged, JournalStatus
 from tui.app.shown import plain, plain_line, shown, shown_line
-from tui.clock import Clock, parse_time
+from tui.clock import Clock
+from tui.times import parse_time
 
 KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
                "role": "yellow", "metric": "dim", "action-item": "green"}
