@@ -102,7 +102,7 @@ class OncallApp(App[int]):
     # -- start-up -----------------------------------------------------------
 
     async def on_mount(self) -> None:
-        unknown = sorted(set(self.keymap) - binding_ids())
+        unknown = sorted(set(self.keymap) - binding_ids()) if self.keymap else []  # (imports every screen)
         if unknown:
             self.notify(f"keymap: no key has the id {', '.join(unknown)}; the README's Keys section lists the ids.",
                         severity="warning")
@@ -119,7 +119,7 @@ class OncallApp(App[int]):
             self.loaded = Loaded(library)
         self.push_screen(PickerScreen())
         if library is not None:
-            self._library_ready(library)
+            self._library_ready(library, listed=True)
         else:
             self.run_worker(self._load, name="load", thread=True, exit_on_error=False)
 
@@ -143,10 +143,11 @@ class OncallApp(App[int]):
         index = self.services.build_index(library)
         self.call_from_thread(self._index_ready, index)
 
-    def _library_ready(self, library: Any) -> None:
+    def _library_ready(self, library: Any, *, listed: bool = False) -> None:
+        """`listed`: the picker was built with this library already (its first frame): no second build."""
         if self.loaded is None or self.loaded.library is not library:
             self.loaded = Loaded(library)
-        self._after_load()
+        self._after_load(refresh=not listed)
         # Let the list be drawn before anything else competes for the interpreter (a screen refresh
         # is due within a frame; call_after_refresh would wait for a screen that may no longer be shown).
         self.set_timer(0.05, lambda: self.run_worker(lambda: self._load_rest(library), name="load journal",
@@ -194,8 +195,9 @@ class OncallApp(App[int]):
                 self._journal_ready(None, message)
             self.notify(message, severity="error", timeout=10)
 
-    def _after_load(self) -> None:
-        self._refresh_pickers()
+    def _after_load(self, *, refresh: bool = True) -> None:
+        if refresh:
+            self._refresh_pickers()
         if self.services.alerts_fetcher() is not None and self.library is not None:
             self.fetch_alerts()
             self.set_interval(ALERTS_EVERY, self.fetch_alerts)

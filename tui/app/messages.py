@@ -8,13 +8,15 @@ These messages do not bubble: the poster names the one node that acts on them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui.incident import IncidentController
-from tui.journal.model import Event
-from tui.journal.sync import SyncStatus
-from tui.metrics.readings import Snapshot
+if TYPE_CHECKING:  # the picker's first frame needs none of these modules
+    from tui.incident import IncidentController
+    from tui.journal.model import Event
+    from tui.journal.sync import SyncStatus
+    from tui.metrics.readings import Snapshot
 
 
 class SnapshotArrived(Message, bubble=False):
