@@ -9,7 +9,9 @@ clear-screen, no C1 control and no bidi override. Every CLI output must hold no 
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -148,10 +150,14 @@ def test_markdown_helpers_keep_outside_text_from_becoming_links_or_html() -> Non
 # ---- the app ---------------------------------------------------------------------------------------
 
 def terminal_view(app: Any) -> tuple[str, str]:
-    """(the screen's text, the bytes a terminal would be sent to draw it), toasts and dialogs included."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    text = "\n".join("".join(strip.text for strip in line) for line in update.strips)
-    return text, update.render_segments(app.console)
+    """(the screen's text, everything drawn, unescaped), toasts and dialogs included, through Textual's
+    public screenshot: a control character that reached a widget's text is in the drawing as it is."""
+    svg = app.export_screenshot()
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg, re.S):
+        rows.setdefault(float(m.group(2)), []).append((float(m.group(1)), html.unescape(m.group(3))))
+    text = "\n".join("".join(t for _, t in sorted(row)).replace("\xa0", " ") for _, row in sorted(rows.items()))
+    return text, html.unescape(svg)
 
 
 def assert_safe(app: Any, *visible: str) -> str:
@@ -239,7 +245,7 @@ async def test_an_incident_on_a_hostile_runbook_shows_every_part_as_text(tmp_pat
                     "Detail [/]", "Hostile title [/]")
 
         await pilot.press("r")  # spew: its output is hostile
-        await wait_for(pilot, lambda: screen.running is None and not screen.query_one("#output")._pending,
+        await wait_for(pilot, lambda: screen.running is None and not screen.query_one("#output").queued,
                        tries=1000)
         await pilot.pause()
         text = assert_safe(app, "out " + SHOWN[:60], "progress 10%", "progress 100%")
