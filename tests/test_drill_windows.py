@@ -1,7 +1,7 @@
 """Drills keep time honestly: a query over a window holds the incident until the window is clean.
 
 The GPU drill's restarts_15m is `increase(...[15m])`; a real Prometheus keeps it
-above its warn line for about 15 minutes after the fix (FACTS: a `[1m]` one still
+above its warn line for about 15 minutes after the fix (measured on a real Prometheus: a `[1m]` one still
 reads ~16 12 s after the fix), so the drill's simulated source must too, in
 simulated minutes whatever the --speed, while a `[1m]` copy recovers in about one.
 """
