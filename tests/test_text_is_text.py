@@ -488,3 +488,26 @@ def test_alerts_and_metrics_print_no_control_bytes(cli_env: dict[str, str], host
     assert json.loads(done.stdout)[0]["alertname"] == "Hostile" + HOSTILE  # JSON keeps the data exact
     assert_clean(oncall("metrics", "hostile", "--prometheus", hostile_prometheus, env=cli_env),
                  "Rate [/] [bold]b", "a [/] [bold]b")
+
+
+async def test_a_note_typed_fast_is_saved_whole(tmp_path: Path) -> None:
+    """Keys arrive faster than the dialog handles them (a quick typist, a paste over tmux): Enter must save
+    what was typed before it, every letter, not what the text box had handled so far."""
+    from textual import events
+
+    from tui.app.factory import make_app
+    from tui.app.screens.dialogs import NoteScreen
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        from tests.test_app_screens import open_incident
+
+        screen = await open_incident(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
+        for key in ["a", "l", "p", "h", "a", "ctrl+j", "b", "e", "t", "a", "enter"]:  # posted in one burst
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: not isinstance(app.screen, NoteScreen))
+        await pilot.pause()
+        notes = [e.text for e in screen.controller.journal.events(screen.controller.incident_id) if e.kind == "note"]
+        assert notes == ["alpha\nbeta"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -128,15 +130,37 @@ class FormScreen(ModalScreen[list[str] | None]):
         self.query_one("#form-error", Static).update(shown(message))
 
 
+class NoteArea(TextArea):
+    """The note's text. Enter and the new-line keys are handled here, in the order the keys arrive: as
+    screen bindings they ran ahead of characters still queued for the area, so a fast typist's last
+    letters (or a paste's end) could be cut off a saved note. (Textual's TextArea guide shows this
+    `_on_key` override as the way to change what a key does.)"""
+
+    class Save(Message):
+        pass
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Save())
+        elif event.key in ("ctrl+j", "shift+enter"):
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+        else:
+            await super()._on_key(event)
+
+
 class NoteScreen(ModalScreen[str | None]):
     """n : a note for the journal, of as many lines as it needs. A pasted block (a stack trace,
     `kubectl get pods`) is kept whole. Enter saves, as everywhere in oncall; shift+enter or
     ctrl+j starts a new line (terminals that cannot tell shift+enter from Enter still send ctrl+j)."""
 
     BINDINGS = [
-        Binding("enter", "save", "save", key_display="⏎", priority=True, id="note.save"),
-        Binding("shift+enter,ctrl+j", "newline", "new line", key_display="shift+⏎/^j", priority=True,
-                id="note.newline"),
+        # Shown in the footer; the keys themselves are handled by NoteArea, in order with the typing.
+        Binding("enter", "save", "save", key_display="⏎", id="note.save"),
+        Binding("shift+enter,ctrl+j", "newline", "new line", key_display="shift+⏎/^j", id="note.newline"),
         Binding("escape", "cancel", "cancel", key_display="esc", id="note.cancel"),
     ]
     PURPOSE = "Add a note to the journal. Enter saves it; shift+enter or ctrl+j starts a new line; Escape cancels."
@@ -148,7 +172,7 @@ class NoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(shown_line(self.title_text), classes="dialog-title")
-            yield TextArea(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", id="note-text")
+            yield NoteArea(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", id="note-text")
             yield Static("Enter saves · shift+enter or ctrl+j: new line (a paste keeps its lines) · Escape cancels",
                          classes="dialog-hint")
         yield Footer()
@@ -160,6 +184,9 @@ class NoteScreen(ModalScreen[str | None]):
 
     def action_newline(self) -> None:
         self.query_one("#note-text", TextArea).insert("\n")
+
+    def on_note_area_save(self, _: NoteArea.Save) -> None:
+        self.action_save()
 
     def action_save(self) -> None:
         text = self.query_one("#note-text", TextArea).text.strip()
