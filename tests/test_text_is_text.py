@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.screenshots import settings_for, wait_for
+from tests.test_app_screens import open_incident
 from tui.app.factory import make_app
 from tui.journal import Journal
 from tui.metrics.alerts import Alert, AlertLink
@@ -310,12 +311,7 @@ async def test_a_three_line_paste_is_one_note_with_its_newlines(tmp_path: Path) 
 
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None)
-        app.open_runbook("refusal-spike")
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")
-        screen = app.screen
+        screen = await open_incident(pilot)
         await pilot.press("n")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "NoteScreen")
         assert app.screen.query_one(TextArea).has_focus
@@ -337,12 +333,7 @@ async def test_a_three_line_paste_is_one_note_with_its_newlines(tmp_path: Path) 
 async def test_the_note_dialog_takes_a_newline_on_shift_enter_and_saves_on_enter(tmp_path: Path) -> None:
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None)
-        app.open_runbook("refusal-spike")
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")
-        screen = app.screen
+        screen = await open_incident(pilot)
         await pilot.press("n", *"first?", "shift+enter", *"second q", "ctrl+j", *"third", "enter")
         await wait_for(pilot, lambda: app.screen is screen)
         journal = Journal(settings_for(tmp_path).journal_path, user="reader", sync_on_write="off")
@@ -500,8 +491,6 @@ async def test_a_note_typed_fast_is_saved_whole(tmp_path: Path) -> None:
 
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        from tests.test_app_screens import open_incident
-
         screen = await open_incident(pilot)
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen))
