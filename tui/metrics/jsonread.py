@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _SKIP = re.compile(r"[ \t\n\r]*")
@@ -25,12 +26,16 @@ class JSONTooDeep(ValueError):
     pass
 
 
-def loads(text: str | bytes, split_depth: int = DEFAULT_SPLIT_DEPTH) -> Any:
-    """`json.loads`, walking containers above `split_depth` in Python; raises ValueError on bad input."""
+def loads(text: str | bytes, split_depth: int = DEFAULT_SPLIT_DEPTH,
+          each: Callable[[Any], Any] | None = None) -> Any:
+    """`json.loads`, walking containers above `split_depth` in Python; raises ValueError on bad input.
+
+    `each` is applied to every element of a list at `split_depth` (a Prometheus series) as soon as it
+    is decoded, so what it builds from the element replaces it before the next one is read."""
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8")  # UnicodeDecodeError is a ValueError
     try:
-        return _walk(text, split_depth)
+        return _walk(text, split_depth, each)
     except RecursionError:
         raise JSONTooDeep("nested too deeply") from None
 
@@ -45,7 +50,7 @@ def _key(text: str, i: int) -> tuple[str, int]:
     return key, _SKIP.match(text, i + 1).end()  # type: ignore[union-attr]
 
 
-def _walk(text: str, split_depth: int) -> Any:
+def _walk(text: str, split_depth: int, each: Callable[[Any], Any] | None = None) -> Any:
     skip = _SKIP.match
     stack: list[tuple[Any, str | None]] = []  # (open container, the key its next value goes to)
     key: str | None
@@ -78,7 +83,7 @@ def _walk(text: str, split_depth: int) -> Any:
                 return value
             container, key = stack[-1]
             if key is None:
-                container.append(value)
+                container.append(each(value) if each is not None and len(stack) == split_depth else value)
             else:
                 container[key] = value
             sep = text[i:i + 1]

@@ -32,7 +32,7 @@ from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
 from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.offload import offload
 from tui.metrics.readings import Series
-from tui.metrics.shapes import Unreadable, prometheus_result
+from tui.metrics.shapes import Unreadable, compact_series, prometheus_result
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
 DEFAULT_TIMEOUT = 10.0
@@ -210,7 +210,7 @@ class PrometheusClient:
         body: Any = None
         too_deep = False
         try:
-            body = jsonread.loads(reply.body)
+            body = jsonread.loads(reply.body, each=compact_series)
         except JSONTooDeep:
             too_deep = True
         except ValueError:
