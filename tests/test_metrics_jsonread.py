@@ -48,10 +48,10 @@ def test_each_series_is_compacted_as_it_is_read_and_a_bad_one_is_left_for_the_ch
 
     good = '{"metric": {"a": "1"}, "values": [[1, "0.5"], [2, "NaN"]]}'
     bad = '{"metric": {"a": "2"}, "values": [[1, "0.5"], [2, 3]]}'
-    text = '{"status": "success", "data": {"resultType": "matrix", "result": [%s, %s]}}' % (good, bad)
+    text = '{"status": "success", "data": {"resultType": "matrix", "result": [' + good + ", " + bad + "]}}"
     body = jsonread.loads(text, each=compact_series)
     first, second = body["data"]["result"]
-    assert isinstance(first["values"], Points) and list(first["values"])[0] == (1.0, 0.5)
+    assert isinstance(first["values"], Points) and first["values"][0] == (1.0, 0.5)
     assert isinstance(second["values"], list)  # left as sent: the check names what is wrong
     with pytest.raises(Unreadable, match="the value of a sample of series 2 is a number"):
         prometheus_result(body)
