@@ -272,3 +272,15 @@ steps:
   done:
     outcome: resolved
 """
+
+
+def test_opening_an_incident_from_an_alert_records_when_it_was_detected_and_what_fired(journal, library):
+    from tui.incident import IncidentRecord
+
+    runbook = library.get("refusal-spike")
+    record = IncidentRecord.open(journal, fixed_clock(), runbook, {"model": "m"}, alert="LLMRefusalSpike",
+                                 alert_started_at="2026-11-22T02:40:00Z")
+    incident = record.incident
+    assert incident.runbooks[0] == runbook.id and incident.params == {"model": "m"}
+    assert incident.detected_at.startswith("2026-11-22T02:48") and incident.alert == "LLMRefusalSpike"
+    assert incident.alert_started_at.startswith("2026-11-22T02:40")

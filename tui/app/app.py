@@ -287,21 +287,16 @@ class OncallApp(App[int]):
             reason = self.loaded.journal_error if self.loaded else None
             self.fail(reason or "The journal is not open; start oncall with --journal PATH.")
             return
-        clock = self.services.clock
+        from tui.incident import IncidentRecord  # the core's own: not needed for the first frame
+
         try:
-            incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, category=runbook.category,
-                                            runbook=runbook.id, params=params, drill=self.services.drill)
-            started = getattr(alert, "starts_at", None)
-            fields: dict[str, Any] = {"detected_at": clock.now().isoformat()}
-            if alert is not None:
-                fields["alert"] = alert.name
-                if started:
-                    fields["alert_started_at"] = started
-            journal.set_fields(incident.id, **fields)
+            record = IncidentRecord.open(journal, self.services.clock, runbook, params, drill=self.services.drill,
+                                         alert=alert.name if alert is not None else None,
+                                         alert_started_at=getattr(alert, "starts_at", None) or None)
         except OncallError as exc:
             self.fail(str(exc))
             return
-        self._show_incident(incident.id, runbook, params)
+        self._show_incident(record.incident_id, runbook, params)
 
     def join_incident(self, incident_id: str) -> None:
         journal = self.journal

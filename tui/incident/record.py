@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tui.clock import Clock
 from tui.errors import OncallError
@@ -17,6 +18,7 @@ from tui.journal.model import Event, Incident
 from tui.launch.capture import command_event
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
+from tui.runbook.model import Runbook
 
 ROLES = ("incident lead", "technical lead", "communications lead", "support liaison")
 # What the report needs and only a person can write down: (incident field, label in the form).
@@ -36,6 +38,20 @@ class IncidentRecord:
     journal: Journal
     incident_id: str
     clock: Clock
+
+    @classmethod
+    def open(cls, journal: Journal, clock: Clock, runbook: Runbook, params: Mapping[str, str], *,
+             drill: bool = False, alert: str | None = None, alert_started_at: str | None = None) -> IncidentRecord:
+        """A new incident on `runbook`, detected now (by `clock`), opened from `alert` when one fired."""
+        incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, category=runbook.category,
+                                        runbook=runbook.id, params=dict(params), drill=drill)
+        fields: dict[str, Any] = {"detected_at": clock.now().isoformat()}
+        if alert is not None:
+            fields["alert"] = alert
+            if alert_started_at:
+                fields["alert_started_at"] = alert_started_at
+        journal.set_fields(incident.id, **fields)
+        return cls(journal, incident.id, clock)
 
     @property
     def incident(self) -> Incident:
