@@ -3,13 +3,16 @@
 One entry per tool: the subcommands (or flags) that write. Read-only subcommands
 (`kubectl get`, `helm status`, `curl` without a body or write method) are not
 listed, so they pass. Wrappers (`sudo`, `env X=1`, `timeout 30`, `xargs`, `nice`)
-are looked through to the command they run. To teach lint a tool, add a row here.
+are looked through to the command they run, by the shell scanner's own rule
+(tui.runbook.shellscan.program_words). To teach lint a tool, add a row here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+from tui.runbook.shellscan import program_words
 
 # tool -> subcommands that change state; a tuple key is a two-word subcommand ("rollout", "undo").
 SUBCOMMANDS: dict[str, set[str | tuple[str, str]]] = {
@@ -32,7 +35,6 @@ SUBCOMMANDS: dict[str, set[str | tuple[str, str]]] = {
 # Flags that take a value before the subcommand (`kubectl -n prod delete …`, `helm --kube-context x …`).
 VALUE_FLAGS = {"-n", "--namespace", "--context", "--kube-context", "--kubeconfig", "--cluster", "--user", "-s",
                "--server", "--token", "-C", "--as", "--grpc-web-root-path"}
-WRAPPERS = {"sudo", "env", "nice", "nohup", "time", "command", "exec", "xargs", "stdbuf", "ionice", "timeout"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CURL_BODY_FLAGS = ("-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--json", "-F", "--form",
                    "-T", "--upload-file")
@@ -40,24 +42,6 @@ CURL_BODY_FLAGS = ("-d", "--data", "--data-raw", "--data-binary", "--data-urlenc
 MLFLOW_WRITES = re.compile(r"\b(set_registered_model_alias|delete_registered_model_alias|"
                            r"transition_model_version_stage|delete_model_version|delete_registered_model|"
                            r"create_model_version)\b")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_DURATION = re.compile(r"^[0-9.]+[smhd]?$")
-
-
-def _unwrap(argv: Sequence[str]) -> list[str]:
-    words = list(argv)
-    while words:
-        head = words[0].rsplit("/", 1)[-1]
-        if _ASSIGNMENT.match(words[0]):
-            words.pop(0)
-        elif head in WRAPPERS:
-            words.pop(0)
-            while words and (words[0].startswith("-") or _ASSIGNMENT.match(words[0])
-                             or (head == "timeout" and _DURATION.match(words[0]))):
-                words.pop(0)
-        else:
-            break
-    return words
 
 
 def _positionals(words: Sequence[str]) -> list[str]:
@@ -104,7 +88,7 @@ def mutation(argv: Sequence[str]) -> str | None:
     found = MLFLOW_WRITES.search(joined)
     if found:
         return f"MLflow registry change ({found.group(1)})"
-    words = _unwrap(argv)
+    words = program_words(argv)
     if not words:
         return None
     tool = words[0].rsplit("/", 1)[-1]

@@ -13,7 +13,7 @@ A shell variable assigned from a parameter (`x="${v}"`) is followed like the par
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -35,7 +35,7 @@ _INTERPRETERS = {"awk", "gawk", "mawk", "nawk", "sed", "gsed", "perl", "python",
 _PROGRAM_FLAGS = re.compile(r"-[A-Za-z]*[ceEfx]\Z|--(?:eval|expression|command|file|exec)\Z")
 _VALUE_FLAGS = {"-v", "-F", "--arg", "--argjson", "--slurpfile", "--rawfile", "-W", "-m", "-X", "-I", "-M", "-n"}
 # Programs that run another program named by one of their arguments.
-_WRAPPERS = {"command", "builtin", "exec", "env", "nohup", "nice", "timeout", "stdbuf", "setsid", "chroot", "ionice",
+WRAPPERS = {"command", "builtin", "exec", "env", "nohup", "nice", "timeout", "stdbuf", "setsid", "chroot", "ionice",
              "taskset", "strace", "ltrace", "chrt", "unbuffer", "sudo", "doas", "xargs", "flock", "time", "busybox",
              "systemd-run", "nsenter", "unshare", "runcon", "firejail"}
 _EXEC_OPTIONS = {"-exec", "-execdir", "-ok", "-okdir", "--exec", "--to-command", "--use-compress-program", "--rsh",
@@ -223,7 +223,7 @@ class _Scanner:
         if cmd in _COMMAND_STRING or (cmd in ("sudo", "doas") and {"-s", "-i", "--shell", "--login"} & set(args)):
             return (f"reaches {cmd}, which joins its arguments into a command string for another shell; "
                     "a value there becomes code")
-        if cmd in _WRAPPERS and wi == _wrapped_program(plain, ci):
+        if cmd in WRAPPERS and wi == _wrapped_program(plain, ci):
             return f"names the program {cmd} runs; a value must only ever be an argument"
         if wi - 1 > ci and (plain[wi - 1] in _EXEC_OPTIONS or (cmd == "rsync" and plain[wi - 1] == "-e")):
             return f"is given to {plain[wi - 1]}, which runs it as a program"
@@ -590,6 +590,20 @@ def _dynamic(plain: list[str], ci: int) -> bool:
 def _unquote(word: str) -> str:
     """A word as bash would read a literal command name: quotes and backslashes removed."""
     return re.sub(r"""\\(.)|['"]""", lambda m: m.group(1) or "", word)
+
+
+def program_words(words: Sequence[str]) -> list[str]:
+    """The words of the program a simple command really runs: leading assignments (X=1) and wrappers
+    (sudo, env, timeout 30, nohup ...) looked through. `oncall lint` judges that program."""
+    i = 0
+    while i < len(words):
+        if _ASSIGN.match(words[i]):
+            i += 1
+        elif words[i].rsplit("/", 1)[-1] in WRAPPERS:
+            i = _wrapped_program(list(words), i)
+        else:
+            break
+    return list(words[i:])
 
 
 def _wrapped_program(plain: list[str], ci: int) -> int:
