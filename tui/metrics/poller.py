@@ -24,7 +24,16 @@ from typing import Any
 from tui.metrics.offload import offload
 from tui.metrics.periodic import Periodic
 from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
-from tui.metrics.readings import STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus, reading_from_samples, worst_history
+from tui.metrics.readings import (
+    STALE_AFTER_INTERVALS,
+    Reading,
+    Series,
+    Snapshot,
+    SourceStatus,
+    WorstSeries,
+    reading_from_samples,
+    worst_history,
+)
 from tui.metrics.units import format_value
 from tui.runbook.model import Metric, Runbook
 from tui.runbook.render import RenderError, render_query
@@ -158,12 +167,14 @@ class Poller(Periodic):
         """One poll of every query at once (plus range data when `history`); never overlaps another."""
         async with self._lock:
             queries = self.queries
-            calls = [self.client.query(q.query) if q.error is None else _refused(q.error) for q in queries]
+            # Only the worst series are kept as a reply is read: the rest never outlive their parse.
+            calls = [self.client.query(q.query, keep=WorstSeries(q.metric)) if q.error is None else _refused(q.error)
+                     for q in queries]
             if history and self._failures == 0:
                 end = self._clock()
                 start, step = end - self.history_window, range_step(self.history_window, self.history_points)
-                calls += [self.client.query_range(q.query, start, end, step) if q.error is None else _refused(q.error)
-                          for q in queries]
+                calls += [self.client.query_range(q.query, start, end, step, keep=WorstSeries(q.metric))
+                          if q.error is None else _refused(q.error) for q in queries]
             results = await asyncio.gather(*calls, return_exceptions=True)
             now = self._clock()
             instant, ranges = results[: len(queries)], results[len(queries):]
@@ -194,7 +205,8 @@ class Poller(Periodic):
         for q, res in zip(queries, instant):
             if isinstance(res, QueryResult):
                 history = histories.get(q.name, self._history.get(q.name, ()))
-                fresh[q.name] = reading_from_samples(q.metric, q.query, res.samples(), now, history=history)
+                fresh[q.name] = reading_from_samples(q.metric, q.query, res.samples(), now, history=history,
+                                                     returned=res.returned)
         return fresh, histories
 
     def _failed(self, q: MetricQuery, result: object, now: float, down: bool) -> Reading:

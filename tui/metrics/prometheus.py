@@ -32,7 +32,7 @@ from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
 from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.offload import offload
 from tui.metrics.readings import Series
-from tui.metrics.shapes import Unreadable, compact_series, prometheus_result
+from tui.metrics.shapes import Keep, SeriesReader, Unreadable, prometheus_result
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
 DEFAULT_TIMEOUT = 10.0
@@ -79,6 +79,7 @@ class QueryResult:
     result_type: str  # vector | scalar | matrix | string
     series: tuple[Series, ...]  # vector/scalar: one point each; matrix: many
     warnings: tuple[str, ...] = ()
+    returned: int = 0  # series with a sample the server sent (a keeper may have left some out of `series`)
 
     def samples(self) -> list[tuple[Mapping[str, str], float]]:
         """(labels, latest value) per series."""
@@ -143,18 +144,21 @@ class PrometheusClient:
 
     # -- queries ---------------------------------------------------------------
 
-    async def query(self, promql: str, at: float | None = None) -> QueryResult:
-        """An instant query (`/api/v1/query`), evaluated now or at unix time `at`."""
+    async def query(self, promql: str, at: float | None = None, keep: Keep | None = None) -> QueryResult:
+        """An instant query (`/api/v1/query`), evaluated now or at unix time `at`.
+
+        `keep`: what to keep of the series as they are read (e.g. the worst 200); default all."""
         params = {"query": promql}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        return await self._result(await self._call("api/v1/query", params))
+        return await self._result(await self._call("api/v1/query", params), keep)
 
-    async def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
+    async def query_range(self, promql: str, start: float, end: float, step: float,
+                          keep: Keep | None = None) -> QueryResult:
         """A range query (`/api/v1/query_range`); the step is raised to stay under 11,000 points."""
         step = max(step, math.ceil((end - start) / (MAX_POINTS - 2)) or 1)
         params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
-        return await self._result(await self._call("api/v1/query_range", params))
+        return await self._result(await self._call("api/v1/query_range", params), keep)
 
     async def query_recent(self, promql: str, window: float = 1800.0, points: int = 120) -> QueryResult:
         """The last `window` seconds of `promql`, about `points` points: sparkline data."""
@@ -197,20 +201,21 @@ class PrometheusClient:
         return self._fail(f"Prometheus at {self.url} sent a reply oncall cannot read: {reason}; check that "
                           "the URL points at Prometheus or a server that speaks its API.", "malformed")
 
-    async def _result(self, reply: Reply) -> QueryResult:
+    async def _result(self, reply: Reply, keep: Keep | None) -> QueryResult:
         """Decode and check the reply; a large one in a thread, so the event loop keeps running meanwhile."""
-        result: QueryResult = await offload(len(reply.body) > OFFLOAD_BYTES, self._read, reply)
+        result: QueryResult = await offload(len(reply.body) > OFFLOAD_BYTES, self._read, reply, keep)
         return result
 
-    def _read(self, reply: Reply) -> QueryResult:
-        return self._parse(self._decode(reply))
+    def _read(self, reply: Reply, keep: Keep | None) -> QueryResult:
+        reader = SeriesReader(keep)
+        return self._parse(self._decode(reply, reader), reader)
 
-    def _decode(self, reply: Reply) -> Any:
+    def _decode(self, reply: Reply, reader: SeriesReader) -> Any:
         status = reply.status
         body: Any = None
         too_deep = False
         try:
-            body = jsonread.loads(reply.body, each=compact_series)
+            body = jsonread.loads(reply.body, each=reader, at=SeriesReader.AT)
         except JSONTooDeep:
             too_deep = True
         except ValueError:
@@ -245,11 +250,11 @@ class PrometheusClient:
                              "that the URL points at Prometheus, not at a proxy or login page.", "malformed")
         return body
 
-    def _parse(self, body: dict[str, Any]) -> QueryResult:
+    def _parse(self, body: dict[str, Any], reader: SeriesReader) -> QueryResult:
         try:
-            rtype, series, warnings = prometheus_result(body)
+            rtype, series, warnings = prometheus_result(body, reader)
         except Unreadable as exc:
             raise self._unreadable(exc.reason) from None
         if rtype == "string":
             raise self._fail("The query returns a string, not a number; fix the query in the runbook.", "query")
-        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings))
+        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings), reader.keep.returned)

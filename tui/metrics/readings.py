@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import overload
+from typing import Protocol, TypeVar, overload
 
 from tui.metrics.thresholds import LIVE_STATES, classify, severity_key, state_label, state_word, worst
 from tui.metrics.units import format_value
@@ -30,6 +30,14 @@ from tui.runbook.model import Metric
 STALE_AFTER_INTERVALS = 3
 # Series kept per reading (and per sparkline history): more is not readable on one screen.
 MAX_SERIES = 200
+
+
+class _HasLabels(Protocol):
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+
+_Labelled = TypeVar("_Labelled", bound=_HasLabels)
 
 
 def labels_text(labels: Mapping[str, str]) -> str:
@@ -196,14 +204,16 @@ class Reading:
 
 def reading_from_samples(metric: Metric, query: str, samples: Iterable[tuple[Mapping[str, str], float]],
                          at: float, *, history: tuple[Series, ...] = (), simulated: bool = False,
-                         limit: int = MAX_SERIES) -> Reading:
-    """A fresh reading from (labels, value) samples, the worst `limit` of them kept; no samples is `nodata`."""
+                         limit: int = MAX_SERIES, returned: int = 0) -> Reading:
+    """A fresh reading from (labels, value) samples, the worst `limit` of them kept; no samples is `nodata`.
+
+    `returned`: how many series the source sent, when a WorstSeries already left some out."""
     rated = [SeriesReading(labels, value, classify(value, metric)) for labels, value in samples]
-    rated.sort(key=lambda s: labels_text(s.labels))  # stable order between polls...
-    rated.sort(key=lambda s: severity_key(s.state, s.value, metric.direction), reverse=True)  # ...worst first
+    rated = _worst_first(rated, lambda s: severity_key(s.state, s.value, metric.direction))
     state = worst(s.state for s in rated)
     value = rated[0].value if rated else None
-    total = len(rated) if len(rated) > limit else 0
+    count = max(returned, len(rated))
+    total = count if count > limit else 0
     return Reading(metric, query, state, value, tuple(rated[:limit]), at=at, last_success=at,
                    history=history, simulated=simulated, series_total=total)
 
@@ -212,14 +222,42 @@ def worst_history(history: tuple[Series, ...], metric: Metric, limit: int = MAX_
     """The `limit` series of range data whose last value is worst: the ones a sparkline will be asked for."""
     if len(history) <= limit:
         return history
+    return tuple(_worst_first(list(history), _badness(metric))[:limit])
 
+
+class WorstSeries:
+    """The worst `limit` series of a reply, kept while it is read (tui.metrics.shapes.SeriesReader), in
+    the order reading_from_samples and worst_history give them: the others are dropped as they come."""
+
+    def __init__(self, metric: Metric, limit: int = MAX_SERIES) -> None:
+        self.limit = limit
+        self.returned = 0  # series with a sample, as sent
+        self._key = _badness(metric)
+        self._series: list[Series] = []
+
+    def offer(self, series: Series) -> None:
+        if series.points:
+            self.returned += 1
+        self._series.append(series)
+        if len(self._series) >= 2 * self.limit:  # ranked in batches: n log(limit), never all at once
+            self._series = _worst_first(self._series, self._key)[: self.limit]
+
+    def kept(self) -> tuple[Series, ...]:
+        return tuple(_worst_first(self._series, self._key)[: self.limit])
+
+
+def _badness(metric: Metric) -> Callable[[Series], tuple[int, float]]:
     def badness(s: Series) -> tuple[int, float]:
         last = s.last if s.points else math.nan
         return severity_key(classify(last, metric), last, metric.direction)
+    return badness
 
-    ordered = sorted(history, key=lambda s: labels_text(s.labels))
-    ordered.sort(key=badness, reverse=True)
-    return tuple(ordered[:limit])
+
+def _worst_first(items: list[_Labelled], key: Callable[[_Labelled], tuple[int, float]]) -> list[_Labelled]:
+    """Worst first; equally bad ones by their labels' text, so the order holds between polls."""
+    ordered = sorted(items, key=lambda s: labels_text(s.labels))
+    ordered.sort(key=key, reverse=True)
+    return ordered
 
 
 @dataclass(frozen=True)
