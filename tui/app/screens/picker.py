@@ -13,11 +13,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.shown import plain_line, shown, styled
 from tui.app.widgets.field import Field
+from tui.app.widgets.key_bar import KeyBar
 
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
 
@@ -52,7 +53,7 @@ class PickerScreen(Screen):
             yield OptionList(id="choices")
             yield Static(id="picker-detail")
             yield Static(id="picker-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_items()
