@@ -67,7 +67,7 @@ def run_silence(args: argparse.Namespace, settings: Any) -> int:
     journal = open_journal(settings, sync_on_write="inline")
     try:
         incident = journal.incident(args.incident)
-        labels = _alert_labels(settings, args.alertname, incident.alert)
+        labels = _alert_labels(settings, args.alertname, incident.params)
         silence = create(journal, incident.id, settings, labels, seconds, user=journal.user)
     finally:
         journal.close()
@@ -76,26 +76,18 @@ def run_silence(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _alert_labels(settings: Any, alertname: str, incident_alert: str | None) -> dict[str, str]:
-    """The exact labels of the firing alert of that name (one of them: the incident's, or the only one)."""
+def _alert_labels(settings: Any, alertname: str, params: dict[str, str]) -> dict[str, str]:
+    """The exact labels of the firing alert of that name that this incident handles."""
     import asyncio
 
+    from tui.integrations.silences import handled_alert
     from tui.metrics.alerts import AlertmanagerClient
 
     async def firing() -> list[Any]:
         async with AlertmanagerClient.from_settings(settings) as client:
-            return [a for a in await client.alerts(include_suppressed=True) if a.name == alertname]
+            return list(await client.alerts(include_suppressed=True))
 
-    alerts = asyncio.run(firing())
-    if not alerts:
-        raise OncallError(f"No alert {alertname} is firing in Alertmanager; `oncall alerts` lists the firing ones.")
-    if len(alerts) > 1:
-        mine = [a for a in alerts if incident_alert and incident_alert in (a.fingerprint, a.name)]
-        if len(mine) != 1:
-            raise OncallError(f"{len(alerts)} alerts named {alertname} are firing; silence the one you handle "
-                              "from the incident in the app (L), where its labels are known.")
-        alerts = mine
-    return dict(alerts[0].labels)
+    return dict(handled_alert(asyncio.run(firing()), alertname, params).labels)
 
 
 def _runbook(settings: Any, runbook_id: str | None) -> Any:

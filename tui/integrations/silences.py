@@ -126,3 +126,16 @@ def expire_all(journal: Journal, incident_id: str, settings: Any) -> list[str]:
             journal.add_event(incident_id, "silence", f"Could not expire the silence of {s.alertname} ({s.id}): "
                               f"{error}", {"action": "failed", "silence": s.id})
     return done
+
+
+def handled_alert(alerts: Iterable[Any], alertname: str, params: Mapping[str, str]) -> Any:
+    """The one firing alert of that name this incident handles: its labels agree with the incident's
+    parameters (the labels filled them when it was opened). A sentence when none or several fit."""
+    named = [a for a in alerts if a.labels.get("alertname") == alertname]
+    if not named:
+        raise OncallError(f"No alert {alertname} is firing in Alertmanager; `oncall alerts` lists the firing ones.")
+    fitting = [a for a in named if all(a.labels.get(k, v) == v for k, v in params.items())]
+    if len(fitting) != 1:
+        raise OncallError(f"{len(fitting) or len(named)} alerts named {alertname} are firing and the incident's "
+                          "parameters do not tell them apart; silence the one you handle in Alertmanager.")
+    return fitting[0]
