@@ -130,3 +130,25 @@ def retry_queued(journal: Journal, incident_id: str | None = None, *,
     """Deliver every queued update again (all incidents unless one is named); each attempt is journaled."""
     with _RETRY:
         return [attempt(journal, event, left, env=env) for event, left in queued(journal, incident_id)]
+
+
+def delivered(events: Iterable[Event]) -> list[tuple[str, str]]:
+    """(audience, time) of every update that actually went: one given by hand (copied, marked as sent)
+    at its time, one sent through Apprise once a target took it, at that time. Queued ones are not."""
+    events = list(events)
+    first_ok: dict[str, str] = {}
+    for ev in events:
+        results = ev.data.get("results") if ev.kind == "send" else None
+        if isinstance(results, dict) and any(v is True for v in results.values()):
+            first_ok.setdefault(str(ev.data.get("comms")), ev.time)
+    out = []
+    for ev in events:
+        if ev.kind != "comms":
+            continue
+        audience = str(ev.data.get("audience") or ev.data.get("channel") or "internal")
+        if ev.data.get("send") is True:
+            if ev.id in first_ok:
+                out.append((audience, first_ok[ev.id]))
+        else:
+            out.append((audience, ev.time))
+    return out
