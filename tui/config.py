@@ -81,6 +81,10 @@ class Settings:
     theme: str | None = None
     # binding id -> keys ("incident.note": "N", "step.back": "backspace,b"): applied with Textual's set_keymap
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # audience -> Apprise targets, each a URL without secrets, `env:NAME` or `file:PATH` (tui/integrations/targets.py)
+    notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # incident event -> argv commands or Apprise targets, run when it happens (tui/integrations/hooks.py)
+    hooks: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @property
     def runs_dir(self) -> Path:
@@ -148,6 +152,43 @@ def _keymap(value: Any, name: str) -> dict[str, str]:
     return {k.strip(): v.replace(" ", "") for k, v in value.items()}
 
 
+def _notify(value: Any, name: str) -> dict[str, tuple[str, ...]]:
+    """audience -> a list of Apprise targets (config.yaml only). Secrets are checked where targets are used."""
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) and t.strip() for t in v)
+            for k, v in value.items()):
+        raise UsageError(f"{name} must map each audience to a list of targets (internal: [\"env:ONCALL_SLACK_URL\"]); "
+                         "see the README's Updates section.")
+    return {k.strip(): tuple(t.strip() for t in v) for k, v in value.items()}
+
+
+HOOK_EVENTS = ("opened", "severity_changed", "contained", "resolved", "action_item")
+
+
+def _hooks(value: Any, name: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """event -> one argv list, a list of argv lists, or a list of Apprise targets (each one a hook of its own)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{name} must map incident events ({', '.join(HOOK_EVENTS)}) to commands; see the README.")
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for event, spec in value.items():
+        if event not in HOOK_EVENTS:
+            raise UsageError(f"{name}: unknown event {_shown(event)}; use one of {', '.join(HOOK_EVENTS)}.")
+        if isinstance(spec, list) and spec and all(isinstance(a, str) for a in spec):
+            # [gh, issue, create, ...] is one command; ["json://...", "env:URL"] is a list of Apprise targets
+            hooks = [(a,) for a in spec] if all(_is_target(a) for a in spec) else [tuple(spec)]
+        elif isinstance(spec, list) and spec and all(isinstance(c, list) and c and all(isinstance(a, str) for a in c)
+                                                     for c in spec):
+            hooks = [tuple(c) for c in spec]
+        else:
+            raise UsageError(f"{name}: {event} must be a command as a list of words, or a list of such commands.")
+        out[event] = tuple(hooks)
+    return out
+
+
+def _is_target(word: str) -> bool:
+    return "://" in word or word.startswith(("env:", "file:"))
+
+
 def _secret_file(what: str) -> Converter:
     def read(value: Any, name: str) -> str:
         path = _text(value, name)
@@ -187,6 +228,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("poll_interval", "poll_interval", None, None, _seconds),
     Setting("theme", "theme", None, None, _text),
     Setting("keymap", "keymap", None, None, _keymap),
+    Setting("notify", "notify", None, None, _notify),
+    Setting("hooks", "hooks", None, None, _hooks),
 )
 
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded

@@ -25,6 +25,10 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
     action = args.journal_command
     journal = open_journal(settings, sync_on_write="inline")
     try:
+        if action in ("update", "sync"):  # these also reach outside: updates through Apprise (tui/integrations)
+            from tui.commands import comms_cmd
+
+            return int(getattr(comms_cmd, f"journal_{action}")(args, journal, settings, _sync))
         return _ACTIONS[action](args, journal)
     finally:
         if journal.notice:  # entries set aside by the schema: said once, whatever the action

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from tui.drill.scenario import Scenario
+from tui.integrations.audiences import DEFAULTS, INTERNAL
+from tui.integrations.send import delivered
 from tui.times import parse_time
 
 DRILL_KEY = "drill_event"  # data key of the drill's own journal events (start, alerts); "drill" is the journal's
@@ -67,6 +69,8 @@ class DrillReport:
     notes: int
     missed: tuple[str, ...]
     points: dict[str, int] = field(default_factory=dict)
+    updates: dict[str, int] = field(default_factory=dict)  # audience -> updates that actually went
+    late_updates: int = 0  # internal updates more than the cadence apart (from the page to the end)
 
     @property
     def score(self) -> int:
@@ -99,7 +103,9 @@ class DrillReport:
                  f"| Outcome | {self.outcome or 'not reached'} (expected {self.expected_outcome}) |",
                  f"| Severity | {self.severity or '—'}" + (" (set by you)" if self.severity_set else " (never set)")
                  + (f", expected {self.expected_severity}" if self.expected_severity else "") + " |",
-                 f"| Updates sent | {self.comms_sent} |",
+                 f"| Updates sent | {self.comms_sent}" + (
+                     f" ({', '.join(f'{k} {v}' for k, v in self.updates.items())})" if self.updates else "")
+                 + (f", internal late {self.late_updates} time(s)" if self.late_updates else "") + " |",
                  f"| Notes written | {self.notes} |", ""]
         lines += ["## Steps", "",
                   f"- Expected: {' → '.join(self.expected_path)}",
@@ -192,7 +198,12 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
     followed = tuple(s for s in expected.path if s in visited)
     missed_steps = tuple(s for s in expected.path if s not in visited)
     detours = tuple(dict.fromkeys(s for s in taken if s not in expected.path))
-    comms = sum(1 for e in mine if _get(e, "kind") == "comms")
+    sent = _updates_sent(mine)
+    updates = {audience: len(times) for audience, times in sent.items()}
+    comms = sum(updates.values())
+    end = parse_time(_get(incident, "resolved_at")) or max(
+        (t for e in mine if (t := parse_time(_get(e, "time"))) is not None), default=None)
+    late = _late(page, sent.get(INTERNAL, []), end)
     severity_set = any(_get(e, "kind") == "status" and (_get(e, "data") or {}).get("field") == "severity"
                        for e in mine)
     severity = _get(incident, "severity")
@@ -209,6 +220,9 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
         missed.append(f"Expected steps not visited: {', '.join(missed_steps)}.")
     if not comms:
         missed.append("No comms update was sent (u sends one; stakeholders hear nothing otherwise).")
+    elif late:
+        missed.append(f"The internal update was late {late} time(s): it is due every {round(_EVERY / 60)} minutes "
+                      "from the page until the incident is resolved.")
     if not severity_set:
         missed.append("The severity was never set (s sets it; it drives who is told and how fast).")
     if expected.severity and severity != expected.severity:
@@ -235,4 +249,33 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
         expected_outcome=expected.outcome, commands=tuple(names), fix_commands=scenario.fix_commands,
         fix_ran=bool(fix_events), comms_sent=comms, severity_set=severity_set, severity=severity,
         expected_severity=expected.severity, notes=notes, missed=tuple(missed), points=points,
+        updates=updates, late_updates=late,
     )
+
+
+_EVERY = next(a.every for a in DEFAULTS if a.name == INTERNAL) or 600.0  # the seeds' cadence
+
+
+def _updates_sent(events: list[Any]) -> dict[str, list[datetime]]:
+    """Audience -> when each update actually went (queued ones that never did are not counted)."""
+    out: dict[str, list[datetime]] = {}
+    for audience, when in delivered(_as_events(events)):
+        moment = parse_time(when)
+        if moment is not None:
+            out.setdefault(audience, []).append(moment)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _as_events(events: list[Any]) -> list[Any]:
+    from tui.journal.model import Event
+
+    return [e if isinstance(e, Event) else Event.from_doc({"hlc": "", "incident_id": "", **e}) for e in events
+            if isinstance(e, (Event, dict)) and _get(e, "id")]
+
+
+def _late(page: datetime | None, times: list[datetime], end: datetime | None) -> int:
+    """How many stretches (page -> first update -> ... -> the end) ran longer than the cadence."""
+    if page is None:
+        return 0
+    marks = [page, *times] + ([end] if end is not None and (not times or end > times[-1]) else [])
+    return sum(1 for a, b in zip(marks, marks[1:]) if (b - a).total_seconds() > _EVERY)

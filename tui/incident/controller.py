@@ -18,7 +18,18 @@ from tui.clock import hms
 from tui.errors import OncallError
 from tui.incident.outcome import CommandOutcome
 from tui.incident.record import ROLES, IncidentRecord
-from tui.journal.model import SEVERITY_LABELS, Event
+from tui.integrations.audiences import (
+    INTERNAL,
+    Audience,
+    AudienceState,
+    audience_of,
+    audiences_for,
+    draft,
+    find,
+    states,
+)
+from tui.integrations.send import SendResult, pending
+from tui.journal.model import Event
 from tui.journal.sync import SyncStatus
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
@@ -111,35 +122,50 @@ class IncidentController(IncidentRecord):
     def observe(self, events: Iterable[Event]) -> None:
         """Take note of events read from the journal (another responder may have sent the update)."""
         for event in events:
-            if event.kind == "comms":
+            if audience_of(event) == INTERNAL:
                 sent = parse_time(event.time)
                 if sent and (self.last_comms is None or sent > self.last_comms):
                     self.last_comms = sent
 
     def comms_overdue(self) -> bool:
-        return self.clock.now() > self.comms_due()
+        return self.incident.status != "resolved" and self.clock.now() > self.comms_due()
 
-    def comms_text(self, name: str = "internal") -> str:
-        """The runbook's template filled from the incident (unknown fields stay visible as ${name})."""
-        comms = self.runbook.comms.get(name) or next(iter(self.runbook.comms.values()), None)
-        template = comms.template if comms else (
-            "[${severity}] ${title}: ${status}. Impact: ${impact}. Lead: ${lead}. Next update at ${next_update}.")
-        inc = self.incident
-        roles = inc.roles or {}
-        values = {
-            **self.values(self.runbook),
-            "severity": SEVERITY_LABELS.get(self.severity(), self.severity().upper()),
-            "title": inc.title or self.runbook.title,
-            "status": inc.status or "investigating",
-            "impact": inc.impact or "being assessed",
-            "category": inc.category or self.runbook.category,
-            "lead": roles.get("incident lead") or self.user,
-            "elapsed": self.elapsed(),
-            "incident": self.incident_id,
-            "runbook": self.current.id,
-            "next_update": self.clock.hhmm(self.clock.now() + timedelta(seconds=self.comms_every())),
-        }
-        return render_text(template, values)
+    def audiences(self) -> list[Audience]:
+        """The runbook's audiences, then the defaults (tui/integrations/audiences.py)."""
+        return audiences_for(self.runbook)
+
+    def audience_states(self) -> list[AudienceState]:
+        return states(self.audiences(), self.incident, self.events(), self.detected_at())
+
+    def comms_text(self, name: str = INTERNAL) -> str:
+        """The audience's template filled from the incident (unknown fields stay visible as ${name});
+        once the incident is resolved, a closing update that promises no other."""
+        audiences = self.audiences()
+        audience = next((a for a in audiences if a.name == name), None) or find(audiences, name)
+        return draft(audience, self.incident, self.events(), self.clock, params=self.values(self.runbook),
+                     runbook=self.current.id, detected=self.detected_at(), user=self.user)
+
+    def send_update(self, audience: str, text: str) -> SendResult:
+        """Deliver the update to the audience's configured targets (blocking: the app calls it in a worker)."""
+        if self.integrations is None:
+            raise OncallError("Sending is not set up here; copy the update and mark it as sent.")
+        _, result = self.integrations.give_update(self.journal, self.incident_id, audience, text, send=True)
+        assert result is not None  # give_update refuses an audience without targets
+        if audience == INTERNAL:
+            self.last_comms = self.clock.now()
+        return result
+
+    def can_send(self, audience: str) -> bool:
+        """True when the config names targets for this audience (the update can go, not only be copied)."""
+        if self.integrations is None:
+            return False
+        try:
+            return bool(self.integrations.targets(audience))
+        except OncallError:
+            return False
+
+    def queued_updates(self) -> int:
+        return len(pending(self.events()))
 
     # -- the walk -----------------------------------------------------------
 
@@ -256,9 +282,10 @@ class IncidentController(IncidentRecord):
         """Exchange entries with the shared journal (runs in a thread: it waits for the file lock)."""
         return self.journal.sync()
 
-    def mark_comms_sent(self, text: str) -> None:
-        self.comms_sent(text)
-        self.last_comms = self.clock.now()
+    def mark_comms_sent(self, text: str, audience: str = INTERNAL) -> None:
+        self.comms_sent(text, audience)
+        if audience == INTERNAL:
+            self.last_comms = self.clock.now()
 
     def take_drill_score(self) -> DrillScore | None:
         score, self.drill_score = self.drill_score, None
@@ -285,7 +312,7 @@ class IncidentController(IncidentRecord):
         if move.jumped and move.to_runbook:
             self.journal.add_runbook(self.incident_id, move.to_runbook)
         for status in move.statuses:  # the journal stamps contained_at / resolved_at the first time
-            self.journal.set_fields(self.incident_id, status=status)
+            self.set_status(status)
         if move.outcome and move.action != "back" and self.walker.finished:
             self._score_drill()
         return move

@@ -17,7 +17,8 @@ from typing import Any
 from tui.errors import OncallError
 from tui.times import parse_time
 
-KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item")
+KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item",
+         "send", "silence", "hook")  # the last three: tui/journal/schema.py says what they hold
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")
@@ -30,7 +31,7 @@ FIELDS = (
     "title", "severity", "category", "status", "runbooks", "params", "drill",
     "detected_at", "contained_at", "resolved_at", "created_at", "created_by",
     "impact", "root_cause", "trigger", "alert", "alert_started_at",
-    "decision", "decision_reason", "missed_signals", "what_worked", "summary",
+    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta",
 )
 ROLE_PREFIX = "role:"
 TIME_FIELDS = ("detected_at", "contained_at", "resolved_at", "created_at", "alert_started_at")
@@ -119,6 +120,7 @@ class ActionItem:
     due: str | None  # YYYY-MM-DD
     done: bool
     author: str
+    link: str | None = None  # the ticket a hook filed for it (the URL the hook printed)
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class Incident:
     missed_signals: str | None = None
     what_worked: str | None = None
     summary: str | None = None
+    eta: str | None = None  # when the responders expect it fixed, as they wrote it (for the executives' update)
     updated: str = ""  # the newest register's clock stamp
 
     @property

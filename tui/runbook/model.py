@@ -121,11 +121,17 @@ class AlertMatch:
         return all(labels.get(k) == v for k, v in self.labels.items())
 
 
+# When an audience's first update is due: from the page, once impact is confirmed, once mitigation is
+# chosen, once scope and ETA are known (tui/integrations/audiences.py holds the rule).
+COMMS_TRIGGERS = ("opened", "impact", "mitigation", "scope_eta")
+
+
 @dataclass(frozen=True)
 class Comms:
     name: str
     every: float | None  # seconds between updates; None = once
     template: str
+    trigger: str | None = None  # when it is first due (COMMS_TRIGGERS); None: by its name, else from the page
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.runbook.kinds import KINDS, StepKind
-from tui.runbook.model import CATEGORIES, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
+from tui.runbook.model import CATEGORIES, COMMS_TRIGGERS, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_-]*$"
@@ -164,8 +164,12 @@ ALERT = Obj(
 COMMS = Obj(
     {
         "every": Text(pattern=DURATION_PATTERN, hint="write a duration such as 10m, 30s or 1h",
-                      doc="how often the update is due"),
-        "template": Text(doc="message with ${severity}, ${title}, ${status}, ${impact}, params..."),
+                      doc="how often the update is due (without it: once, when its trigger holds)"),
+        "trigger": Enum(COMMS_TRIGGERS, doc="when the first update is due: opened (from the page), impact "
+                        "(confirmed), mitigation (chosen), scope_eta (scope and ETA known); by default from "
+                        "the audience's name (status_page: impact, support: mitigation, executives: scope_eta)"),
+        "template": Text(doc="message with ${severity}, ${title}, ${status}, ${impact}, ${changed}, "
+                             "${next_update}, params...; a closing update drops the sentence with ${next_update}"),
     },
     required=("template",),
 )
@@ -201,7 +205,7 @@ STEP_REQUIRED = {str(kind): row.required for kind, row in KINDS.items()}
 
 # Incident fields a comms template may use besides the params.
 COMMS_FIELDS = ("severity", "title", "status", "impact", "category", "lead", "elapsed",
-                "incident", "runbook", "next_update", "summary")
+                "incident", "runbook", "next_update", "summary", "changed", "eta", "decision")
 
 
 __all__ = ["COMMS_FIELDS", "METRIC_STATES", "RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED"]

@@ -594,7 +594,7 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
     for name, cm in d.get("comms", {}).items():
         every = cm.get("every")
         seconds = None if every is None else int(every[:-1]) * {"s": 1, "m": 60, "h": 3600}[every[-1]]
-        comms[name] = m.Comms(name, seconds, cm["template"])
+        comms[name] = m.Comms(name, seconds, cm["template"], cm.get("trigger"))
     return m.Runbook(
         id=d["id"], title=d["title"], version=d["version"], summary=d["summary"], category=d["category"],
         severity_hint=d["severity_hint"], start=d["start"], steps=steps,
