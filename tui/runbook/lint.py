@@ -2,7 +2,8 @@
 
 Policy, each finding at the file, line and column it is about:
 
-- a command that changes things (tui.runbook.mutating) not marked `danger: true`;
+- a command that changes things (tui.runbook.mutating) not marked `danger: true` (nor `read_only: true`,
+  a reviewer's statement that this one changes nothing, such as a probe that POSTs a question);
 - a shell pipeline whose failure would read as success: `a | b || echo fine` runs the
   fallback when `a` fails (every `shell:` runs with pipefail, so the pipeline does fail;
   the `||` then hides it), and `set +o pipefail`, which turns the protection off;
@@ -134,7 +135,8 @@ def _command_findings(path: str, root: yaml.Node, source: list[str]) -> Iterator
     for key, cmd in commands.value:
         if not isinstance(key, yaml.ScalarNode) or not isinstance(cmd, yaml.MappingNode):
             continue
-        name, danger = key.value, _is_true(_child(cmd, "danger"))
+        # read_only: a reviewer has stated the command changes nothing though its form looks like a write
+        name, danger = key.value, _is_true(_child(cmd, "danger")) or _is_true(_child(cmd, "read_only"))
         run, shell = _child(cmd, "run"), _child(cmd, "shell")
         if isinstance(run, yaml.SequenceNode):
             argv = [item.value for item in run.value if isinstance(item, yaml.ScalarNode)]
