@@ -200,3 +200,18 @@ def test_print_shows_the_review_date_and_read_only_commands(tmp_path: Path, caps
     assert "- **Last reviewed:** 2026-11-01" in md
     section = md[md.index("### `ask_model`"):]
     assert "read-only (reviewed: changes nothing)" in section.split("###")[1]
+
+
+@pytest.mark.parametrize(("script", "hides"), [
+    ("kubectl get pods | grep -v Running || echo fine", True),
+    ("kubectl get pods | grep -v Running || true", True),
+    ("kubectl get pods | grep -v Running || exit 0", True),
+    ("kubectl get pods | grep -v Running || exit 1", False),  # the failure is passed on, not hidden
+    ("kubectl get pods | grep -v Running || { echo failed; exit 1; }", True),  # not followable: flagged
+    ("kubectl get pods | grep -v Running || false", False),
+    ("out=$(kubectl get pods) || exit 1", False),
+])
+def test_a_fallback_that_fails_passes_the_failure_on(script: str, hides: bool) -> None:
+    from tui.runbook.lint import _hidden_failures
+
+    assert bool(list(_hidden_failures(shell_commands(script)))) is hides

@@ -86,13 +86,21 @@ def shell_commands(script: str) -> list[ShellCommand]:
     return out
 
 
+def _fails(cmd: ShellCommand) -> bool:
+    """A fallback that fails on its own (`exit 1`, `false`) passes the failure on instead of hiding it."""
+    if cmd.argv == ["false"]:
+        return True
+    return cmd.argv[:1] in (["exit"], ["return"]) and len(cmd.argv) > 1 and cmd.argv[1] not in ("0", "")
+
+
 def _hidden_failures(commands: list[ShellCommand]) -> Iterator[tuple[int, str]]:
     piped = 0
-    for cmd in commands:
+    for i, cmd in enumerate(commands):
         if cmd.argv[:1] == ["set"] and "+o" in cmd.argv and "pipefail" in cmd.argv:
             yield cmd.line, "`set +o pipefail` lets a failed command in a pipeline pass unnoticed; remove it"
         piped = piped + 1 if cmd.before == "|" else 1
-        if cmd.after == "||" and piped >= 2:
+        fallback = commands[i + 1] if i + 1 < len(commands) else None
+        if cmd.after == "||" and piped >= 2 and not (fallback is not None and _fails(fallback)):
             yield cmd.line, ("a failure anywhere in this pipeline falls into the `||` fallback and reads as "
                              "success; test the command that can fail on its own (out=$(cmd) || exit 1)")
 
