@@ -11,6 +11,7 @@ from tests.test_drill_score import run, start
 from tui.config import BUNDLED_RUNBOOKS
 from tui.drill.catalog import load_catalog
 from tui.journal import Journal
+from tui.runbook.library import load_library
 
 CATALOG = load_catalog([BUNDLED_RUNBOOKS])
 
@@ -20,6 +21,12 @@ def journal(tmp_path: Path):
     j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off")
     yield j
     j.close()
+
+
+def test_every_bundled_runbook_has_a_drill() -> None:
+    library = load_library([BUNDLED_RUNBOOKS])
+    assert not CATALOG.broken, [e.first_error for e in CATALOG.broken]
+    assert set(library.runbooks) == {s.runbook for s in CATALOG.scenarios.values()}
 
 
 @pytest.mark.parametrize("sid", sorted(CATALOG.scenarios))
