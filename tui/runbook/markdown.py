@@ -75,6 +75,8 @@ def runbook_markdown(runbook: Runbook) -> str:
            f"- **Id:** {md_code(rb.id)} (version {md_text(rb.version)})",
            f"- **Category:** {md_text(rb.category)}",
            f"- **Severity hint:** {md_text(rb.severity_hint)}"]
+    if rb.last_reviewed:
+        out.append(f"- **Last reviewed:** {md_text(rb.last_reviewed)}")
     if rb.owners:
         out.append(f"- **Owners:** {', '.join(md_text(o) for o in rb.owners)}")
     if rb.tags:
@@ -103,6 +105,7 @@ def runbook_markdown(runbook: Runbook) -> str:
         for cmd in rb.commands.values():
             flags = [f"timeout {cmd.timeout:g}s"] + (["**DANGER: changes production, needs confirmation**"]
                                                     if cmd.danger else [])
+            flags += ["read-only (reviewed: changes nothing)"] if cmd.read_only else []
             out += [f"### {md_code(cmd.name)}: {md_text(cmd.title)}", "", "; ".join(flags), ""]
             if cmd.run is not None:
                 out += ["argv, run without a shell:", "", *md_fence(json.dumps(list(cmd.run)), "json"), ""]

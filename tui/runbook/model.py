@@ -59,6 +59,7 @@ class Command:
     shell: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     danger: bool = False
+    read_only: bool = False  # reviewed: changes nothing though it looks like a write (lint does not flag it)
 
 
 @dataclass(frozen=True)

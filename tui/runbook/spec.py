@@ -121,6 +121,9 @@ COMMAND = Obj(
                           "variables, written \"${name}\", never substituted into the text"),
         "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
         "danger": Bool(doc="changes production: needs a typed confirmation"),
+        "read_only": Bool(doc="a reviewer's statement that the command changes nothing although its form "
+                              "looks like a write (a probe that POSTs a question); oncall lint then does not "
+                              "flag it"),
     },
     required=("title",),
     one_of=("run", "shell"),

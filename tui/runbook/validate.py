@@ -407,6 +407,10 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         if isinstance(shell, str) and sections_ok["params"]:
             _shell_uses(c, name, shell, params)
         _dash_defaults(c, name, cmd, params, at)
+        if cmd.get("danger") is True and cmd.get("read_only") is True:
+            c.error(at("commands", name, "read_only"),
+                    f"commands.{name}: danger and read_only contradict each other; a command that changes "
+                    "production is danger: true, one reviewed to change nothing is read_only: true")
 
     for name, comm in mapping(d.get("comms")).items():
         if isinstance(comm, dict):
@@ -604,7 +608,8 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
         metrics={n: m.Metric(n, x["title"], x["query"], x.get("unit", "none"), x.get("warn"), x.get("crit"),
                              x.get("direction", "above")) for n, x in d.get("metrics", {}).items()},
         commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
-                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False))
+                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False),
+                               x.get("read_only", False))
                   for n, x in d.get("commands", {}).items()},
         comms=comms, path=path, last_reviewed=d.get("last_reviewed"),
     )
