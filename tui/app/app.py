@@ -292,7 +292,8 @@ class OncallApp(App[int]):
         try:
             record = IncidentRecord.open(journal, self.services.clock, runbook, params, drill=self.services.drill,
                                          alert=alert.name if alert is not None else None,
-                                         alert_started_at=getattr(alert, "starts_at", None) or None)
+                                         alert_started_at=getattr(alert, "starts_at", None) or None,
+                                         integrations=self.services.integrations())
         except OncallError as exc:
             self.fail(str(exc))
             return
@@ -322,7 +323,7 @@ class OncallApp(App[int]):
 
         controller = IncidentController(self.journal, incident_id, self.services.clock, runbook=runbook,
                                         params=params, resolver=self.library.get, user=self.services.settings.user,
-                                        drill=self.services.drill_hooks)
+                                        drill=self.services.drill_hooks, integrations=self.services.integrations())
         if replay:
             try:
                 controller.replay(controller.events())

@@ -61,33 +61,19 @@ def journal_sync(args: argparse.Namespace, journal: Journal, settings: Any, sync
 
 
 def run_silence(args: argparse.Namespace, settings: Any) -> int:
-    from tui.integrations.silences import create, duration_seconds
+    from tui.integrations.silences import duration_seconds, silence_handled
 
     seconds = duration_seconds(args.duration)
     journal = open_journal(settings, sync_on_write="inline")
     try:
         incident = journal.incident(args.incident)
-        labels = _alert_labels(settings, args.alertname, incident.params)
-        silence = create(journal, incident.id, settings, labels, seconds, user=journal.user)
+        silence = silence_handled(journal, incident.id, settings, seconds, user=journal.user,
+                                  alertname=args.alertname)
     finally:
         journal.close()
     print(f"Silenced {plain_line(args.alertname)} until {silence.ends_at[:16].replace('T', ' ')} UTC "
           f"(silence {silence.id}); resolving {incident.id} expires it.")
     return 0
-
-
-def _alert_labels(settings: Any, alertname: str, params: dict[str, str]) -> dict[str, str]:
-    """The exact labels of the firing alert of that name that this incident handles."""
-    import asyncio
-
-    from tui.integrations.silences import handled_alert
-    from tui.metrics.alerts import AlertmanagerClient
-
-    async def firing() -> list[Any]:
-        async with AlertmanagerClient.from_settings(settings) as client:
-            return list(await client.alerts(include_suppressed=True))
-
-    return dict(handled_alert(asyncio.run(firing()), alertname, params).labels)
 
 
 def _runbook(settings: Any, runbook_id: str | None) -> Any:

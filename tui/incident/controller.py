@@ -29,6 +29,7 @@ from tui.integrations.audiences import (
     states,
 )
 from tui.integrations.send import SendResult, pending
+from tui.integrations.silences import IncidentSilence, active, silence_handled
 from tui.journal.model import Event
 from tui.journal.sync import SyncStatus
 from tui.launch.command import PreparedCommand
@@ -166,6 +167,25 @@ class IncidentController(IncidentRecord):
 
     def queued_updates(self) -> int:
         return len(pending(self.events()))
+
+    def retry_updates(self) -> list[SendResult]:
+        """Deliver this incident's queued updates again (blocking: the app calls it from a thread)."""
+        if self.integrations is None or not self.queued_updates():
+            return []
+        return self.integrations.retry(self.journal, self.incident_id)
+
+    def can_silence(self) -> bool:
+        return (self.integrations is not None and bool(getattr(self.integrations.settings, "alertmanager_url", None))
+                and bool(self.incident.alert))
+
+    def silence(self, seconds: float) -> IncidentSilence:
+        """Silence the alert this incident handles, by its exact labels (blocking: call it from a thread)."""
+        if self.integrations is None:
+            raise OncallError("Silencing is not available here (a drill silences nothing real).")
+        return silence_handled(self.journal, self.incident_id, self.integrations.settings, seconds, user=self.user)
+
+    def silences(self) -> list[IncidentSilence]:
+        return active(self.events(), self.clock.now())
 
     # -- the walk -----------------------------------------------------------
 

@@ -33,6 +33,7 @@ FINDINGS = (
     ("decision_reason", "Why that decision"),
     ("missed_signals", "Missed signals: what could have warned earlier"),
     ("what_worked", "What worked"),
+    ("eta", "ETA: when you expect it fixed (the executives' update waits for it)"),
 )
 
 

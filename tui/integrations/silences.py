@@ -139,3 +139,23 @@ def handled_alert(alerts: Iterable[Any], alertname: str, params: Mapping[str, st
         raise OncallError(f"{len(fitting) or len(named)} alerts named {alertname} are firing and the incident's "
                           "parameters do not tell them apart; silence the one you handle in Alertmanager.")
     return fitting[0]
+
+
+def silence_handled(journal: Journal, incident_id: str, settings: Any, seconds: float, *, user: str,
+                    alertname: str | None = None) -> IncidentSilence:
+    """Silence the firing alert this incident handles (`alertname`, or the one that opened it), by its
+    exact labels as Alertmanager has them now. Blocking: the app calls it from a thread."""
+    from tui.metrics.alerts import AlertmanagerClient
+
+    incident = journal.incident(incident_id)
+    name = alertname or incident.alert
+    if not name:
+        raise OncallError("This incident was not opened from an alert; silence one with "
+                          "`oncall silence ALERTNAME --incident ID --for 2h`.")
+
+    async def firing() -> list[Any]:
+        async with AlertmanagerClient.from_settings(settings) as client:
+            return list(await client.alerts(include_suppressed=True))
+
+    alert = handled_alert(asyncio.run(firing()), name, incident.params)
+    return create(journal, incident.id, settings, dict(alert.labels), seconds, user=user)

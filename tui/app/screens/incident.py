@@ -79,6 +79,7 @@ class IncidentScreen(Screen[None]):
         Binding("t", "status", "status", id="incident.status"),
         Binding("i", "findings", "findings", id="incident.findings"),
         Binding("u", "comms", "update", id="incident.comms"),
+        Binding("L", "silence", "silence", key_display="L", id="incident.silence"),
         Binding("x", "export", "report", id="incident.export"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
@@ -165,6 +166,8 @@ class IncidentScreen(Screen[None]):
         if self.services.settings.shared_journal is not None:
             self.sync_now()
             self.set_interval(self.services.sync_every, self.sync_now)
+        if self.controller.integrations is not None:
+            self.set_interval(self.services.retry_every, self.retry_updates)
 
     async def on_unmount(self) -> None:
         self.commands.cancel()
@@ -196,6 +199,8 @@ class IncidentScreen(Screen[None]):
             return step.kind == "ask"
         if action == "tick":
             return bool(step.checklist)
+        if action == "silence":
+            return self.controller.can_silence()
         if action in ("run_first", "pick_command"):
             return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
         if action == "cancel_command":
@@ -348,6 +353,9 @@ class IncidentScreen(Screen[None]):
     def action_comms(self) -> None:
         self.forms.comms()
 
+    def action_silence(self) -> None:
+        self.forms.silence()
+
     def action_export(self) -> None:
         self.forms.export()
 
@@ -477,6 +485,15 @@ class IncidentScreen(Screen[None]):
     @work(thread=True, group="sync", exclusive=True, exit_on_error=False, name="journal sync")
     def sync_now(self) -> None:
         self.post_message(SyncFinished(self.controller.sync()))
+
+    @work(thread=True, group="retry", exclusive=True, exit_on_error=False, name="retry queued updates")
+    def retry_updates(self) -> None:
+        """Queued updates go out again once their targets answer (every `retry_every` seconds)."""
+        results = self.controller.retry_updates()
+        sent = [r for r in results if r.sent]
+        if sent:
+            self.app.call_from_thread(self.app.notify, " ".join(r.sentence() for r in sent))
+            self.app.call_from_thread(self.refresh_journal)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.sync_status = message.status

@@ -82,11 +82,18 @@ class PickerScreen(Screen):
                 incidents = [i for i in journal.open_incidents() if not i.drill or app.services.drill]
             except Exception:  # a damaged journal must not hide the runbooks; its pane says why
                 incidents = []
+            from tui.integrations.silences import active
+
             for inc in incidents[:20]:
+                try:
+                    silenced = active(journal.events(inc.id))
+                except Exception:  # as above: a damaged journal hides nothing else
+                    silenced = []
                 add(f"join:{inc.id}", styled(
-                    "[reverse b] JOIN [/] $sev $title [dim]· $status · $id[/]",
+                    "[reverse b] JOIN [/] $sev $title [dim]· $status · $id$silenced[/]",
                     sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=plain_line(inc.title),
-                    status=plain_line(inc.status), id=plain_line(inc.id)))
+                    status=plain_line(inc.status), id=plain_line(inc.id),
+                    silenced=plain_line(" · silenced " + ", ".join(x.alertname for x in silenced)) if silenced else ""))
         for i, link in enumerate(app.alert_links or []):
             alert = link.alert
             text = f"{alert.name} {link.runbook or ''} {alert.summary}".lower()
