@@ -24,3 +24,11 @@ def parse_time(value: object) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def duration_s(text: str) -> int:
+    """A runbook duration ("30s", "10m", "1h": the validator's DURATION_PATTERN) in seconds."""
+    return int(text[:-1]) * _DURATION_UNITS[text[-1]]

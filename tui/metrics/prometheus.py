@@ -32,7 +32,7 @@ from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
 from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.offload import offload
 from tui.metrics.readings import Series
-from tui.metrics.shapes import Unreadable, compact_series, prometheus_result
+from tui.metrics.shapes import Unreadable, compact_series, is_partial, prometheus_result
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
 DEFAULT_TIMEOUT = 10.0
@@ -79,6 +79,7 @@ class QueryResult:
     result_type: str  # vector | scalar | matrix | string
     series: tuple[Series, ...]  # vector/scalar: one point each; matrix: many
     warnings: tuple[str, ...] = ()
+    partial: bool = False  # the engine said the answer may be incomplete (warnings, or isPartial)
 
     def samples(self) -> list[tuple[Mapping[str, str], float]]:
         """(labels, latest value) per series."""
@@ -248,8 +249,9 @@ class PrometheusClient:
     def _parse(self, body: dict[str, Any]) -> QueryResult:
         try:
             rtype, series, warnings = prometheus_result(body)
+            partial = is_partial(body) or bool(warnings)
         except Unreadable as exc:
             raise self._unreadable(exc.reason) from None
         if rtype == "string":
             raise self._fail("The query returns a string, not a number; fix the query in the runbook.", "query")
-        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings))
+        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings), partial)
