@@ -69,7 +69,8 @@ class SimulatedSource(Periodic):
         """Every query's reading at wall time `wall` (now by default)."""
         wall = self.sim.wall() if wall is None else wall
         readings = {q.name: self.reading(q, wall, history=history) for q in self.queries}
-        self.last = Snapshot(readings, wall, self.interval, SourceStatus(SIMULATED), simulated=True)
+        self.last = Snapshot(readings, wall, self.interval, SourceStatus(SIMULATED), simulated=True,
+                             speed=self.sim.speed)
         return self.last
 
     def simulates(self, q: MetricQuery) -> bool:

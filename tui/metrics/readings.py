@@ -143,6 +143,13 @@ class Reading:
             return f"{self.word} ({state_label(self.base_state, self.metric)})"
         return state_label(self.state, self.metric)
 
+    def label_at(self, now: float) -> str:
+        """The label with a settling metric's live countdown: "SETTLING 10:58 (CRIT >3)"."""
+        left = self.settles_in(now)
+        if left is None:
+            return self.label
+        return f"{self.word} {countdown(left)} ({state_label(self.base_state or 'ok', self.metric)})"
+
     @property
     def threshold_state(self) -> str:
         """The state its value has against the lines, settling or partial aside."""
@@ -317,6 +324,7 @@ class Snapshot:
     interval: float  # seconds between polls
     source: SourceStatus = field(default_factory=lambda: SourceStatus("prometheus"))
     simulated: bool = False
+    speed: float = 1.0  # the source's seconds per wall second (a drill at --speed 10 runs its windows 10x faster)
 
     def get(self, name: str) -> Reading | None:
         return self.readings.get(name)
