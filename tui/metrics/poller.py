@@ -106,7 +106,8 @@ class Poller(Periodic):
                  on_snapshot: Callable[[Snapshot], Any] | None = None, *, interval: float = 5.0,
                  history_window: float = DEFAULT_HISTORY_WINDOW, history_points: int = DEFAULT_HISTORY_POINTS,
                  history_every: float | None = None, max_backoff: float | None = None,
-                 clock: Callable[[], float] = time.time, owns_client: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, owns_client: bool = False,
+                 trend_step: float | None = None) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
         super().__init__()
@@ -119,6 +120,8 @@ class Poller(Periodic):
         # The sparkline moves slowly; refreshing it every few polls keeps polls cheap.
         self.history_every = history_every if history_every is not None else max(30.0, 6 * interval)
         self.max_backoff = max_backoff if max_backoff is not None else max(60.0, interval)
+        # The recent range's step: each poll adds a point between fetches, so the poll interval is fine enough.
+        self.trend_step = trend_step if trend_step is not None else min(TREND_STEP, max(1.0, float(round(interval))))
         self._clock = clock
         self._owns_client = owns_client
         self._readings: dict[str, Reading] = {}
@@ -194,8 +197,7 @@ class Poller(Periodic):
                 start, step = end - self.history_window, range_step(self.history_window, self.history_points)
                 calls += [self.client.query_range(q.query, start, end, step) if q.error is None else _refused(q.error)
                           for q in queries]
-                fine = min(TREND_STEP, max(1.0, float(round(self.interval))))
-                calls += [self.client.query_range(q.query, end - TREND_WINDOW, end, fine) if q.error is None
+                calls += [self.client.query_range(q.query, end - TREND_WINDOW, end, self.trend_step) if q.error is None
                           else _refused(q.error) for q in queries]
             results = await asyncio.gather(*calls, return_exceptions=True)
             now = self._clock()
