@@ -195,3 +195,13 @@ def test_the_validator_and_the_schema_accept_trends_held_states_and_exit_nonzero
         pass
     else:
         raise AssertionError("the schema accepted a `for:` that is not a duration")
+
+
+def test_a_drill_at_speed_ten_waits_a_tenth_of_the_window_and_holds_states_ten_times_faster():
+    fixed = Remediation(at=1000.0, what="rollback ran")
+    fast = reading_from_samples(RESTARTS, RESTARTS.query, [({}, 6.0)], 1010.0, speed=10.0,
+                                recent={"": [(1000.0 + t, 6.0) for t in range(11)]})
+    r = settle(fast, fixed, now=1010.0)
+    assert (r.state, r.settles_in(1010.0)) == ("settling", 80.0)  # 15 simulated minutes are 90 wall seconds
+    assert r.hold_text(1010.0).startswith("wait 2 min: the 15-minute window")
+    assert fast.held_s() == 100.0  # 10 wall seconds of crit are 100 simulated seconds

@@ -69,8 +69,7 @@ class SimulatedSource(Periodic):
         """Every query's reading at wall time `wall` (now by default)."""
         wall = self.sim.wall() if wall is None else wall
         readings = {q.name: self.reading(q, wall, history=history) for q in self.queries}
-        self.last = Snapshot(readings, wall, self.interval, SourceStatus(SIMULATED), simulated=True,
-                             speed=self.sim.speed)
+        self.last = Snapshot(readings, wall, self.interval, SourceStatus(SIMULATED), simulated=True)
         return self.last
 
     def simulates(self, q: MetricQuery) -> bool:
@@ -91,11 +90,12 @@ class SimulatedSource(Periodic):
             walls = [wall - self.history_window + i * step for i in range(self.history_points)]
             values = [(w, self.sim.value(q.name, self.sim.sim_at(w))) for w in walls]
             points = (Series({}, tuple((w, v) for w, v in values if not math.isnan(v))),)
-        # The last minutes at the step a real engine is asked for, for the trend and held states.
-        recent = [(wall - k * TREND_STEP, self.sim.value(q.name, self.sim.sim_at(wall - k * TREND_STEP)))
+        # The last 5 simulated minutes at the step a real engine is asked for, for the trend and held states.
+        step = TREND_STEP / self.sim.speed
+        recent = [(wall - k * step, self.sim.value(q.name, self.sim.sim_at(wall - k * step)))
                   for k in range(int(TREND_WINDOW / TREND_STEP), 0, -1)]
         return reading_from_samples(q.metric, q.query, [({}, value)], wall, history=points, simulated=True,
-                                    recent={"": recent})
+                                    recent={"": recent}, speed=self.sim.speed)
 
 
 def _tell(callback: Callable[[Any], Any], value: Any) -> None:

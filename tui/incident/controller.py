@@ -233,7 +233,7 @@ class IncidentController(IncidentRecord):
         suggestion. Called again every second, so a window that has passed suggests at once. A metric that
         starts or stops settling is journaled (once); a journal fault is raised after the readings are kept."""
         aged = snapshot.aged(now)
-        self.readings = {k: settle(r, self.remediation, now, aged.speed) for k, r in aged.readings.items()}
+        self.readings = {k: settle(r, self.remediation, now) for k, r in aged.readings.items()}
         self.snapshot = replace(aged, readings=self.readings, at=now)
         index = self.suggest()
         self._journal_settling(now)

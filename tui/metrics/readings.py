@@ -118,6 +118,7 @@ class Reading:
     settles_at: float | None = None  # settling: unix time the window holds no sample from before the fix
     window_s: float = 0.0  # settling: the query's longest window
     settle_cause: str = ""  # settling: what the remediation was, "rollback ran"
+    speed: float = 1.0  # the source's seconds per wall second (a drill at --speed 10 passes its windows 10x faster)
 
     @property
     def name(self) -> str:
@@ -157,7 +158,7 @@ class Reading:
 
     def held_s(self) -> float | None:
         """Seconds the threshold state has held (None when not known)."""
-        return None if self.held_since is None else max(0.0, self.at - self.held_since)
+        return None if self.held_since is None else max(0.0, self.at - self.held_since) * self.speed
 
     def settles_in(self, now: float) -> float | None:
         """Seconds until a settling metric's window is clean (None when it is not settling)."""
@@ -260,12 +261,13 @@ def window_words(seconds: float) -> str:
 def reading_from_samples(metric: Metric, query: str, samples: Iterable[tuple[Mapping[str, str], float]],
                          at: float, *, history: tuple[Series, ...] = (), simulated: bool = False,
                          limit: int = MAX_SERIES, recent: Mapping[str, Sequence[tuple[float, float]]] | None = None,
-                         warnings: Sequence[str] = (), partial: bool = False) -> Reading:
+                         warnings: Sequence[str] = (), partial: bool = False, speed: float = 1.0) -> Reading:
     """A fresh reading from (labels, value) samples, the worst `limit` of them kept; no samples is `nodata`.
 
     `recent` holds the last minutes of each series at a fine step (by `labels_text`): with the
     sparkline's history and this value, they give the worst series' trend and how long its state
-    has held. An answer the engine called partial (or warned about) is `partial`."""
+    has held. An answer the engine called partial (or warned about) is `partial`. `speed` is a drill's
+    --speed: its trend is judged over 5 simulated minutes, and a state held 30 s at x10 held 5 minutes."""
     rated = [SeriesReading(labels, value, classify(value, metric)) for labels, value in samples]
     rated.sort(key=lambda s: labels_text(s.labels))  # stable order between polls...
     rated.sort(key=lambda s: severity_key(s.state, s.value, metric.direction), reverse=True)  # ...worst first
@@ -273,11 +275,11 @@ def reading_from_samples(metric: Metric, query: str, samples: Iterable[tuple[Map
     value = rated[0].value if rated else None
     total = len(rated) if len(rated) > limit else 0
     reading = Reading(metric, query, state, value, tuple(rated[:limit]), at=at, last_success=at,
-                      history=history, simulated=simulated, series_total=total)
+                      history=history, simulated=simulated, series_total=total, speed=speed)
     if rated:
         points = merge_points(_history_of(history, rated[0].labels),
                               (recent or {}).get(labels_text(rated[0].labels), ()), ((at, rated[0].value),))
-        reading = replace(reading, trend=trend(points, at, TREND_WINDOW),
+        reading = replace(reading, trend=trend(points, at, TREND_WINDOW / speed),
                           held_since=held_since(points, metric, state) if state in LIVE_STATES else None)
     if partial or warnings:
         reading = replace(reading, state="partial", base_state=state, warnings=tuple(warnings))
@@ -324,7 +326,6 @@ class Snapshot:
     interval: float  # seconds between polls
     source: SourceStatus = field(default_factory=lambda: SourceStatus("prometheus"))
     simulated: bool = False
-    speed: float = 1.0  # the source's seconds per wall second (a drill at --speed 10 runs its windows 10x faster)
 
     def get(self, name: str) -> Reading | None:
         return self.readings.get(name)

@@ -37,14 +37,14 @@ def window_s(query: str) -> float:
         return 0.0
 
 
-def settle(reading: Reading, remediation: Remediation | None, now: float, speed: float = 1.0) -> Reading:
+def settle(reading: Reading, remediation: Remediation | None, now: float) -> Reading:
     """The reading as seen after `remediation`: `settling` while its window still reaches back before it.
 
-    `speed` is the source's seconds per wall second: a drill's simulated windows pass faster."""
+    A drill's reading carries its --speed: its simulated windows pass that much faster."""
     if remediation is None or reading.state not in SETTLES:
         return reading
     window = window_s(reading.query)
-    settles_at = remediation.at + window / max(speed, 1e-9)
+    settles_at = remediation.at + window / max(reading.speed, 1e-9)
     if window <= 0 or settles_at <= now:
         return reading
     return replace(reading, state="settling", base_state=reading.state, settles_at=settles_at, window_s=window,
