@@ -205,3 +205,23 @@ def test_a_drill_at_speed_ten_waits_a_tenth_of_the_window_and_holds_states_ten_t
     assert (r.state, r.settles_in(1010.0)) == ("settling", 80.0)  # 15 simulated minutes are 90 wall seconds
     assert r.hold_text(1010.0).startswith("wait 2 min: the 15-minute window")
     assert fast.held_s() == 100.0  # 10 wall seconds of crit are 100 simulated seconds
+
+
+def test_the_bundled_runbooks_suggest_watching_a_falling_rate_and_an_outage_on_a_failed_probe():
+    from tui.config import BUNDLED_RUNBOOKS
+    from tui.runbook.library import load_library
+
+    library = load_library([BUNDLED_RUNBOOKS])
+    refusals = library.get("llm-false-refusals")
+    validate = refusals.steps["validate"]
+    metric = refusals.metrics[validate.metric or ""]
+    recent = {"": [(float(t), 0.107 if t < 200 else 0.107 - (t - 200) * 0.0004) for t in range(0, 301, 5)]}
+    still_high = reading_from_samples(metric, metric.query, [({}, recent[""][-1][1])], 300.0, recent=recent)
+    assert still_high.state == "crit"
+    s = suggest(validate, still_high)
+    assert s is not None and s.choice.label == "Falling: keep watching"  # not "No change", which loops back
+    probe = refusals.steps["probe"]
+    s = suggest(probe, None, Ran(7, "curl: (7) Failed to connect to assistant port 443"))
+    assert s is not None and s.choice.label.startswith("No answer at all")
+    gpu = library.get("gpu-oom-serving").steps["validate"]
+    assert [c.when.trend for c in gpu.choices if c.when is not None and c.when.trend] == ["falling"]
