@@ -130,6 +130,7 @@ def test_schema_accepts_valid_runbooks(path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["typo-key", "wrong-type", "bad-enum", "missing-key", "two-kinds",
                                   "field-of-other-kind", "run-and-shell", "yes-bool", "bad-id", "bad-duration",
+                                  "when-bad-hold", "when-exit-word",
                                   "too-many-choices"])
 def test_schema_rejects_structural_errors(name: str) -> None:
     doc = yaml.load((DATA / "broken" / f"{name}.yaml").read_text(), Loader=_Yaml12Loader)

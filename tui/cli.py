@@ -130,9 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                    help="refuse every danger command")
 
-    p = sub.add_parser("metrics", parents=[_common(prometheus=True)], help="evaluate a runbook's metrics once")
+    p = sub.add_parser("metrics", parents=[_common(prometheus=True, journal=True)],
+                       help="evaluate a runbook's metrics once")
     p.add_argument("id")
     p.add_argument("--param", action="append", type=_param, default=[], metavar="K=V")
+    p.add_argument("--incident", metavar="ID", help="judge the metrics after this incident's fixes (settling)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("alerts", parents=[_common(alertmanager=True)], help="firing alerts and their runbooks")

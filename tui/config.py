@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ class Settings:
     prometheus_password: str | None = field(default=None, repr=False)
     prometheus_ca_file: str | None = None
     prometheus_insecure: bool = False
+    # Extra headers for every Prometheus request, e.g. (("X-Scope-OrgID", "tenant-a"),) for Mimir/Cortex.
+    prometheus_headers: tuple[tuple[str, str], ...] = ()
     alertmanager_url: str | None = None
     journal_path: Path = field(default_factory=lambda: data_dir() / "journal.json")
     shared_journal: Path | None = None
@@ -187,6 +190,57 @@ def _hooks(value: Any, name: str) -> dict[str, tuple[tuple[str, ...], ...]]:
 
 def _is_target(word: str) -> bool:
     return "://" in word or word.startswith(("env:", "file:"))
+# RFC 9110 field names; values without control characters (a CR or LF would start a header of its own).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+# Headers oncall sets itself: a configured one would be overwritten or break the request.
+RESERVED_HEADERS = frozenset({"host", "content-length", "content-type", "accept", "accept-encoding",
+                              "transfer-encoding", "connection"})
+# A header whose name says it carries a credential: its value is struck from everything recorded.
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password|session", re.IGNORECASE)
+
+
+def parse_headers(value: Any, name: str) -> dict[str, str]:
+    """Extra HTTP headers for a Prometheus-compatible server: a mapping (config.yaml) or, in the
+    environment, "Name: value" lines. The one reader of headers: every place that takes some uses it."""
+    if isinstance(value, str):
+        pairs = []
+        for line in value.splitlines():
+            if not line.strip():
+                continue
+            key, sep, text = line.partition(":")
+            if not sep:
+                raise UsageError(f"{name} has {_shown(line)}, which is not 'Name: value'; write one header a line, "
+                                 "such as 'X-Scope-OrgID: tenant-a'.")
+            pairs.append((key.strip(), text.strip()))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise _wrong_type(value, name)
+    headers: dict[str, str] = {}
+    for key, text in pairs:
+        if isinstance(text, bool) or not isinstance(text, str | int):
+            raise UsageError(f"{name}: the header {_shown(key)} needs a text value, such as 'tenant-a'.")
+        text = str(text)
+        if not isinstance(key, str) or not _HEADER_NAME.fullmatch(key):
+            raise UsageError(f"{name}: {_shown(key)} is not a header name; use letters, digits and dashes, "
+                             "such as X-Scope-OrgID.")
+        if key.lower() in RESERVED_HEADERS:
+            raise UsageError(f"{name}: oncall sets the {key} header itself; remove it.")
+        if not _HEADER_VALUE.fullmatch(text):
+            raise UsageError(f"{name}: the value of {key} holds a control character; write it on one line.")
+        headers[key] = text
+    return headers
+
+
+def _header_pairs(value: Any, name: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_headers(value, name).items())  # pairs: Settings stays hashable
+
+
+def secret_header_values(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The values of headers whose names say they are credentials (X-Api-Key, Authorization...)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return tuple(v for k, v in pairs if v and _SECRET_HEADER.search(k))
 
 
 def _secret_file(what: str) -> Converter:
@@ -220,6 +274,7 @@ SETTINGS: tuple[Setting, ...] = (
             from_file=_secret_file("Prometheus password")),
     Setting("prometheus_ca_file", "prometheus_ca_file", None, None, _text),
     Setting("prometheus_insecure", "prometheus_insecure", None, None, parse_bool),
+    Setting("prometheus_headers", "prometheus_headers", "ONCALL_PROMETHEUS_HEADERS", None, _header_pairs),
     Setting("alertmanager_url", "alertmanager_url", "ONCALL_ALERTMANAGER_URL", "alertmanager", _text),
     Setting("journal_path", "journal", "ONCALL_JOURNAL", "journal", _path),
     Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _path),
@@ -238,7 +293,8 @@ SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logg
 def settings_secrets(settings: Any) -> tuple[str, ...]:
     """oncall's own secret values, to be struck from everything it records: the Prometheus token and
     password, and a password written into a configured URL (http://user:PASSWORD@host)."""
-    values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None)]
+    values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None),
+              *secret_header_values(getattr(settings, "prometheus_headers", None) or ())]
     for url in (getattr(settings, "prometheus_url", None), getattr(settings, "alertmanager_url", None)):
         try:
             values.append(urlsplit(url).password if url else None)

@@ -38,3 +38,11 @@ def parse_duration(value: str) -> float | None:
     d, h, mins, s = (int(g or 0) for g in m.groups())
     seconds = float(((d * 24 + h) * 60 + mins) * 60 + s)
     return seconds or None
+
+
+def duration_s(text: str) -> int:
+    """A runbook duration ("30s", "10m", "1h": the validator's DURATION_PATTERN, checked before) in seconds."""
+    seconds = parse_duration(text)
+    if seconds is None:
+        raise ValueError(f"not a duration: {text!r}")
+    return int(seconds)

@@ -19,20 +19,21 @@ from __future__ import annotations
 import math
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from tui.config import secret_header_values
 from tui.errors import OncallError
 from tui.metrics import jsonread
 from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
 from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.offload import offload
 from tui.metrics.readings import Series
-from tui.metrics.shapes import Keep, SeriesReader, Unreadable, prometheus_result
+from tui.metrics.shapes import Keep, SeriesReader, Unreadable, is_partial, prometheus_result
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
 DEFAULT_TIMEOUT = 10.0
@@ -80,6 +81,7 @@ class QueryResult:
     series: tuple[Series, ...]  # vector/scalar: one point each; matrix: many
     warnings: tuple[str, ...] = ()
     returned: int = 0  # series with a sample the server sent (a keeper may have left some out of `series`)
+    partial: bool = False  # the engine said the answer may be incomplete (warnings, or isPartial)
 
     def samples(self) -> list[tuple[Mapping[str, str], float]]:
         """(labels, latest value) per series."""
@@ -91,18 +93,32 @@ def _one_line(text: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def request_headers(extra: Mapping[str, str] | Iterable[tuple[str, str]] = (), token: str | None = None
+                    ) -> dict[str, str]:
+    """Every header oncall sends a Prometheus-compatible server, in one place: the configured ones
+    (`prometheus_headers`, e.g. X-Scope-OrgID for Mimir/Cortex; checked by tui.config.parse_headers),
+    then oncall's own, which win (Accept, and the bearer token)."""
+    headers = dict(extra.items() if isinstance(extra, Mapping) else extra)
+    headers["Accept"] = "application/json"
+    if token:
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 class PrometheusClient:
     def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
                  password: str | None = None, ca_file: str | None = None, insecure: bool = False,
-                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
+                 headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        """`base_url` as given, path prefix and all (`http://HOST/prometheus`, `…/select/0/prometheus`):
+        the API paths are appended to it."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise OncallError(f"{safe_url(base_url)!r} is not an http(s) URL; pass --prometheus http://HOST:9090.")
         self.url = safe_url(base_url).rstrip("/")
-        self._secrets = tuple(s for s in (token, password, parts.password) if s)
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        sent = request_headers(headers, token)
+        self._secrets = tuple(s for s in (token, password, parts.password, *secret_header_values(sent)) if s)
         auth = httpx.BasicAuth(username, password or "") if username else None
         verify: ssl.SSLContext | bool = True
         if insecure:
@@ -117,7 +133,7 @@ class PrometheusClient:
         # ~0.2 ms), and httpcore scans its whole pool on every request state change, so 50
         # connections for a 50-query poll cost 2x the time of 8 (measured in bench/b_metrics.py).
         limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=headers, auth=auth,
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=sent, auth=auth,
                                        verify=verify, timeout=timeout, limits=limits, transport=transport)
 
     @classmethod
@@ -128,7 +144,8 @@ class PrometheusClient:
             raise OncallError("No Prometheus URL is set; pass --prometheus URL or set ONCALL_PROMETHEUS_URL.")
         return cls(url, token=settings.prometheus_token, username=settings.prometheus_username,
                    password=settings.prometheus_password, ca_file=settings.prometheus_ca_file,
-                   insecure=settings.prometheus_insecure, timeout=timeout, transport=transport)
+                   insecure=settings.prometheus_insecure, timeout=timeout, transport=transport,
+                   headers=getattr(settings, "prometheus_headers", ()))
 
     def __repr__(self) -> str:
         return f"PrometheusClient({self.url!r})"
@@ -238,7 +255,8 @@ class PrometheusClient:
                              "ONCALL_PROMETHEUS_TOKEN or the configured username and password.", "auth")
         if status == 404:
             raise self._fail(f"Prometheus at {self.url} has no query API (HTTP 404); pass its base URL, "
-                             "such as http://HOST:9090.", "http")
+                             "such as http://HOST:9090, with the path prefix it is served under, if any "
+                             "(http://HOST/prometheus).", "http")
         if status >= 400:
             reason = _one_line(reply.reason or "error", 60)
             raise self._fail(f"Prometheus at {self.url} answered HTTP {status} ({reason}); check that it "
@@ -253,8 +271,9 @@ class PrometheusClient:
     def _parse(self, body: dict[str, Any], reader: SeriesReader) -> QueryResult:
         try:
             rtype, series, warnings = prometheus_result(body, reader)
+            partial = is_partial(body) or bool(warnings)
         except Unreadable as exc:
             raise self._unreadable(exc.reason) from None
         if rtype == "string":
             raise self._fail("The query returns a string, not a number; fix the query in the runbook.", "query")
-        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings), reader.keep.returned)
+        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings), reader.keep.returned, partial)

@@ -173,11 +173,20 @@ class SeriesReader:
         return self.keep.kept()
 
 
+def is_partial(body: dict[str, Any]) -> bool:
+    """VictoriaMetrics' `isPartial: true` (its cluster answered without every storage node)."""
+    flag = body.get("isPartial")
+    if flag is not None and not isinstance(flag, bool):
+        raise Unreadable(f"the isPartial field is {_type(flag)}, not a boolean")
+    return flag is True
+
+
 def prometheus_result(body: dict[str, Any], reader: SeriesReader | None = None,
                       ) -> tuple[str, tuple[Series, ...], tuple[str, ...]]:
     """(resultType, series, warnings) of a success reply whose `data` is a mapping.
 
     `reader`: the SeriesReader the reply was parsed with (its series are then already read)."""
+    # Prometheus 2.x and Thanos say "may be incomplete" in `warnings`; Prometheus 3 puts mere hints in `infos`.
     warnings = string_list(body.get("warnings"), "the warnings field")[:MAX_WARNINGS]
     data = body["data"]
     rtype = data.get("resultType")

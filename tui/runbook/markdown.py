@@ -58,15 +58,22 @@ def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
             when = ""
             if choice.when is not None:
                 w = choice.when
-                when = (f" (suggested when the metric is {md_text(w.state)})" if w.state else
+                held = f" for {md_text(_span(w.hold))}" if w.hold else ""
+                when = (f" (suggested when the metric is {md_text(w.state)}{held})" if w.state else
+                        f" (suggested when the metric is {md_text(w.trend)})" if w.trend else
+                        " (suggested when the command fails)" if w.nonzero else
                         f" (suggested when the command exits {md_text(w.exit)})" if w.exit is not None else
-                        f" (suggested when the output matches {md_code(w.output)})")
+                        f" (suggested when the output matches {md_code(w.output or '')})")
             out.append(f"{i}. {md_text(choice.label)} → {_where(choice.next, runbook)}{when}")
     if step.kind == StepKind.DO and step.next:
         out += ["", f"Then → {_where(step.next, runbook)}"]
     if step.status:
         out += ["", f"Marks the incident **{md_text(step.status)}**."]
     return out + [""]
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
 
 
 def runbook_markdown(runbook: Runbook) -> str:

@@ -82,7 +82,7 @@ class Obj(Spec):
 
 @dataclass
 class When(Spec):
-    """A metric state, or {exit: N}, or {output: REGEX}."""
+    """A metric state or trend, {state: S, for: 5m}, {exit: N}, {exit: nonzero} or {output: REGEX}."""
 
     doc: str = "what pre-selects this choice"
 

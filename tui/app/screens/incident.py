@@ -186,8 +186,8 @@ class IncidentScreen(Screen[None]):
 
     def tick(self) -> None:
         self._to(IncidentBar)(IncidentChanged(self.controller))
-        if self.snapshot is not None:
-            self._to(MetricsPane)(SnapshotArrived(self.snapshot, self._now()))
+        if self.snapshot is not None:  # every second: a settling countdown moves, a passed window suggests
+            self._take_snapshot(self.snapshot)
         if self.commands.running is not None:
             self._to(OutputPane)(CommandTitle(self.commands.title()))
         self._journal_title()
@@ -455,11 +455,22 @@ class IncidentScreen(Screen[None]):
         if not self.is_mounted:
             return
         self.snapshot = message.snapshot
+        self._take_snapshot(message.snapshot)
+
+    def _take_snapshot(self, snapshot: Snapshot) -> None:
+        """The readings as this incident sees them (settling after a fix) to the controller, the pane and the step."""
         now = self._now()
-        suggestion = self.controller.take_snapshot(message.snapshot, now)
-        self._to(MetricsPane)(SnapshotArrived(message.snapshot, now))
+        before = set(self.controller.settling)
+        try:
+            suggestion = self.controller.take_snapshot(snapshot, now)
+        except OncallError as exc:  # the journal refused the settling note; the readings are kept
+            self.oncall.fail(str(exc))
+            suggestion = self.controller.walker.suggestion.index if self.controller.walker.suggestion else None
+        self._to(MetricsPane)(SnapshotArrived(self.controller.snapshot or snapshot, now))
         self._follow_suggestion(suggestion)
         self.render_step()
+        if set(self.controller.settling) != before:  # a settling note was journaled
+            self.refresh_journal()
 
     # -- journal ------------------------------------------------------------
 
