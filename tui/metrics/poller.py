@@ -17,7 +17,7 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -90,6 +90,10 @@ def _with_poll(recent: Recent, reading: Reading, now: float) -> Recent:
         key = s.labels_text
         out[key] = [p for p in recent.get(key, ()) if since <= p[0] < now] + [(now, s.value)]
     return out
+
+
+async def _skipped() -> None:
+    return None
 
 
 async def _refused(message: str) -> QueryResult:
@@ -193,14 +197,20 @@ class Poller(Periodic):
         async with self._lock:
             queries = self.queries
             # Only the worst series are kept as a reply is read: the rest never outlive their parse.
-            calls = [self.client.query(q.query, keep=WorstSeries(q.metric)) if q.error is None else _refused(q.error)
-                     for q in queries]
+            calls: list[Coroutine[Any, Any, QueryResult | None]] = [
+                self.client.query(q.query, keep=WorstSeries(q.metric)) if q.error is None else _refused(q.error)
+                for q in queries]
             if history and self._failures == 0:
                 end = self._clock()
                 start, step = end - self.history_window, range_step(self.history_window, self.history_points)
                 calls += [self.client.query_range(q.query, start, end, step, keep=WorstSeries(q.metric))
                           if q.error is None else _refused(q.error) for q in queries]
-                calls += [self.client.query_range(q.query, end - TREND_WINDOW, end, self.trend_step,
+                # The trend's fine-grained minutes, except for a query known to return more series than
+                # are kept: its thousands of series would double the poll's work, and its trend comes
+                # from the sparkline's range plus each poll's value instead.
+                wide = {name for name, r in self._readings.items() if r.series_total}
+                calls += [_skipped() if q.name in wide else
+                          self.client.query_range(q.query, end - TREND_WINDOW, end, self.trend_step,
                                                   keep=WorstSeries(q.metric))
                           if q.error is None else _refused(q.error) for q in queries]
             results = await asyncio.gather(*calls, return_exceptions=True)
