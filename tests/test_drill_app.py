@@ -185,7 +185,7 @@ async def test_gpu_drill_after_the_rollback_waits_out_the_window_before_pre_sele
         assert screen.controller.step.id == "rollback"
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("2")  # rollback
+        await pilot.press(str(screen.controller.step.offered_commands.index("rollback") + 1))
         await wait_for(pilot, lambda: isinstance(app.screen, DangerScreen))
         await pilot.press(*"rollback", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
