@@ -100,11 +100,12 @@ def test_validate_does_not_import_textual_or_httpx() -> None:
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans, so `label: No` stays text as oncall reads it."""
+    """SafeLoader with YAML 1.2 booleans and no timestamps (1.2 has none), so `label: No` and
+    `last_reviewed: 2026-12-01` stay text as oncall and a YAML 1.2 editor read them."""
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
