@@ -100,13 +100,8 @@ def test_validate_does_not_import_textual_or_httpx() -> None:
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-<<<<<<< HEAD
     """SafeLoader with YAML 1.2 booleans and no timestamps, so `label: No` and `last_reviewed: 2026-12-01`
     stay text as oncall (and an editor's YAML 1.2 schema check) reads them."""
-=======
-    """SafeLoader with YAML 1.2 booleans and no timestamps (1.2 has none), so `label: No` and
-    `last_reviewed: 2026-12-01` stay text as oncall and a YAML 1.2 editor read them."""
->>>>>>> library
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
