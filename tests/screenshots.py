@@ -222,7 +222,7 @@ def deterministic_journal() -> Iterator[None]:
     Each journal write advances the wall clock by one second from NOW.
     """
     import tui.journal.journal as journal_module
-    import tui.journal.report as report_module
+    import tui.report.markdown as report_module
     from tui.journal.clock import iso_utc as real_iso_utc
 
     ticks = itertools.count()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.screenshots import NOW, fixed_clock, write_library
 from tui.errors import OncallError
-from tui.incident import CommandOutcome, IncidentController
+from tui.incident import FINDINGS, CommandOutcome, IncidentController
 from tui.journal import Journal
 from tui.metrics.readings import reading_from_samples
 from tui.runbook.library import load_library
@@ -173,14 +173,17 @@ def test_replay_walks_the_journaled_decisions_again(journal, library):
 def test_findings_are_saved_as_fields_and_noted_in_the_timeline(journal, library):
     session = start(journal, library)
     values = session.findings()
-    assert values == [""] * 7
+    names = [name for name, _ in FINDINGS]
+    assert values == [""] * len(names) and "five_whys" in names and "reached_users" in names
     values[0] = "1 in 8 answers refused for 40 minutes"
-    values[3] = "rollback"
-    values[4] = "v40 is a clean rollback point; the fix needs a prompt review"
-    assert session.set_findings(values) == ["impact", "decision", "decision_reason"]
+    values[names.index("decision")] = "rollback"
+    values[names.index("decision_reason")] = "v40 is a clean rollback point; the fix needs a prompt review"
+    values[names.index("five_whys")] = "refusals; preamble too broad"
+    assert session.set_findings(values) == ["impact", "five_whys", "decision", "decision_reason"]
     incident = journal.incident(session.incident_id)
     assert incident.impact == "1 in 8 answers refused for 40 minutes"
-    assert (incident.decision, incident.decision_reason) == ("rollback", values[4])
+    assert incident.five_whys == "refusals; preamble too broad"
+    assert (incident.decision, incident.decision_reason) == ("rollback", values[names.index("decision_reason")])
     [note] = [e for e in journal.events(session.incident_id) if e.kind == "note"]
     assert note.text.startswith("Findings: Impact: 1 in 8 answers refused")
     assert session.set_findings(values) == []  # nothing changed, nothing written

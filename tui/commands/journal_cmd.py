@@ -17,7 +17,7 @@ from tui.clock import Clock
 from tui.errors import OncallError
 from tui.incident.record import IncidentRecord
 from tui.journal import Journal, open_journal
-from tui.journal.report import render_report
+from tui.report.markdown import render_report
 from tui.text import json_text, plain, plain_line
 
 

@@ -124,7 +124,7 @@ class IncidentForms:
         return self.reports / f"{self.controller.incident_id}.md"
 
     def export(self) -> None:
-        from tui.journal.report import render_report
+        from tui.report.markdown import render_report
 
         try:
             markdown = render_report(self.controller.journal, self.controller.incident_id)
