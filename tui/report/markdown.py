@@ -24,9 +24,10 @@ from tui.journal.clock import iso_utc
 from tui.journal.model import ActionItem, Event, Incident
 from tui.metrics.thresholds import limits_text
 from tui.metrics.units import format_value
+from tui.report.chart import Mark
 from tui.report.impact import Curve, Impact, Response, measure, response_times
 from tui.runbook.model import Runbook
-from tui.text import md_cell, md_code, md_fence, md_lines, md_text, plain
+from tui.text import md_cell, md_code, md_fence, md_lines, md_text, plain, plain_line
 from tui.times import parse_time
 
 SECTIONS = (
@@ -200,8 +201,8 @@ def _detection(ctx: _Context) -> list[str]:
     detected = _ts(inc.detected_at)
     lines: list[str] = []
     if inc.alert:
-        started = f"started firing at {_clock(_ts(inc.alert_started_at))}, " if inc.alert_started_at else ""
-        lines.append(f"- The alert {md_code(inc.alert)} {started}the incident was opened at {_clock(detected)}"
+        started = f"started firing at {_clock(_ts(inc.alert_started_at))}" if inc.alert_started_at else "paged"
+        lines.append(f"- The alert {md_code(inc.alert)} {started}; the incident was opened at {_clock(detected)}"
                      + (f" ({format_duration(r.notice)} later)." if r.notice is not None else "."))
     else:
         lines.append(f"- The incident was opened at {_clock(detected)} from no recorded alert.")
@@ -370,26 +371,52 @@ def _timeline(ctx: _Context) -> list[str]:
     return lines
 
 
-def _command_title(ctx: _Context, ev: Event) -> tuple[str, str]:
+def command_title(runbooks: Mapping[str, Runbook], ev: Event) -> tuple[str, str]:
     """(title, id) of a command event: the title it recorded, else its runbook's, else the id."""
     name = str(ev.data.get("command") or "?")
     title = ev.data.get("title")
     if not isinstance(title, str) or not title:
-        rb = ctx.runbooks.get(str(ev.data.get("runbook")))
+        rb = runbooks.get(str(ev.data.get("runbook")))
         title = rb.commands[name].title if rb and name in rb.commands else name
     return title, name
 
 
-def _describe(ctx: _Context, ev: Event) -> str:
-    """One line for an event in a list: a command by its title and [id], never its full text."""
+def describe(runbooks: Mapping[str, Runbook], ev: Event) -> str:
+    """One plain line for an event in a list or on a chart: a command by its title and [id], never its full text."""
     if ev.kind == "command":
-        title, name = _command_title(ctx, ev)
-        status = ev.data.get("status")
+        title, name = command_title(runbooks, ev)
         code = ev.data.get("exit_code")
-        how = f"exit {code}" if isinstance(code, int) else (str(status) if status else "")
-        danger = ", changes production" if ev.data.get("danger") is True else ""
-        return f"ran {_inline(title)} \\[{md_text(name)}\\]" + (f" ({md_text(how)}{danger})" if how or danger else "")
-    return _inline(_first_line(ev.text))
+        how = f"exit {code}" if isinstance(code, int) else str(ev.data.get("status") or "")
+        danger = "changes production" if ev.data.get("danger") is True else ""
+        detail = ", ".join(p for p in (how, danger) if p)
+        return f"ran {plain_line(title)} [{plain_line(name)}]" + (f" ({plain_line(detail)})" if detail else "")
+    return _first_line(ev.text)
+
+
+def _describe(ctx: _Context, ev: Event) -> str:
+    return md_text(describe(ctx.runbooks, ev))
+
+
+def event_marks(incident: Incident, events: Sequence[Event], runbooks: Sequence[Runbook]) -> list[Mark]:
+    """The moments a chart marks: the page, every command (the danger ones as the fix), status changes, the
+    rollback/fix-forward decision."""
+    by_id = {rb.id: rb for rb in runbooks}
+    marks: list[Mark] = []
+    detected = _ts(incident.detected_at)
+    if detected is not None:
+        marks.append(Mark(detected, "paged: the incident opened" + (f" ({incident.alert})" if incident.alert else ""),
+                          "page"))
+    for ev in events:
+        t = _ts(ev.time)
+        if t is None:
+            continue
+        if ev.kind == "command":
+            marks.append(Mark(t, describe(by_id, ev), "fix" if ev.data.get("danger") is True else "command"))
+        elif ev.kind == "status" and ev.data.get("field") == "status":
+            marks.append(Mark(t, f"status {ev.data.get('from')} → {ev.data.get('to')}", "status"))
+        elif ev.kind == "decision" and ev.data.get("action") == "answer" and (choice := _choice_of(ev)):
+            marks.append(Mark(t, f"decision: {choice} ({plain_line(ev.data.get('label'))})", "decision"))
+    return sorted(marks, key=lambda mk: mk.t)
 
 
 def _appendix(ctx: _Context) -> list[str]:
@@ -401,7 +428,7 @@ def _appendix(ctx: _Context) -> list[str]:
         return ["No command ran in this incident."]
     lines: list[str] = []
     for (_, display), evs in runs.items():
-        title, name = _command_title(ctx, evs[0])
+        title, name = command_title(ctx.runbooks, evs[0])
         lines += [f"### {_inline(title)} \\[{md_text(name)}\\]", ""]
         lines += md_fence(display or _first_line(evs[0].text), "sh") + [""]
         for ev in evs:
