@@ -20,6 +20,7 @@ from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, NoteScreen
 from tui.app.screens.incident import IncidentScreen
 from tui.app.screens.picker import PickerScreen
 from tui.journal import Journal
+from tui.runbook.model import SEVERITIES
 
 FLOOD = """\
 id: flood
@@ -492,3 +493,18 @@ async def test_a_bug_stops_the_app_with_a_crash_log_and_the_journal_intact(tmp_p
     [decision] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "decision"]
     assert decision.data["label"] == "Yes, above 5%"
     journal.close()
+
+
+async def test_choosing_the_current_severity_again_is_journaled(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        current = screen.controller.severity()
+        await pilot.press("s")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press(str(SEVERITIES.index(current) + 1))
+        await pilot.pause()
+        journal = journal_of(app)
+        [event] = [e for e in journal.events(screen.controller.incident_id) if e.data.get("field") == "severity"]
+        assert event.text.startswith("Severity confirmed:") and event.data["to"] == current
+        journal.close()

@@ -132,6 +132,10 @@ def test_severity_roles_and_notes_are_journaled(journal, library):
     kinds = [(e.kind, e.text) for e in journal.events(session.incident_id)]
     assert ("note", "paged the prompt owner") in kinds
     assert any(k == "role" and "bob is technical lead" in t for k, t in kinds)
+    session.set_severity("critical")  # choosing it again is a decision too: journaled, so a drill scores it
+    confirmed = [e for e in journal.events(session.incident_id) if e.data.get("confirmed")]
+    assert [e.text for e in confirmed] == ["Severity confirmed: SEV1 (critical)."]
+    assert confirmed[0].data["field"] == "severity"
     with pytest.raises(OncallError, match="empty"):
         session.note("   ")
 

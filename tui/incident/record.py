@@ -89,6 +89,13 @@ class IncidentRecord:
         self.journal.set_fields(self.incident_id, status=status)  # the journal stamps contained_at the first time
 
     def set_severity(self, severity: str) -> None:
+        """Set the severity; choosing the one it already has is journaled as confirmed (a decision too)."""
+        before = self.incident
+        if severity == before.severity:
+            self.journal.add_event(self.incident_id, "status",
+                                   f"Severity confirmed: {before.severity_label} ({severity}).",
+                                   {"field": "severity", "from": severity, "to": severity, "confirmed": True})
+            return
         self.journal.set_fields(self.incident_id, severity=severity)
 
     def set_roles(self, roles: Mapping[str, str]) -> None:

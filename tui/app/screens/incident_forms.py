@@ -65,8 +65,8 @@ class IncidentForms:
         labels = [f"{SEVERITY_LABELS[s]} {s}: {SEVERITY_HELP[s]}" for s in SEVERITIES]
 
         def picked(index: int | None) -> None:
-            if index is not None and SEVERITIES[index] != current and \
-                    self.journaled(lambda: self.controller.set_severity(SEVERITIES[index])):
+            # Choosing the current one is journaled too: confirming the severity is a decision.
+            if index is not None and self.journaled(lambda: self.controller.set_severity(SEVERITIES[index])):
                 self.changed()
 
         self.app.push_screen(ChoiceScreen("Severity of this incident", labels,
