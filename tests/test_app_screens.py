@@ -19,6 +19,7 @@ from tui.app.factory import make_app
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, NoteScreen
 from tui.app.screens.incident import IncidentScreen
 from tui.app.screens.picker import PickerScreen
+from tui.app.screens.report import ReportScreen
 from tui.journal import Journal
 from tui.runbook.model import SEVERITIES
 
@@ -298,9 +299,10 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
         assert "[SEV1] Refusal spike" in app.screen.current_text
         await pilot.press("m")
         await pilot.press("x")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))  # built in a thread
+        assert "→ " + str(screen.forms.report_path()) in str(app.screen.query_one(".dialog-title").render())
         await pilot.press("w")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.forms.report_path().with_suffix(".html").exists())
 
         journal = journal_of(app)
         incident = journal.incident(iid)
@@ -313,6 +315,9 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
         report = screen.forms.report_path().read_text()
         assert report.startswith("# Post-incident report: Refusal spike in the support assistant")
         assert "add a test" in report
+        said = messages(app)
+        assert any(f"Wrote the report (Markdown) to {screen.forms.report_path()}" in m and "one HTML page" in m
+                   for m in said), said
         journal.close()
 
 

@@ -27,6 +27,7 @@ from tui.app.messages import (
     JournalChanged,
     JournalStatus,
     MetricsUnavailable,
+    ReportBuilt,
     SnapshotArrived,
     StepChanged,
     SyncFinished,
@@ -228,7 +229,7 @@ class IncidentScreen(Screen[None]):
         score = self.controller.take_drill_score()
         if score is not None:
             self.refresh_journal()
-            self.forms.drill_score(score)
+            self._build_report(score)  # the drill's outcome shows the report, its score beside it
         return move
 
     def action_answer(self, n: int) -> None:
@@ -349,7 +350,24 @@ class IncidentScreen(Screen[None]):
         self.forms.comms()
 
     def action_export(self) -> None:
-        self.forms.export()
+        self.notify("Building the report (reading the metrics over the incident)…", timeout=3)
+        self._build_report(None)
+
+    @work(thread=True, group="report", exclusive=True, exit_on_error=False, name="post-incident report")
+    def _build_report(self, score: Any) -> None:
+        from tui.report.build import build_report
+
+        controller = self.controller
+        try:
+            report = build_report(controller.journal, controller.incident_id, self.services.settings,
+                                  runbooks=self.forms.runbooks())
+        except OncallError as exc:
+            self.post_message(ReportBuilt(None, str(exc), score))
+            return
+        self.post_message(ReportBuilt(report, None, score))
+
+    def on_report_built(self, message: ReportBuilt) -> None:
+        self.forms.offer_report(message.report, message.error, message.score)
 
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen
