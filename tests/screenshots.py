@@ -328,6 +328,12 @@ async def report(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def chart(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("g")  # the step's metric, refusal_rate, in the terminal
+    await settle(pilot)
+
+
 SCENES: dict[str, Scene] = {
     "picker": picker,
     "params": params,
@@ -337,6 +343,7 @@ SCENES: dict[str, Scene] = {
     "help": help_screen,
     "comms": comms,
     "report": report,
+    "chart": chart,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -513,3 +514,43 @@ async def test_choosing_the_current_severity_again_is_journaled(tmp_path: Path):
         [event] = [e for e in journal.events(screen.controller.incident_id) if e.data.get("field") == "severity"]
         assert event.text.startswith("Severity confirmed:") and event.data["to"] == current
         journal.close()
+
+
+async def test_g_draws_the_steps_metric_in_the_terminal_with_its_lines_and_the_page(tmp_path: Path):
+    from textual_plotext import PlotextPlot
+
+    from tui.app.screens.chart import ChartScreen
+
+    app = make_app(settings_for(tmp_path), metrics=static_metrics, clock=fixed_clock(), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        await wait_for(pilot, lambda: screen.snapshot is not None)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChartScreen))
+        chart = app.screen
+        assert chart.reading.metric.name == "refusal_rate"  # the step's metric
+        assert "Share of answers that refuse (refusal_rate)" in str(chart.query_one(".dialog-title").render())
+        assert "paged: the incident opened" in str(chart.query_one("#chart-legend").render())
+        drawn = re.sub(r"\x1b\[[0-9;]*m", "", chart.query_one(PlotextPlot).plt.build())
+        assert "12.4%" in drawn and "1.1%" in drawn  # the y axis in the metric's unit, lowest to latest value
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_g_without_metrics_says_why(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("No history of refusal_rate yet" in m for m in messages(app))
+
+
+def test_the_chart_library_is_imported_only_when_a_chart_opens() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.app.app, tui.app.screens.incident; "
+            "sys.exit('textual_plotext' in sys.modules or 'plotext' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -81,6 +81,7 @@ class IncidentScreen(Screen[None]):
         Binding("i", "findings", "findings", id="incident.findings"),
         Binding("u", "comms", "update", id="incident.comms"),
         Binding("x", "export", "report", id="incident.export"),
+        Binding("g", "chart", "chart", id="incident.chart"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
         Binding("q", "app.quit_app", "quit", id="incident.quit"),
@@ -352,6 +353,23 @@ class IncidentScreen(Screen[None]):
     def action_export(self) -> None:
         self.notify("Building the report (reading the metrics over the incident)…", timeout=3)
         self._build_report(None)
+
+    def action_chart(self) -> None:
+        """The step's metric (else the runbook's first) over the sparkline's window, in the terminal."""
+        controller = self.controller
+        name = controller.step.metric or next(iter(controller.current.metrics), None)
+        if name is None:
+            self.notify("This runbook has no metrics to chart.")
+            return
+        reading = controller.readings.get(name)
+        if reading is None or not any(s.points for s in reading.history):
+            self.notify(f"No history of {name} yet; the chart needs the metrics source to answer first.")
+            return
+        from tui.app.screens.chart import ChartScreen  # plotext is imported only now: start-up does not pay for it
+        from tui.report.markdown import event_marks
+
+        marks = event_marks(controller.incident, controller.events(), [controller.current])
+        self.app.push_screen(ChartScreen(reading, marks, now=controller.clock.now().timestamp()))
 
     @work(thread=True, group="report", exclusive=True, exit_on_error=False, name="post-incident report")
     def _build_report(self, score: Any) -> None:
