@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 import struct
-import subprocess
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
+from tests.fixtures.browser import render_png
 from tests.fixtures.servers import require_binaries
 from tui.report.build import Written, assemble, write_report
 from tui.report.impact import Curve, Span, measure
@@ -84,10 +84,7 @@ def test_chromium_renders_the_page_into_a_picture_with_the_chart(make_journal, t
     page = tmp_path / "report.html"
     write_report(report, "html", page)
     png = tmp_path / "report.png"
-    done = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1000,2400",
-                           page.as_uri()], capture_output=True, text=True, timeout=120,
-                          env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    done = render_png(page, png, (1000, 2400))
     assert png.exists(), done.stderr[-2000:]
     width, height, pixels = _png_pixels(png.read_bytes())
     assert (width, height) == (1000, 2400)
