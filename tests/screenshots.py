@@ -408,7 +408,7 @@ def demo_report(folder: Path) -> Any:
         return max(0.009, 0.124 * math.exp(-(minute - 30) / 2.2))
 
     metric = runbook.metrics["refusal_rate"]
-    points = tuple((start + i * 30, ratio(i / 2)) for i in range(0, 96))
+    points = tuple((start + i * 30, ratio(i / 2)) for i in range(96))
     curve = Curve(metric, runbook.id, metric.query, points)
     incident = journal.incident(iid)
     now = NOW.timestamp()
