@@ -20,7 +20,7 @@ from tui.atomic import atomic_write
 from tui.errors import OncallError
 from tui.journal.model import Incident
 from tui.report.chart import render_svg
-from tui.report.fetch import measure_incident
+from tui.report.fetch import CurveSource, measure_incident
 from tui.report.impact import Impact
 from tui.report.markdown import curve_key, event_marks, render_report
 from tui.runbook.model import Runbook
@@ -95,11 +95,12 @@ def incident_runbooks(settings: Any, incident: Incident) -> tuple[Runbook, ...]:
 
 
 def build_report(journal: Any, incident_id: str, settings: Any, *, runbooks: Sequence[Runbook] | None = None,
-                 now: float | None = None) -> Report:
-    """Read the metrics (when Prometheus is set and answers) and draw a chart per metric that has samples."""
+                 now: float | None = None, source: CurveSource | None = None) -> Report:
+    """Read the metrics (when Prometheus is set and answers; a drill's from `source`) and draw a chart per
+    metric that has samples."""
     incident = journal.incident(incident_id)
     books = tuple(runbooks) if runbooks is not None else incident_runbooks(settings, incident)
-    return assemble(journal, incident, books, measure_incident(settings, incident, books, now), now)
+    return assemble(journal, incident, books, measure_incident(settings, incident, books, now, source), now)
 
 
 def assemble(journal: Any, incident: Incident, books: tuple[Runbook, ...], impact: Impact,

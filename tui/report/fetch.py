@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tui import promql
@@ -72,10 +72,17 @@ def longest_window(runbooks: Sequence[Runbook]) -> float:
     return longest
 
 
+# Another source of the curves (a drill's simulation): (curves, span) for the incident at `now`, or None.
+CurveSource = Callable[[Incident, float], "tuple[list[Curve], Span] | None"]
+
+
 def measure_incident(settings: Any, incident: Incident, runbooks: Sequence[Runbook],
-                     now: float | None = None) -> Impact:
+                     now: float | None = None, source: CurveSource | None = None) -> Impact:
     """The incident's impact: from the metrics when Prometheus answers, else the response window and why."""
     now = time.time() if now is None else now
+    found = source(incident, now) if source is not None else None
+    if found is not None:
+        return measure(incident, found[0], found[1], now)
     span = report_span(incident, now, longest_window=longest_window(runbooks))
     url = getattr(settings, "prometheus_url", None)
     if not url:

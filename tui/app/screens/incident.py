@@ -377,8 +377,9 @@ class IncidentScreen(Screen[None]):
 
         controller = self.controller
         try:
+            hooks = self.services.drill_hooks  # a drill's metrics come from its simulation
             report = build_report(controller.journal, controller.incident_id, self.services.settings,
-                                  runbooks=self.forms.runbooks())
+                                  runbooks=self.forms.runbooks(), source=hooks.report_curves if hooks else None)
         except OncallError as exc:
             self.post_message(ReportBuilt(None, str(exc), score))
             return
