@@ -554,3 +554,27 @@ def test_the_chart_library_is_imported_only_when_a_chart_opens() -> None:
     code = ("import sys, tui.app.app, tui.app.screens.incident; "
             "sys.exit('textual_plotext' in sys.modules or 'plotext' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+async def test_the_findings_form_reaches_its_last_field_at_80x24(tmp_path: Path):
+    from tui.app.screens.dialogs import FormScreen
+    from tui.app.widgets.field import Field
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        fields = list(app.screen.query(Field))
+        assert len(fields) == 9  # five whys and why it reached users among them
+        for _ in fields[:-1]:
+            await pilot.press("enter")
+        await pilot.pause()
+        last = fields[-1]
+        assert last.has_focus
+        assert app.screen.region.contains_region(last.region) and last.region.height > 0  # scrolled into view
+        await pilot.press(*"the alert", "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        journal = journal_of(app)
+        assert journal.incident(screen.controller.incident_id).what_worked == "the alert"
+        journal.close()

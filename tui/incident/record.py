@@ -25,9 +25,9 @@ ROLES = ("incident lead", "technical lead", "communications lead", "support liai
 FINDINGS = (
     ("impact", "Impact: who and what is affected, since when"),
     ("trigger", "Trigger: the change or event that set it off"),
-    ("reached_users", "Why it reached users: what did not catch it (tests, canary, review)"),
+    ("reached_users", "Why it reached users: what did not catch it (tests, canary)"),
     ("root_cause", "Root cause"),
-    ("five_whys", "Five whys: each answer to why?, separated by ; down to the root cause"),
+    ("five_whys", "Five whys: each answer to why?, separated by ;"),
     ("decision", "Decision: rollback or fix-forward"),
     ("decision_reason", "Why that decision"),
     ("missed_signals", "Missed signals: what could have warned earlier"),
