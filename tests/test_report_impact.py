@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from tui.journal.model import Event, Incident
 from tui.report.impact import Curve, Window, breach_window, measure, report_span, response_times, union
-from tui.runbook.model import Metric
+from tui.runbook.model import Metric, Runbook
 
 ERRORS = Metric("error_ratio", "Error ratio", "x", unit="percent-ratio", warn=0.02, crit=0.05)
 ACCURACY = Metric("accuracy", "Accuracy", "y", unit="percent-ratio", warn=0.9, crit=0.8, direction="below")
@@ -77,3 +77,18 @@ def test_response_times_count_from_detection_and_acknowledge_is_the_first_action
     r = response_times(inc, events)
     assert (r.notice, r.acknowledge, r.contain, r.resolve) == (180, 120, 480, 1020)
     assert response_times(Incident("inc-2", "x", detected_at=_iso(4)), events[:2]).acknowledge is None
+
+
+def test_without_a_reachable_prometheus_the_report_says_why_in_one_sentence(tmp_path) -> None:
+    from tests.fixtures.servers import dead_url
+    from tui.config import Settings
+    from tui.report.fetch import measure_incident
+
+    inc = Incident("inc-1", "x", detected_at=_iso(4), resolved_at=_iso(21))
+    rb = Runbook("rb", "t", 1, "s", "infrastructure", "high", "a", {}, metrics={"error_ratio": ERRORS})
+    down = measure_incident(Settings(prometheus_url=dead_url(), journal_path=tmp_path / "j"), inc, [rb], _t(30))
+    assert not down.measured and down.window == Window(_t(4), _t(21))
+    assert down.why is not None and down.why.count(". ") == 0 and down.why.endswith(".")
+    assert "because the metrics could not be read: cannot reach Prometheus at http://127.0.0.1:" in down.why
+    unset = measure_incident(Settings(journal_path=tmp_path / "j"), inc, [rb], _t(30))
+    assert "because no Prometheus URL is set" in (unset.why or "")

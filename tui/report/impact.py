@@ -144,7 +144,7 @@ def measure(incident: Incident, curves: Sequence[Curve], span: Span | None, now:
         elif not any(c.points for c in curves):
             unavailable = "Prometheus holds no samples of the runbook's metrics over the incident"
         else:
-            unavailable = "no runbook metric crossed its warn line between detection minus the lead and the end"
+            unavailable = "no runbook metric crossed its warn line over the span read (from before detection to after resolution)"
     why = (f"The impact shown is the response window (detection to resolution), not measured, because "
            f"{unavailable}.")
     return Impact(response_window(incident, now), False, why, per_metric, span)
