@@ -52,6 +52,10 @@ def _full_incident(make_journal):
     journal.add_event(inc.id, "decision", "recent-change: Yes, roll it back",
                       {"action": "answer", "runbook": "llm-false-refusals", "step": "recent-change",
                        "label": "Yes, roll it back", "reason": "refusal_rate is CRIT (metric suggestion)"})
+    at(9)
+    journal.add_event(inc.id, "command", "ran rollback_prompt: failed", {
+        "command": "rollback_prompt", "runbook": "llm-false-refusals", "status": "exit 1", "exit_code": 1,
+        "danger": True, "display": "echo " + "x" * 300, "output": "denied"})
     at(10)
     long = "echo " + "x" * 300
     journal.add_event(inc.id, "command", f"ran rollback_prompt: {long} (ok, 0.1 s)",
@@ -103,7 +107,7 @@ def test_a_full_incident_fills_every_section_with_the_impact_from_the_metrics(ma
     assert f"Missed signal: Refusal rate was past its warn line at {_hms(1)} UTC (3%), 3 min before" \
         in s["What slowed detection"]
     assert "the eval suite had no billing cases" in s["What slowed detection"]
-    harm = s["What reduced harm"].splitlines()
+    harm = s["What reduced harm"].splitlines()  # the failed run of the same fix is not among them
     assert len(harm) == 2 and "Roll the prompt back \\[rollback_prompt\\]" in harm[0] and "contained" in harm[1]
     assert "prompt_history" not in s["What reduced harm"] and "refusal rate back" not in s["What reduced harm"]
     # No decision in the findings: the path's choice, never the metric suggestion's reason.

@@ -220,9 +220,15 @@ def _detection(ctx: _Context) -> list[str]:
     return lines
 
 
+def is_fix(ev: Event) -> bool:
+    """A command marked danger (it changes production) that ran to exit 0: a remediation, not a diagnostic."""
+    return (ev.kind == "command" and ev.data.get("danger") is True and ev.data.get("exit_code") == 0
+            and not ev.data.get("timed_out") and not ev.data.get("cancelled"))
+
+
 def _remediations(ctx: _Context) -> list[Event]:
-    """What reduced harm: commands marked danger (they change production) and the move to contained."""
-    return [e for e in ctx.events if (e.kind == "command" and e.data.get("danger") is True)
+    """What reduced harm: the fixes that ran and the move to contained (diagnostics and failed runs are not)."""
+    return [e for e in ctx.events if is_fix(e)
             or (e.kind == "status" and e.data.get("field") == "status" and e.data.get("to") == "contained")]
 
 
@@ -411,7 +417,7 @@ def event_marks(incident: Incident, events: Sequence[Event], runbooks: Sequence[
         if t is None:
             continue
         if ev.kind == "command":
-            marks.append(Mark(t, describe(by_id, ev), "fix" if ev.data.get("danger") is True else "command"))
+            marks.append(Mark(t, describe(by_id, ev), "fix" if is_fix(ev) else "command"))
         elif ev.kind == "status" and ev.data.get("field") == "status":
             marks.append(Mark(t, f"status {ev.data.get('from')} → {ev.data.get('to')}", "status"))
         elif ev.kind == "decision" and ev.data.get("action") == "answer" and (choice := _choice_of(ev)):
