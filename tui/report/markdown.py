@@ -395,7 +395,8 @@ def describe(runbooks: Mapping[str, Runbook], ev: Event) -> str:
         how = f"exit {code}" if isinstance(code, int) else str(ev.data.get("status") or "")
         danger = "changes production" if ev.data.get("danger") is True else ""
         detail = ", ".join(p for p in (how, danger) if p)
-        return f"ran {plain_line(title)} [{plain_line(name)}]" + (f" ({plain_line(detail)})" if detail else "")
+        verb = "could not run" if ev.data.get("status") == "did not start" else "ran"
+        return f"{verb} {plain_line(title)} [{plain_line(name)}]" + (f" ({plain_line(detail)})" if detail else "")
     return _first_line(ev.text)
 
 
