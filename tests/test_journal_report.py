@@ -100,7 +100,7 @@ def test_a_full_incident_fills_every_section_with_the_impact_from_the_metrics(ma
                 "| Time to contain | 7 min |", "| Time to resolve | 17 min |"):
         assert row in s["Summary"], row
     assert f"crossed its warn line at {_hms(1)} UTC" in s["What happened"]
-    assert "ran Roll the prompt back \\[rollback_prompt\\]" in s["What happened"]
+    assert "alice ran Roll the prompt back \\[rollback_prompt\\]" in s["What happened"]
     assert s["Impact"].startswith("12% of support chats refused")
     assert "![Refusal rate](chart.svg)" in s["Impact"] and "| 17 min |" in s["Impact"]
     assert s["Why it reached users"] == "no canary for prompt deploys"

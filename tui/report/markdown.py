@@ -154,9 +154,9 @@ def _what_happened(ctx: _Context) -> list[str]:
         story.append(f"The incident was opened at {_clock(_ts(inc.detected_at))}.")
     if inc.trigger:
         story.append(f"Trigger: {_inline(inc.trigger)}.")
-    fixes = _remediations(ctx)
-    if fixes:
-        story.append(f"{_describe(ctx, fixes[0])} at {_clock(_ts(fixes[0].time))}.")
+    fix = next((e for e in ctx.events if is_fix(e)), None)
+    if fix is not None:
+        story.append(f"{_inline(fix.author)} {_describe(ctx, fix)} at {_clock(_ts(fix.time))}.")
     if inc.contained_at:
         story.append(f"Contained at {_clock(_ts(inc.contained_at))}.")
     if inc.resolved_at:
