@@ -167,6 +167,8 @@ class IncidentForms:
                 return
             self.app.notify(" ".join(said), timeout=15)
 
-        where = f"{md_path} (+ charts) and {html_path.name}"
+        charts = len(report.svgs)
+        where = f"{md_path}" + (f" (+ {charts} chart{'s' if charts != 1 else ''})" if charts else "") + \
+            f" and {html_path.name}"
         self.app.push_screen(ReportScreen(report.markdown(), where, aside=aside,
                                           measured=report.impact.why or "Impact measured from the metrics."), write)
