@@ -578,3 +578,33 @@ async def test_the_findings_form_reaches_its_last_field_at_80x24(tmp_path: Path)
         journal = journal_of(app)
         assert journal.incident(screen.controller.incident_id).what_worked == "the alert"
         journal.close()
+
+
+async def test_the_chart_shows_outside_text_as_text() -> None:
+    from textual.app import App
+    from textual_plotext import PlotextPlot
+
+    from tui.app.screens.chart import ChartScreen
+    from tui.metrics.readings import Series, reading_from_samples
+    from tui.report.chart import Mark
+    from tui.runbook.model import Metric
+
+    hostile = "[bold]b[/] \x1b[31mred\x1b]0;pwned\x07"
+    metric = Metric("m", "Title " + hostile, "q", unit="percent-ratio", warn=0.02, crit=0.05)
+    now = 1_800_000_000.0
+    history = (Series({"model": hostile}, tuple((now - 60 * i, 0.01 * i) for i in range(10, 0, -1))),)
+    reading = reading_from_samples(metric, "q", [({}, 0.1)], now, history=history)
+
+    class One(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(ChartScreen(reading, [Mark(now - 120, "ran " + hostile, "fix")], now=now))
+
+    app = One()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        chart = app.screen
+        # Markup stays characters, colour codes are dropped, the OSC is made visible (tui/text.py's plain).
+        assert "Title [bold]b[/] red␛]0;pwned␇" in str(chart.query_one(".dialog-title").render())
+        assert "ran [bold]b[/] red␛]0;pwned␇" in str(chart.query_one("#chart-legend").render())
+        drawn = chart.query_one(PlotextPlot).plt.build()
+        assert "\x1b]0;" not in drawn and "\x1b[31mred" not in drawn
