@@ -47,7 +47,7 @@ from tui.journal.sync import SyncStatus, sync_pass
 
 SyncMode = Literal["background", "inline", "off"]
 _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_reason", "missed_signals",
-                "what_worked", "summary", "created_by", "eta")
+                "what_worked", "summary", "created_by", "eta", "reached_users", "five_whys")
 
 
 def _stamp_of(table: str, doc: dict[str, Any]) -> str | None:

@@ -31,7 +31,7 @@ FIELDS = (
     "title", "severity", "category", "status", "runbooks", "params", "drill",
     "detected_at", "contained_at", "resolved_at", "created_at", "created_by",
     "impact", "root_cause", "trigger", "alert", "alert_started_at",
-    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta",
+    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta", "reached_users", "five_whys",
 )
 ROLE_PREFIX = "role:"
 TIME_FIELDS = ("detected_at", "contained_at", "resolved_at", "created_at", "alert_started_at")
@@ -150,6 +150,8 @@ class Incident:
     what_worked: str | None = None
     summary: str | None = None
     eta: str | None = None  # when the responders expect it fixed, as they wrote it (for the executives' update)
+    reached_users: str | None = None  # why it reached users (not caught by tests, canary, review)
+    five_whys: str | None = None  # one "why" a line, down to the root cause
     updated: str = ""  # the newest register's clock stamp
 
     @property
