@@ -74,7 +74,7 @@ class Settings:
     prometheus_insecure: bool = False
     alertmanager_url: str | None = None
     journal_path: Path = field(default_factory=lambda: data_dir() / "journal.json")
-    shared_journal: Path | None = None
+    shared_journal: Path | str | None = None  # a file's path, or a git remote (git+ssh://...) as written
     user: str = field(default_factory=_default_user)
     read_only: bool = False
     poll_interval: float = 5.0
@@ -124,6 +124,27 @@ def _text(value: Any, name: str) -> str:
 
 def _path(value: Any, name: str) -> Path:
     return Path(_text(value, name)).expanduser()
+
+
+GIT_SCHEMES = ("git+file", "git+ssh", "git+https")  # the shared journal through a git remote (tui/journal/gitsync.py)
+
+
+def is_git_remote(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    scheme, sep, rest = value.partition("://")
+    return bool(sep) and scheme in GIT_SCHEMES and bool(rest.split("#", 1)[0].strip("/"))
+
+
+def _shared(value: Any, name: str) -> Path | str:
+    """The shared journal: a git remote stays as written (a Path would fold its //), anything else is a path."""
+    text = _text(value, name).strip()
+    if text.startswith("git+"):
+        if not is_git_remote(text):
+            raise UsageError(f"{name} is {_shown(text)}, which is not a git remote oncall can use; write "
+                             "git+file:///PATH, git+ssh://HOST/PATH or git+https://HOST/PATH.")
+        return text
+    return _path(text, name)
 
 
 def _dirs(value: Any, name: str) -> tuple[Path, ...]:
@@ -181,7 +202,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prometheus_insecure", "prometheus_insecure", None, None, parse_bool),
     Setting("alertmanager_url", "alertmanager_url", "ONCALL_ALERTMANAGER_URL", "alertmanager", _text),
     Setting("journal_path", "journal", "ONCALL_JOURNAL", "journal", _path),
-    Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _path),
+    Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _shared),
     Setting("user", "user", "ONCALL_USER", "user", _text),
     Setting("read_only", "read_only", "ONCALL_READ_ONLY", "read_only", parse_bool),
     Setting("poll_interval", "poll_interval", None, None, _seconds),

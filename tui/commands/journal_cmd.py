@@ -132,7 +132,7 @@ def _sync(args: argparse.Namespace, journal: Journal) -> int:
     if not status.ok:
         raise OncallError(status.message or "The sync failed; try again.")
     n = len(status.responders)
-    print(f"Synced with {journal.shared}: {status.pulled} new event{'s' if status.pulled != 1 else ''} "
+    print(f"Synced with {journal.shared_shown}: {status.pulled} new event{'s' if status.pulled != 1 else ''} "
           f"from others, {n} responder{'s' if n != 1 else ''}.")
     return 0
 
