@@ -8,8 +8,10 @@ blocks the keys; a worker that fails is shown by the app's one `Worker.StateChan
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -18,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 
 from tui.app.messages import (
@@ -43,6 +46,7 @@ from tui.app.widgets.step_view import StepView
 from tui.errors import OncallError
 from tui.incident import IncidentController
 from tui.journal.sync import SyncStatus
+from tui.journal.watch import Backoff
 from tui.launch.command import PreparedCommand, launch_for
 from tui.metrics.readings import Snapshot
 from tui.walk import Move
@@ -102,7 +106,10 @@ class IncidentScreen(Screen[None]):
         self.sync_status: SyncStatus | None = None
         self.synced_at: float | None = None
         self.authors: set[str] = set()
+        self._stop_watch = asyncio.Event()
+        self._poll_timer: Timer | None = None
         services = self.services_of_app()
+        self._backoff = Backoff(base=services.sync_every)
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
         self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
                                    self._journal, self.render_all, self.oncall.fail)
@@ -162,11 +169,16 @@ class IncidentScreen(Screen[None]):
         self.refresh_journal()
         self._journal_title()
         self.set_interval(1.0, self.tick)
-        if self.services.settings.shared_journal is not None:
+        shared = self.services.settings.shared_journal
+        if shared is not None:
             self.sync_now()
-            self.set_interval(self.services.sync_every, self.sync_now)
+            if isinstance(shared, Path):  # a file: woken by its changes, with a slow poll for network disks
+                self._watch_shared(shared)
+                self.set_interval(max(self.services.sync_every, self.services.fallback_every), self.sync_now)
+            # a git remote: on_sync_finished schedules the next poll (short, backing off while it fails)
 
     async def on_unmount(self) -> None:
+        self._stop_watch.set()
         self.commands.cancel()
         await self._stop_metrics()
 
@@ -478,10 +490,26 @@ class IncidentScreen(Screen[None]):
     def sync_now(self) -> None:
         self.post_message(SyncFinished(self.controller.sync()))
 
+    @work(group="watch", exclusive=True, exit_on_error=False, name="shared journal watch")
+    async def _watch_shared(self, shared: Path) -> None:
+        """A pass as soon as the shared file changes; if the folder cannot be watched, poll it instead."""
+        from tui.journal.watch import shared_file_changes
+
+        try:
+            async for _ in shared_file_changes(shared, self._stop_watch):
+                self.sync_now()
+        except (OSError, ImportError, RuntimeError):  # no folder yet, no inotify, no watchfiles
+            if not self._stop_watch.is_set():
+                self.set_interval(self.services.sync_every, self.sync_now)
+
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.sync_status = message.status
         if message.status.ok:
             self.synced_at = time.monotonic()
+        if not isinstance(self.services.settings.shared_journal, Path):  # a git remote: poll it again soon
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+            self._poll_timer = self.set_timer(self._backoff.after(message.status.ok), self.sync_now)
         self.refresh_journal()
         self._journal_title()
         self._to(IncidentBar)(IncidentChanged(self.controller))
