@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--out", metavar="FILE")
     jsub.add_parser("sync", parents=[jc], help="one sync pass with the shared journal")
+    p = jsub.add_parser("approve", parents=[jc], help="approve (or --decline) a teammate's request to run a command")
+    p.add_argument("id", metavar="INC")
+    p.add_argument("request", metavar="REQUEST", help="the request's id, or the command's name (its latest open request)")
+    p.add_argument("--decline", action="store_true", help="decline the request instead")
+    p = jsub.add_parser("approvals", parents=[jc], help="the incident's approval requests and their state")
+    p.add_argument("id", metavar="INC")
     return parser
 
 

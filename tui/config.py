@@ -81,6 +81,8 @@ class Settings:
     theme: str | None = None
     # binding id -> keys ("incident.note": "N", "step.back": "backspace,b"): applied with Textual's set_keymap
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # `approval: {severities: [critical]}`: danger commands in incidents of these severities need a second responder
+    approval_severities: tuple[str, ...] = ()
 
     @property
     def runs_dir(self) -> Path:
@@ -169,6 +171,18 @@ def _keymap(value: Any, name: str) -> dict[str, str]:
     return {k.strip(): v.replace(" ", "") for k, v in value.items()}
 
 
+SEVERITY_WORDS = ("critical", "high", "medium", "low")  # the journal's SEVERITIES (tui/journal/model.py)
+
+
+def _approval(value: Any, name: str) -> tuple[str, ...]:
+    """`{severities: [critical, high]}`: the incident severities in which danger commands need an approval."""
+    severities = value.get("severities") if isinstance(value, dict) and set(value) <= {"severities"} else None
+    if not isinstance(severities, list) or not all(s in SEVERITY_WORDS for s in severities):
+        raise UsageError(f"{name} must be {{severities: [...]}} with severities among {', '.join(SEVERITY_WORDS)}; "
+                         "e.g. approval: {severities: [critical]}.")
+    return tuple(dict.fromkeys(severities))
+
+
 def _secret_file(what: str) -> Converter:
     def read(value: Any, name: str) -> str:
         path = _text(value, name)
@@ -208,6 +222,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("poll_interval", "poll_interval", None, None, _seconds),
     Setting("theme", "theme", None, None, _text),
     Setting("keymap", "keymap", None, None, _keymap),
+    Setting("approval_severities", "approval", None, None, _approval),
 )
 
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded

@@ -17,7 +17,7 @@ from typing import Any
 from tui.errors import OncallError
 from tui.times import parse_time
 
-KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item")
+KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item", "approval")
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")

@@ -55,7 +55,17 @@ def render_report(journal: Any, incident_id: str) -> str:
     out += _section("What worked", [_text(inc.what_worked)] if inc.what_worked else [
         _gap("The journal does not record what worked", "set `what_worked`")])
     out += _section("Corrective actions", _actions(items))
+    out += _approvals(events)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _approvals(events: list[Event]) -> list[str]:
+    """The two-person rule's requests, answers and runs (tui/incident/approval.py), when there were any."""
+    asked = [e for e in events if e.kind == "approval"]
+    if not asked:
+        return []
+    return _section("Approvals", [f"- {_when(e.time)} · {_inline(e.author)}: {_inline(_first_line(e.text))}"
+                                  for e in asked])
 
 
 # ---- sections ----------------------------------------------------------------------------

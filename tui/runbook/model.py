@@ -59,6 +59,7 @@ class Command:
     shell: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     danger: bool = False
+    approve: bool = False  # another responder must approve each run (tui/incident/approval.py)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,7 @@ COMMAND = Obj(
                           "variables, written \"${name}\", never substituted into the text"),
         "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
         "danger": Bool(doc="changes production: needs a typed confirmation"),
+        "approve": Bool(doc="two-person rule: runs only after another responder in the incident approved it"),
     },
     required=("title",),
     one_of=("run", "shell"),

@@ -604,7 +604,8 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
         metrics={n: m.Metric(n, x["title"], x["query"], x.get("unit", "none"), x.get("warn"), x.get("crit"),
                              x.get("direction", "above")) for n, x in d.get("metrics", {}).items()},
         commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
-                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False))
+                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False),
+                               x.get("approve", False))
                   for n, x in d.get("commands", {}).items()},
         comms=comms, path=path, last_reviewed=d.get("last_reviewed"),
     )
