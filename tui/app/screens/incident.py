@@ -84,6 +84,7 @@ class IncidentScreen(Screen[None]):
         Binding("i", "findings", "findings", id="incident.findings"),
         Binding("u", "comms", "update", id="incident.comms"),
         Binding("x", "export", "report", id="incident.export"),
+        Binding("A", "approvals", "approve", key_display="A", id="incident.approvals"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
         Binding("q", "app.quit_app", "quit", id="incident.quit"),
@@ -116,7 +117,9 @@ class IncidentScreen(Screen[None]):
         self.commands = CommandRunner(self.oncall, controller, services.settings,
                                       hooks.launcher if hooks is not None else launch_for,
                                       self._to(OutputPane), self._run_command, self._command_changed,
-                                      self.oncall.fail)
+                                      self.oncall.fail, journal_changed=self.refresh_journal)
+        self._requests_seen: set[str] = set()  # approval requests already announced
+        self._waiting_for_me = 0  # teammates' open requests
 
     @property
     def oncall(self) -> OncallApp:
@@ -210,6 +213,8 @@ class IncidentScreen(Screen[None]):
             return bool(step.checklist)
         if action in ("run_first", "pick_command"):
             return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
+        if action == "approvals":  # only while a teammate's request waits for an answer
+            return self._waiting_for_me > 0
         if action == "cancel_command":
             return self.commands.running is not None
         if action == "back":
@@ -485,6 +490,60 @@ class IncidentScreen(Screen[None]):
         self._to(JournalPane)(JournalChanged(events))
         self.controller.observe(events)
         self.authors = {e.author for e in events if e.author}
+        self._announce_requests()
+
+    def _announce_requests(self) -> None:
+        """A teammate asks for an approval: say so once, with the exact command and the key that answers."""
+        reqs = self.controller.approvals()
+        waiting = sum(r.status == "open" and r.requester != self.controller.journal.user for r in reqs)
+        if waiting != self._waiting_for_me:
+            self._waiting_for_me = waiting
+            self.refresh_bindings()
+        for req in reqs:
+            if req.id in self._requests_seen:
+                continue
+            self._requests_seen.add(req.id)
+            if req.status == "open" and req.requester != self.controller.journal.user:
+                env = " with " + " ".join(f"{k}={v}" for k, v in req.env.items()) if req.env else ""
+                self.notify(f"{req.requester} asks to run {req.command}: {req.display}{env}. Press A to approve "
+                            "or decline.", title="Approval requested", timeout=30, markup=False)
+
+    def action_approvals(self) -> None:
+        """The requests waiting for this responder's answer: pick one, then approve or decline it."""
+        from tui.app.screens.dialogs import ChoiceScreen
+
+        me = self.controller.journal.user
+        reqs = self.controller.approvals()
+        waiting = [r for r in reqs if r.status == "open" and r.requester != me]
+        if not waiting:
+            self.notify("No teammate's approval request waits in this incident; nobody approves their own.",
+                        markup=False)
+            return
+
+        def label(r: Any) -> str:
+            env = "  " + " ".join(f"{k}={v}" for k, v in r.env.items()) if r.env else ""
+            return f"{r.requester}: {r.command} · {r.display}{env}"
+
+        def answer(req: Any) -> Callable[[int | None], None]:
+            def chosen(index: int | None) -> None:
+                if index is None:
+                    return
+                if self._journal(lambda: self.controller.answer_approval(req.id, approve=index == 0)):
+                    self.notify(f"{'Approved' if index == 0 else 'Declined'} {req.requester}'s {req.command}.",
+                                markup=False)
+            return chosen
+
+        def picked(index: int | None) -> None:
+            if index is None:
+                return
+            req = waiting[index]
+            self.app.push_screen(ChoiceScreen(f"{req.requester} asks to run: {req.display}",
+                                              ["Approve: they may run it once, within 30 minutes", "Decline"],
+                                              purpose="Answer a teammate's request to run a command."), answer(req))
+
+        self.app.push_screen(ChoiceScreen("Approve which request?", [label(r) for r in waiting],
+                                          purpose="Requests from teammates to run a command that needs a second "
+                                                  "person."), picked)
 
     @work(thread=True, group="sync", exclusive=True, exit_on_error=False, name="journal sync")
     def sync_now(self) -> None:
