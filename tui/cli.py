@@ -169,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audience", required=True, metavar="NAME", help="internal, status_page, support, executives...")
     p.add_argument("--text", metavar="T", help="the update as written (default: the audience's template, filled)")
     p.add_argument("--send", action="store_true", help="send it to the audience's targets (config notify:)")
+    p = jsub.add_parser("approve", parents=[jc], help="approve (or --decline) a teammate's request to run a command")
+    p.add_argument("id", metavar="INC")
+    p.add_argument("request", metavar="REQUEST", help="the request's id, or the command's name (its latest open request)")
+    p.add_argument("--decline", action="store_true", help="decline the request instead")
+    p = jsub.add_parser("approvals", parents=[jc], help="the incident's approval requests and their state")
+    p.add_argument("id", metavar="INC")
 
     p = sub.add_parser("silence", parents=[_common(alertmanager=True, journal=True)],
                        help="silence a firing alert in Alertmanager for an incident")

@@ -77,7 +77,7 @@ class Settings:
     prometheus_headers: tuple[tuple[str, str], ...] = ()
     alertmanager_url: str | None = None
     journal_path: Path = field(default_factory=lambda: data_dir() / "journal.json")
-    shared_journal: Path | None = None
+    shared_journal: Path | str | None = None  # a file's path, or a git remote (git+ssh://...) as written
     user: str = field(default_factory=_default_user)
     read_only: bool = False
     poll_interval: float = 5.0
@@ -88,6 +88,8 @@ class Settings:
     notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # incident event -> argv commands or Apprise targets, run when it happens (tui/integrations/hooks.py)
     hooks: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # `approval: {severities: [critical]}`: danger commands in incidents of these severities need a second responder
+    approval_severities: tuple[str, ...] = ()
 
     @property
     def runs_dir(self) -> Path:
@@ -131,6 +133,27 @@ def _text(value: Any, name: str) -> str:
 
 def _path(value: Any, name: str) -> Path:
     return Path(_text(value, name)).expanduser()
+
+
+GIT_SCHEMES = ("git+file", "git+ssh", "git+https")  # the shared journal through a git remote (tui/journal/gitsync.py)
+
+
+def is_git_remote(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    scheme, sep, rest = value.partition("://")
+    return bool(sep) and scheme in GIT_SCHEMES and bool(rest.split("#", 1)[0].strip("/"))
+
+
+def _shared(value: Any, name: str) -> Path | str:
+    """The shared journal: a git remote stays as written (a Path would fold its //), anything else is a path."""
+    text = _text(value, name).strip()
+    if text.startswith("git+"):
+        if not is_git_remote(text):
+            raise UsageError(f"{name} is {_shown(text)}, which is not a git remote oncall can use; write "
+                             "git+file:///PATH, git+ssh://HOST/PATH or git+https://HOST/PATH.")
+        return text
+    return _path(text, name)
 
 
 def _dirs(value: Any, name: str) -> tuple[Path, ...]:
@@ -190,6 +213,8 @@ def _hooks(value: Any, name: str) -> dict[str, tuple[tuple[str, ...], ...]]:
 
 def _is_target(word: str) -> bool:
     return "://" in word or word.startswith(("env:", "file:"))
+
+
 # RFC 9110 field names; values without control characters (a CR or LF would start a header of its own).
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
@@ -243,6 +268,18 @@ def secret_header_values(headers: Mapping[str, str] | Iterable[tuple[str, str]])
     return tuple(v for k, v in pairs if v and _SECRET_HEADER.search(k))
 
 
+SEVERITY_WORDS = ("critical", "high", "medium", "low")  # the journal's SEVERITIES (tui/journal/model.py)
+
+
+def _approval(value: Any, name: str) -> tuple[str, ...]:
+    """`{severities: [critical, high]}`: the incident severities in which danger commands need an approval."""
+    severities = value.get("severities") if isinstance(value, dict) and set(value) <= {"severities"} else None
+    if not isinstance(severities, list) or not all(s in SEVERITY_WORDS for s in severities):
+        raise UsageError(f"{name} must be {{severities: [...]}} with severities among {', '.join(SEVERITY_WORDS)}; "
+                         "e.g. approval: {severities: [critical]}.")
+    return tuple(dict.fromkeys(severities))
+
+
 def _secret_file(what: str) -> Converter:
     def read(value: Any, name: str) -> str:
         path = _text(value, name)
@@ -277,7 +314,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("prometheus_headers", "prometheus_headers", "ONCALL_PROMETHEUS_HEADERS", None, _header_pairs),
     Setting("alertmanager_url", "alertmanager_url", "ONCALL_ALERTMANAGER_URL", "alertmanager", _text),
     Setting("journal_path", "journal", "ONCALL_JOURNAL", "journal", _path),
-    Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _path),
+    Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _shared),
     Setting("user", "user", "ONCALL_USER", "user", _text),
     Setting("read_only", "read_only", "ONCALL_READ_ONLY", "read_only", parse_bool),
     Setting("poll_interval", "poll_interval", None, None, _seconds),
@@ -285,6 +322,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keymap", "keymap", None, None, _keymap),
     Setting("notify", "notify", None, None, _notify),
     Setting("hooks", "hooks", None, None, _hooks),
+    Setting("approval_severities", "approval", None, None, _approval),
 )
 
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def make_app(settings: Settings, *, library: Library | None = None, journal: Journal | None = None,
              clock: Clock | None = None, metrics: MetricsFactory | None = None, metrics_label: str | None = None,
              alerts: AlertsFetcher | None = None, runbook: str | None = None, alert: str | None = None,
-             theme: str | None = None, drill: bool = False, sync_every: float = 3.0, cursor_blink: bool = True,
+             theme: str | None = None, drill: bool = False, sync_every: float = 2.0, cursor_blink: bool = True,
              drill_hooks: Drills | None = None) -> OncallApp:
     """The app. Anything left None comes from `settings` (runbook folders, journal, Prometheus, Alertmanager).
 

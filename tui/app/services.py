@@ -65,7 +65,8 @@ class Services:
     # `oncall drill`: tui.drill.hooks.Drills. Its launcher() answers commands instead of tui.launch.launch_for
     # (nothing runs in a drill); finish_markdown(journal, incident_id) scores the drill at its outcome.
     drill_hooks: Drills | None = None
-    sync_every: float = 3.0  # seconds between journal syncs
+    sync_every: float = 2.0  # seconds between polls of a git remote (doubling while it fails), or of an unwatchable file
+    fallback_every: float = 30.0  # a watched shared file is still polled this often (network disks miss events)
     retry_every: float = 60.0  # seconds between retries of queued updates (tui/integrations/send.py)
     _prefetch: Future[Library] | None = field(default=None, repr=False)
     _integrations: Integrations | None = field(default=None, repr=False)

@@ -1,4 +1,4 @@
-"""`oncall journal new/list/show/note/export/sync`: the incident journal without the app.
+"""`oncall journal new/list/show/note/export/sync/approve/approvals`: the incident journal without the app.
 
 Writes are durable locally before the command reports success; the shared file
 is synced inline, and a sync that fails is a warning on stderr, not a failure,
@@ -138,9 +138,36 @@ def _sync(args: argparse.Namespace, journal: Journal) -> int:
     if not status.ok:
         raise OncallError(status.message or "The sync failed; try again.")
     n = len(status.responders)
-    print(f"Synced with {journal.shared}: {status.pulled} new event{'s' if status.pulled != 1 else ''} "
+    print(f"Synced with {journal.shared_shown}: {status.pulled} new event{'s' if status.pulled != 1 else ''} "
           f"from others, {n} responder{'s' if n != 1 else ''}.")
     return 0
 
 
-_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "sync": _sync}
+def _approve(args: argparse.Namespace, journal: Journal) -> int:
+    _refresh(journal)  # the request arrives by sync
+    record = IncidentRecord(journal, journal.incident(args.id).id, Clock())
+    req = record.answer_approval(args.request, approve=not args.decline)
+    _warn_if_unsynced(journal)
+    if args.decline:
+        print(f"Declined {req.id}: {plain_line(req.requester)} may not run {plain_line(req.command)}.")
+    elif req.expires_at is not None:
+        print(f"Approved {req.id}: {plain_line(req.requester)} may run {plain_line(req.display)} once, until "
+              f"{req.expires_at:%H:%M} UTC.")
+    return 0
+
+
+def _approvals(args: argparse.Namespace, journal: Journal) -> int:
+    _refresh(journal)
+    record = IncidentRecord(journal, journal.incident(args.id).id, Clock())
+    reqs = record.approvals()
+    if not reqs:
+        print("No approval requests in this incident.")
+    for req in reqs:
+        by = f" by {plain_line(req.answered_by)}" if req.answered_by else ""
+        print(f"{req.id}  {req.status}{by}  {plain_line(req.requester)} asks to run {plain_line(req.command)}: "
+              f"{plain_line(req.display)}")
+    return 0
+
+
+_ACTIONS = {"approve": _approve, "approvals": _approvals,
+            "new": _new, "note": _note, "list": _list, "show": _show, "sync": _sync}

@@ -16,6 +16,7 @@ import sys
 
 from tui.clock import Clock
 from tui.config import Settings
+from tui.errors import OncallError
 from tui.incident.record import IncidentRecord
 from tui.launch import (
     Launch,
@@ -47,7 +48,17 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         journal = open_journal(settings, sync_on_write="inline")  # the shared file is current when we exit
     try:
         if journal is not None:  # an unknown id fails before anything runs
+            if journal.shared is not None:
+                journal.sync()  # a teammate's approval, or run, arrives by sync
             record = IncidentRecord(journal, journal.incident(args.incident).id, Clock())
+            if prepared.danger and (earlier := record.already_ran(prepared)):
+                print(f"oncall: note: {earlier}", file=sys.stderr)
+            approved = record.approval_gate(prepared, settings.approval_severities)  # ApprovalPending: exit 1
+            if approved is not None:
+                record.approval_used(approved)  # before the run: one approval is one run, even after a crash
+        elif prepared.approve:
+            raise OncallError(f"{prepared.name} runs only after another responder approves it in an incident; "
+                              "give --incident ID to ask for the approval.")
         sys.stdout.flush()
         sink = _StdoutSink()
         launch = launch_for(prepared, settings, confirmed=args.yes, on_output=sink)

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tui.clock import Clock
+from tui.clock import Clock, hms
 from tui.errors import OncallError
+from tui.incident import approval
+from tui.incident.approval import Request
 from tui.journal import Journal
 from tui.journal.model import Event, Incident
 from tui.launch.capture import command_event
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
 from tui.runbook.model import Runbook
+from tui.times import parse_time
 
 if TYPE_CHECKING:
     from tui.integrations.service import Integrations
@@ -37,6 +40,14 @@ FINDINGS = (
     ("what_worked", "What worked"),
     ("eta", "ETA: when you expect it fixed (the executives' update waits for it)"),
 )
+
+
+class ApprovalPending(OncallError):
+    """The command waits for another responder's approval; `request` is the request's id."""
+
+    def __init__(self, message: str, request: str) -> None:
+        super().__init__(message)
+        self.request = request
 
 
 @dataclass
@@ -139,6 +150,66 @@ class IncidentRecord:
         """The run as a `command` event: output shortened and redacted (tui.launch.capture)."""
         text, data = command_event(prepared, result, secrets)
         return self.journal.add_event(self.incident_id, "command", text, data)
+
+    # -- the two-person rule (tui/incident/approval.py) and runs by others ----------------------
+
+    def approvals(self) -> list[Request]:
+        return approval.requests(self.events(), self.clock.now())
+
+    def approval_gate(self, prepared: PreparedCommand, severities: Iterable[str],
+                      environment: str | None = None) -> Request | None:
+        """None when `prepared` needs no approval; the approved request to run it on; else ApprovalPending,
+        after recording a request (or finding the open one: asking again reuses it)."""
+        if not approval.needs_approval(prepared, self.incident.severity, severities):
+            return None
+        user = self.journal.user
+        req = approval.latest_for(self.approvals(), prepared, user)
+        if req is not None and req.status == "approved":
+            return req
+        if req is None:
+            data = approval.request_data(prepared, environment)
+            self.journal.add_event(self.incident_id, approval.KIND, approval.request_text(prepared, user, environment),
+                                   data)
+            rid = str(data["request"])
+        else:
+            rid = req.id
+        raise ApprovalPending(
+            f"{prepared.name} needs another responder's approval first, so nothing ran: request {rid} waits for a "
+            f"teammate to approve it (key A in their app, or `oncall journal approve {self.incident_id} {rid}`), "
+            "then run it again.", rid)
+
+    def approval_used(self, req: Request) -> Event:
+        """The requester runs the command on `req`: one approval, one run."""
+        return self.journal.add_event(self.incident_id, approval.KIND, f"{req.command} runs on approval {req.id} "
+                                      f"(approved by {req.answered_by}).", {"approval": "used", "request": req.id})
+
+    def answer_approval(self, ref: str, approve: bool) -> Request:
+        """Approve or decline the request `ref` names (its id, or a command's latest open request)."""
+        req = approval.find_request(self.approvals(), ref)
+        approval.check_answerable(req, self.journal.user)
+        self.journal.add_event(self.incident_id, approval.KIND, approval.answer_text(req, approve, self.journal.user),
+                               {"approval": "approved" if approve else "declined", "request": req.id,
+                                "command": req.command})
+        return next(r for r in self.approvals() if r.id == req.id)
+
+    def runs_by_others(self, prepared: PreparedCommand) -> list[Event]:
+        """Runs of the same runbook command in this incident by other responders, oldest first."""
+        return [e for e in self.events() if e.kind == "command" and e.author != self.journal.user
+                and e.data.get("command") == prepared.name and e.data.get("runbook") == prepared.runbook_id
+                and e.data.get("status") != "did not start"]
+
+    def already_ran(self, prepared: PreparedCommand) -> str | None:
+        """One sentence when another responder already ran this command in the incident (when, how it ended)."""
+        runs = self.runs_by_others(prepared)
+        if not runs:
+            return None
+        last = runs[-1]
+        moment = parse_time(last.time)
+        when = f"{self.clock.hhmm(moment)} ({hms((self.clock.now() - moment).total_seconds())} ago)" if moment else "earlier"
+        code = last.data.get("exit_code")
+        ended = f"exit {code}" if isinstance(code, int) else str(last.data.get("status") or "unknown end")
+        more = f"; {len(runs)} runs by others in all" if len(runs) > 1 else ""
+        return f"{last.author} already ran {prepared.name} in this incident at {when}, {ended}{more}."
 
     def command_not_started(self, prepared: PreparedCommand, why: str) -> Event:
         return self.journal.add_event(self.incident_id, "command", f"could not run {prepared.name}: {why}",

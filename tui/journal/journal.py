@@ -14,10 +14,11 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any, Literal
 
-from tui.config import settings_secrets
+from tui.config import is_git_remote, settings_secrets
 from tui.errors import OncallError
 from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
 from tui.journal.clock import wall_ms as clock_wall_ms  # unpatched by the scenes that patch wall_ms here
+from tui.journal.gitsync import GitRemote, git_pass
 from tui.journal.merge import Refusal
 from tui.journal.model import (
     CATEGORIES,
@@ -70,7 +71,9 @@ class Journal:
                  lock_timeout: float = 10.0, clock: HybridClock | None = None,
                  now_ms: Callable[[], int] | None = None) -> None:
         self.path = Path(path)
-        self.shared = Path(shared) if shared else None
+        # A git remote (git+file://, git+ssh://, git+https://) or the path of one shared file.
+        self._git = GitRemote.for_journal(shared, self.path) if isinstance(shared, str) and is_git_remote(shared) else None
+        self.shared: Path | str | None = (shared if self._git is not None else Path(shared)) if shared else None
         self.user = user
         self._mode: SyncMode = sync_on_write
         self._secrets = tuple(s for s in secrets if s)
@@ -92,6 +95,17 @@ class Journal:
         self._closed = False
 
     # ---- plumbing ------------------------------------------------------------------------
+
+    @property
+    def shared_shown(self) -> str | None:
+        """Where the journal is shared, fit for a message (a remote's password is hidden)."""
+        if self._git is not None:
+            return self._git.shown
+        return str(self.shared) if self.shared is not None else None
+
+    @property
+    def is_git(self) -> bool:
+        return self._git is not None
 
     @property
     def storage(self) -> LogStorage:
@@ -405,8 +419,13 @@ class Journal:
             status = SyncStatus(ok=True, shared=False, responders=authors)
         else:
             with self._sync_mutex:
-                status = sync_pass(self._storage, self.shared, self.user, lock_timeout=self._lock_timeout,
-                                   now_ms=self._wall_ms, refused=self._refused)
+                if self._git is not None:
+                    status = git_pass(self._storage, self._git, self.user, lock_timeout=self._lock_timeout,
+                                      now_ms=self._wall_ms, refused=self._refused)
+                else:
+                    assert isinstance(self.shared, Path)
+                    status = sync_pass(self._storage, self.shared, self.user, lock_timeout=self._lock_timeout,
+                                       now_ms=self._wall_ms, refused=self._refused)
                 if status.ok:
                     self._clock.observe(self._storage.max_stamp)
                 elif self._last_sync is not None:

@@ -18,7 +18,7 @@ from tui.errors import OncallError
 from tui.times import parse_time
 
 KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item",
-         "send", "silence", "hook")  # the last three: tui/journal/schema.py says what they hold
+         "send", "silence", "hook", "approval")  # the last four: tui/journal/schema.py says what they hold
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")

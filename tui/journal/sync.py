@@ -111,32 +111,42 @@ def parse_shared(data: bytes, now_ms: int | None = None) -> State:
     now = clock.wall_ms() if now_ms is None else now_ms
     state = State()
     for doc, raw in zip(docs[:n_inc], body[:n_inc]):
-        try:
-            check_incident_shape(doc, len(raw))
-        except Invalid as exc:
-            state.refused.append(Refusal("incident", str(exc), doc))
-            state.foreign.append(("incidents", _id_of(doc), raw))
-            continue
-        clean, bad = valid_registers(doc, now)
-        for name, why in bad.items():
-            state.refused.append(Refusal("field", why, {"incident": doc["id"], "field": name,
-                                                        "register": doc["fields"][name]}))
-        if doc["id"] in state.incidents:  # two lines for one incident: a writer bug; both are valid registers
-            clean = merge_incident(state.incidents[doc["id"]], clean) or clean
-        state.incidents[doc["id"]] = clean
+        take_incident(state, doc, raw, now)
     for doc, raw in zip(docs[n_inc:], body[n_inc:]):
-        try:
-            check_event(doc, now, len(raw))
-        except Invalid as exc:
-            state.refused.append(Refusal("event", str(exc), doc))
-            state.foreign.append(("events", _id_of(doc), raw))
-            continue
-        if doc["id"] in state.events and state.events[doc["id"]] != doc:
-            state.refused.append(Refusal("event", "it is a second, different copy of an event", doc))
-            continue
-        state.events[doc["id"]] = doc
-        state.raw[doc["id"]] = raw
+        take_event(state, doc, raw, now)
     return state
+
+
+def take_incident(state: State, doc: Any, raw: str, now: int) -> None:
+    """Check one incident entry read from a shared journal and add it to `state`, or to its refusals."""
+    try:
+        check_incident_shape(doc, len(raw))
+    except Invalid as exc:
+        state.refused.append(Refusal("incident", str(exc), doc))
+        state.foreign.append(("incidents", _id_of(doc), raw))
+        return
+    clean, bad = valid_registers(doc, now)
+    for name, why in bad.items():
+        state.refused.append(Refusal("field", why, {"incident": doc["id"], "field": name,
+                                                    "register": doc["fields"][name]}))
+    if doc["id"] in state.incidents:  # two lines for one incident: both are valid registers, merge them
+        clean = merge_incident(state.incidents[doc["id"]], clean) or clean
+    state.incidents[doc["id"]] = clean
+
+
+def take_event(state: State, doc: Any, raw: str, now: int) -> None:
+    """Check one event entry read from a shared journal and add it to `state`, or to its refusals."""
+    try:
+        check_event(doc, now, len(raw))
+    except Invalid as exc:
+        state.refused.append(Refusal("event", str(exc), doc))
+        state.foreign.append(("events", _id_of(doc), raw))
+        return
+    if doc["id"] in state.events and state.events[doc["id"]] != doc:
+        state.refused.append(Refusal("event", "it is a second, different copy of an event", doc))
+        return
+    state.events[doc["id"]] = doc
+    state.raw[doc["id"]] = raw
 
 
 def render_shared(state: State, writer: str, encoded: Callable[[str], str | None] | None = None,
@@ -258,7 +268,7 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
     folder = shared.parent
     saved = "your entries are saved locally"
     if not folder.is_dir():
-        return _failed(f"The shared journal folder {folder} is not reachable, so {saved} and will be synced "
+        return failed_status(f"The shared journal folder {folder} is not reachable, so {saved} and will be synced "
                        "when it is back.", store)
     phase = "locked"
     try:
@@ -279,25 +289,25 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
                 foreign = _carried(remote, local)
                 atomic_write(shared, render_shared(local, writer, lambda eid: store.encoded("events", eid), foreign))
     except SharedFileError as exc:
-        return _failed(f"The shared journal {shared} cannot be parsed ({exc}), so it was left untouched, {saved}, "
+        return failed_status(f"The shared journal {shared} cannot be parsed ({exc}), so it was left untouched, {saved}, "
                        "and sync resumes once the file is repaired or moved away.", store)
     except NotAFileError as exc:
-        return _failed(f"The shared journal {shared} is {exc}, not a journal file, so it was left untouched and "
+        return failed_status(f"The shared journal {shared} is {exc}, not a journal file, so it was left untouched and "
                        f"{saved}; point --shared or ONCALL_SHARED_JOURNAL at a regular file.", store)
     except Timeout:
-        return _failed(f"The shared journal {shared} stayed locked by another responder for {lock_timeout:.0f} s, "
+        return failed_status(f"The shared journal {shared} stayed locked by another responder for {lock_timeout:.0f} s, "
                        f"so {saved} and the next sync will retry.", store)
     except PermissionError:
         what = (f"The shared journal folder {folder} does not let you create the lock file beside the journal"
                 if phase == "locked" else f"The shared journal {shared} cannot be {phase}")
-        return _failed(f"{what} (permission denied), so {saved}; fix the permissions to resume sync.", store)
+        return failed_status(f"{what} (permission denied), so {saved}; fix the permissions to resume sync.", store)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return _failed(f"The shared journal {shared} cannot be {phase} ({reason}), so {saved} and will be synced "
+        return failed_status(f"The shared journal {shared} cannot be {phase} ({reason}), so {saved} and will be synced "
                        "when it is reachable.", store)
     except OncallError as exc:  # the local journal itself failed
         return SyncStatus(ok=False, message=str(exc))
-    return SyncStatus(ok=True, synced_at=clock.iso_utc(), responders=_authors(local.events),
+    return SyncStatus(ok=True, synced_at=clock.iso_utc(), responders=authors_of(local.events),
                       pulled=pulled, pushed=push, quarantined=len(remote.refused))
 
 
@@ -311,13 +321,13 @@ def _id_of(doc: Any) -> str | None:
     return eid if isinstance(eid, str) else None
 
 
-def _authors(events: dict[str, dict[str, Any]]) -> frozenset[str]:
+def authors_of(events: dict[str, dict[str, Any]]) -> frozenset[str]:
     return frozenset(doc.get("author", "") for doc in events.values()) - {""}
 
 
-def _failed(message: str, store: LogStorage) -> SyncStatus:
+def failed_status(message: str, store: LogStorage) -> SyncStatus:
     try:
-        authors = _authors(store.view("events"))
+        authors = authors_of(store.view("events"))
     except OncallError:
         authors = frozenset()
     return SyncStatus(ok=False, message=message, responders=authors)

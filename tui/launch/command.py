@@ -41,6 +41,7 @@ class PreparedCommand:
     params: dict[str, str] = field(default_factory=dict)  # the values this command uses
     timeout: float = 60.0
     danger: bool = False
+    approve: bool = False  # the runbook asks for another responder's approval (two-person rule)
     shell: bool = False  # a `shell:` command, run as bash -o pipefail -c SCRIPT
     env: dict[str, str] = field(default_factory=dict)  # a shell command's parameters, exported to it
 
@@ -62,7 +63,7 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str]) -> P
     return PreparedCommand(
         runbook_id=runbook.id, name=name, title=command.title,
         argv=tuple(render_command(command, merged)), display=display_command(command, merged, env),
-        params=used, timeout=command.timeout, danger=command.danger, shell=command.run is None, env=dict(env),
+        params=used, timeout=command.timeout, danger=command.danger, approve=command.approve, shell=command.run is None, env=dict(env),
     )
 
 

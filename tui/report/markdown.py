@@ -93,10 +93,20 @@ def render_report(journal: Any, incident_id: str, *, runbooks: Sequence[Runbook]
     out += _section("Summary", _summary(ctx))
     for title, _ in body:
         out += _section(title, sections[title])
+    out += _approvals(events)
     out += _section("Gaps", _gaps(ctx))
     out += _section("Timeline", _timeline(ctx))
     out += _section("Appendix: commands", _appendix(ctx))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _approvals(events: list[Event]) -> list[str]:
+    """The two-person rule's requests, answers and runs (tui/incident/approval.py), when there were any."""
+    asked = [e for e in events if e.kind == "approval"]
+    if not asked:
+        return []
+    return _section("Approvals", [f"- {_when(e.time)} · {_inline(e.author)}: {_inline(_first_line(e.text))}"
+                                  for e in asked])
 
 
 # ---- sections ----------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class Command:
     timeout: float = DEFAULT_TIMEOUT
     danger: bool = False
     read_only: bool = False  # reviewed: changes nothing though it looks like a write (lint does not flag it)
+    approve: bool = False  # another responder must approve each run (tui/incident/approval.py)
 
 
 @dataclass(frozen=True)

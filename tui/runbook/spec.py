@@ -124,6 +124,7 @@ COMMAND = Obj(
         "read_only": Bool(doc="a reviewer's statement that the command changes nothing although its form "
                               "looks like a write (a probe that POSTs a question); oncall lint then does not "
                               "flag it"),
+        "approve": Bool(doc="two-person rule: runs only after another responder in the incident approved it"),
     },
     required=("title",),
     one_of=("run", "shell"),

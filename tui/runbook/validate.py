@@ -638,7 +638,7 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
                              x.get("direction", "above")) for n, x in d.get("metrics", {}).items()},
         commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
                                x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False),
-                               x.get("read_only", False))
+                               x.get("read_only", False), x.get("approve", False))
                   for n, x in d.get("commands", {}).items()},
         comms=comms, path=path, last_reviewed=d.get("last_reviewed"),
     )

@@ -203,8 +203,10 @@ class DangerScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "cancel", id="danger.cancel")]
     PURPOSE = "This command changes production. Read it, then type the word shown to run it, or press Escape."
 
-    def __init__(self, name: str, title: str, command: str, params: dict[str, str], word: str) -> None:
+    def __init__(self, name: str, title: str, command: str, params: dict[str, str], word: str,
+                 earlier: str | None = None) -> None:
         super().__init__()
+        self.earlier = earlier  # another responder already ran it in this incident: when, and how it ended
         self.name_text = name
         self.title_text = title
         self.command = command
@@ -221,6 +223,8 @@ class DangerScreen(ModalScreen[bool]):
             yield Static(shown(self.command), classes="command-line")
             if self.params:
                 yield Static(shown("with " + ", ".join(f"{k}={v}" for k, v in self.params.items())))
+            if self.earlier:
+                yield Static(shown(self.earlier), id="danger-earlier", classes="error-line")
             yield Label(styled("Type [b]$word[/] and press Enter to run it:", word=self.word))
             yield Field(placeholder="type the word here", id="danger-word")
             yield Static("", id="danger-error", classes="error-line")

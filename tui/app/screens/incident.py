@@ -8,8 +8,10 @@ blocks the keys; a worker that fails is shown by the app's one `Worker.StateChan
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -18,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 
 from tui.app.messages import (
@@ -44,6 +47,7 @@ from tui.app.widgets.step_view import StepView
 from tui.errors import OncallError
 from tui.incident import IncidentController
 from tui.journal.sync import SyncStatus
+from tui.journal.watch import Backoff
 from tui.launch.command import PreparedCommand, launch_for
 from tui.metrics.readings import Snapshot
 from tui.walk import Move
@@ -83,6 +87,7 @@ class IncidentScreen(Screen[None]):
         Binding("L", "silence", "silence", key_display="L", id="incident.silence"),
         Binding("x", "export", "report", id="incident.export"),
         Binding("g", "chart", "chart", id="incident.chart"),
+        Binding("A", "approvals", "approve", key_display="A", id="incident.approvals"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
         Binding("q", "app.quit_app", "quit", id="incident.quit"),
@@ -105,14 +110,19 @@ class IncidentScreen(Screen[None]):
         self.sync_status: SyncStatus | None = None
         self.synced_at: float | None = None
         self.authors: set[str] = set()
+        self._stop_watch = asyncio.Event()
+        self._poll_timer: Timer | None = None
         services = self.services_of_app()
+        self._backoff = Backoff(base=services.sync_every)
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
         self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
                                    self._journal, self.render_all, self.oncall.fail)
         self.commands = CommandRunner(self.oncall, controller, services.settings,
                                       hooks.launcher if hooks is not None else launch_for,
                                       self._to(OutputPane), self._run_command, self._command_changed,
-                                      self.oncall.fail)
+                                      self.oncall.fail, journal_changed=self.refresh_journal)
+        self._requests_seen: set[str] = set()  # approval requests already announced
+        self._waiting_for_me = 0  # teammates' open requests
 
     @property
     def oncall(self) -> OncallApp:
@@ -165,13 +175,18 @@ class IncidentScreen(Screen[None]):
         self.refresh_journal()
         self._journal_title()
         self.set_interval(1.0, self.tick)
-        if self.services.settings.shared_journal is not None:
+        shared = self.services.settings.shared_journal
+        if shared is not None:
             self.sync_now()
-            self.set_interval(self.services.sync_every, self.sync_now)
+            if isinstance(shared, Path):  # a file: woken by its changes, with a slow poll for network disks
+                self._watch_shared(shared)
+                self.set_interval(max(self.services.sync_every, self.services.fallback_every), self.sync_now)
+            # a git remote: on_sync_finished schedules the next poll (short, backing off while it fails)
         if self.controller.integrations is not None:
             self.set_interval(self.services.retry_every, self.retry_updates)
 
     async def on_unmount(self) -> None:
+        self._stop_watch.set()
         self.commands.cancel()
         await self._stop_metrics()
 
@@ -205,6 +220,8 @@ class IncidentScreen(Screen[None]):
             return self.controller.can_silence()
         if action in ("run_first", "pick_command"):
             return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
+        if action == "approvals":  # only while a teammate's request waits for an answer
+            return self._waiting_for_me > 0
         if action == "cancel_command":
             return self.commands.running is not None
         if action == "back":
@@ -529,6 +546,60 @@ class IncidentScreen(Screen[None]):
         self._to(JournalPane)(JournalChanged(events))
         self.controller.observe(events)
         self.authors = {e.author for e in events if e.author}
+        self._announce_requests()
+
+    def _announce_requests(self) -> None:
+        """A teammate asks for an approval: say so once, with the exact command and the key that answers."""
+        reqs = self.controller.approvals()
+        waiting = sum(r.status == "open" and r.requester != self.controller.journal.user for r in reqs)
+        if waiting != self._waiting_for_me:
+            self._waiting_for_me = waiting
+            self.refresh_bindings()
+        for req in reqs:
+            if req.id in self._requests_seen:
+                continue
+            self._requests_seen.add(req.id)
+            if req.status == "open" and req.requester != self.controller.journal.user:
+                env = " with " + " ".join(f"{k}={v}" for k, v in req.env.items()) if req.env else ""
+                self.notify(f"{req.requester} asks to run {req.command}: {req.display}{env}. Press A to approve "
+                            "or decline.", title="Approval requested", timeout=30, markup=False)
+
+    def action_approvals(self) -> None:
+        """The requests waiting for this responder's answer: pick one, then approve or decline it."""
+        from tui.app.screens.dialogs import ChoiceScreen
+
+        me = self.controller.journal.user
+        reqs = self.controller.approvals()
+        waiting = [r for r in reqs if r.status == "open" and r.requester != me]
+        if not waiting:
+            self.notify("No teammate's approval request waits in this incident; nobody approves their own.",
+                        markup=False)
+            return
+
+        def label(r: Any) -> str:
+            env = "  " + " ".join(f"{k}={v}" for k, v in r.env.items()) if r.env else ""
+            return f"{r.requester}: {r.command} · {r.display}{env}"
+
+        def answer(req: Any) -> Callable[[int | None], None]:
+            def chosen(index: int | None) -> None:
+                if index is None:
+                    return
+                if self._journal(lambda: self.controller.answer_approval(req.id, approve=index == 0)):
+                    self.notify(f"{'Approved' if index == 0 else 'Declined'} {req.requester}'s {req.command}.",
+                                markup=False)
+            return chosen
+
+        def picked(index: int | None) -> None:
+            if index is None:
+                return
+            req = waiting[index]
+            self.app.push_screen(ChoiceScreen(f"{req.requester} asks to run: {req.display}",
+                                              ["Approve: they may run it once, within 30 minutes", "Decline"],
+                                              purpose="Answer a teammate's request to run a command."), answer(req))
+
+        self.app.push_screen(ChoiceScreen("Approve which request?", [label(r) for r in waiting],
+                                          purpose="Requests from teammates to run a command that needs a second "
+                                                  "person."), picked)
 
     @work(thread=True, group="sync", exclusive=True, exit_on_error=False, name="journal sync")
     def sync_now(self) -> None:
@@ -542,11 +613,26 @@ class IncidentScreen(Screen[None]):
         if sent:
             self.app.call_from_thread(self.app.notify, " ".join(r.sentence() for r in sent))
             self.app.call_from_thread(self.refresh_journal)
+    @work(group="watch", exclusive=True, exit_on_error=False, name="shared journal watch")
+    async def _watch_shared(self, shared: Path) -> None:
+        """A pass as soon as the shared file changes; if the folder cannot be watched, poll it instead."""
+        from tui.journal.watch import shared_file_changes
+
+        try:
+            async for _ in shared_file_changes(shared, self._stop_watch):
+                self.sync_now()
+        except (OSError, ImportError, RuntimeError):  # no folder yet, no inotify, no watchfiles
+            if not self._stop_watch.is_set():
+                self.set_interval(self.services.sync_every, self.sync_now)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.sync_status = message.status
         if message.status.ok:
             self.synced_at = time.monotonic()
+        if not isinstance(self.services.settings.shared_journal, Path):  # a git remote: poll it again soon
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+            self._poll_timer = self.set_timer(self._backoff.after(message.status.ok), self.sync_now)
         self.refresh_journal()
         self._journal_title()
         self._to(IncidentBar)(IncidentChanged(self.controller))

@@ -16,6 +16,8 @@ from tui.app.screens.dialogs import ChoiceScreen, DangerScreen
 from tui.config import Settings
 from tui.errors import OncallError
 from tui.incident import CommandOutcome, IncidentController
+from tui.incident.approval import Request
+from tui.incident.record import ApprovalPending
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
 
@@ -42,6 +44,7 @@ class CommandRunner:
     start_worker: Callable[[PreparedCommand, Running], None]  # runs `finish` in a worker
     changed: Callable[[], None]  # the step and the keys show whether a command runs
     fail: Callable[[str], None]
+    journal_changed: Callable[[], None] = lambda: None  # a request was journaled: show it
     launch: Running | None = None
     running: tuple[str, datetime] | None = None  # (command name, when it started)
 
@@ -83,29 +86,42 @@ class CommandRunner:
         except OncallError as exc:
             self.fail(str(exc))
             return
-        if not prepared.danger:
-            self._start(prepared, confirmed=False)
+        if prepared.danger:
+            try:  # read-only refuses before anyone types anything (or asks a teammate to approve)
+                check_danger(prepared, read_only=self.settings.read_only, confirmed=True)
+            except DangerRefused as exc:
+                self.fail(str(exc))
+                return
+        try:
+            approved = self.controller.approval_gate(prepared, self.settings.approval_severities)
+        except ApprovalPending as exc:  # the request is journaled: every responder sees it
+            self.journal_changed()
+            self.app.notify(str(exc), title="Waiting for approval", timeout=15)
             return
-        try:  # read-only refuses before anyone types anything
-            check_danger(prepared, read_only=self.settings.read_only, confirmed=True)
-        except DangerRefused as exc:
+        except OncallError as exc:
             self.fail(str(exc))
+            return
+        if not prepared.danger:
+            self._start(prepared, confirmed=False, approved=approved)
             return
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._start(prepared, confirmed=True)
+                self._start(prepared, confirmed=True, approved=approved)
             else:
                 self.app.notify(f"{name} was not run.")
 
         self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
-                                          confirmation_word(prepared)), confirmed)
+                                          confirmation_word(prepared), self.controller.already_ran(prepared)),
+                             confirmed)
 
-    def _start(self, prepared: PreparedCommand, *, confirmed: bool) -> None:
+    def _start(self, prepared: PreparedCommand, *, confirmed: bool, approved: Request | None = None) -> None:
         def output(lines: list[str]) -> None:
             self.to_output(CommandOutput(lines))
 
         try:
+            if approved is not None:
+                self.controller.approval_used(approved)  # before the run: one approval is one run
             launch = self.launcher(prepared, self.settings, confirmed=confirmed, on_lines=output)
         except OncallError as exc:
             self.fail(str(exc))
