@@ -72,6 +72,8 @@ class IncidentScreen(Screen[None]):
         Binding("r", "run_first", "run", id="command.run"),
         Binding("R", "pick_command", "pick", key_display="R", id="command.pick"),
         Binding("ctrl+c", "cancel_command", "cancel", priority=True, id="command.cancel"),
+        Binding("v", "full_output", "output", id="command.output"),
+        Binding("W", "wrap_output", "wrap", key_display="W", show=False, id="command.wrap"),
         Binding("n", "note", "note", id="incident.note"),
         Binding("a", "action_item", "action", id="incident.action_item"),
         Binding("s", "severity", "severity", id="incident.severity"),
@@ -87,6 +89,7 @@ class IncidentScreen(Screen[None]):
 
     EXTRA_KEYS = [("↑↓", "move the selected answer, or the checklist cursor"),
                   ("pgup/pgdn", "scroll the command output"),
+                  ("W", "wrap the command output's long lines in its pane (again: one line each)"),
                   ("shift+pgup/pgdn", "scroll the journal")]
     AUTO_FOCUS = None  # the keys belong to the step, not to a pane that would swallow ↑↓
 
@@ -102,6 +105,7 @@ class IncidentScreen(Screen[None]):
         self.sync_status: SyncStatus | None = None
         self.synced_at: float | None = None
         self.authors: set[str] = set()
+        self._events_seen: list[Any] = []
         services = self.services_of_app()
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
         self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
@@ -200,6 +204,8 @@ class IncidentScreen(Screen[None]):
             return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
         if action == "cancel_command":
             return self.commands.running is not None
+        if action == "full_output":
+            return self.commands.live is not None or any(e.kind == "command" for e in self._events_seen)
         if action == "back":
             return self.controller.walker.can_back
         if action == "accept":
@@ -272,7 +278,7 @@ class IncidentScreen(Screen[None]):
         self.render_step()
 
     def action_scroll(self, selector: str, direction: int) -> None:
-        pane = self.query_one(selector)
+        pane = self.query_one(OutputPane).scroller if selector == "#output-log" else self.query_one(selector)
         if direction < 0:
             pane.scroll_page_up(animate=False)
         else:
@@ -366,6 +372,20 @@ class IncidentScreen(Screen[None]):
 
     def run_command(self, name: str) -> None:
         self.commands.run(name)
+
+    def action_full_output(self) -> None:
+        from tui.app.screens.output_view import OutputViewScreen
+
+        runs = self.commands.runs()
+        if not runs:
+            self.oncall.fail("No command has run in this incident yet; r runs the step's command.")
+            return
+        self.app.push_screen(OutputViewScreen(runs[-1], runs))
+
+    def action_wrap_output(self) -> None:
+        wrapped = self.query_one(OutputPane).toggle_wrap()
+        self.notify("Long output lines wrap in the pane now (W again: one line each)." if wrapped else
+                    "One line each in the pane now; v shows the whole output wrapped.")
 
     def action_cancel_command(self) -> None:
         if self.commands.cancel():
@@ -471,6 +491,10 @@ class IncidentScreen(Screen[None]):
             self._to(JournalPane)(JournalStatus("JOURNAL  unreadable", str(exc)))
             return
         self._to(JournalPane)(JournalChanged(events))
+        had_commands = any(e.kind == "command" for e in self._events_seen)
+        self._events_seen = events
+        if not had_commands and any(e.kind == "command" for e in events):
+            self.refresh_bindings()  # v is offered from the first run on (a teammate's too)
         self.controller.observe(events)
         self.authors = {e.author for e in events if e.author}
 

@@ -1,0 +1,126 @@
+"""v and W: a command's whole output read in the app at 80x24, long lines to their end, searched, streamed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.screenshots import settings_for, wait_for, write_library
+from tests.test_app_screens import finished, journal_of, open_incident
+from tui.app.factory import make_app
+from tui.app.screens.output_view import OutputViewScreen
+
+LONG = "START " + "wide-column " * 24 + "THE-END"  # 300 characters: `kubectl get pods -o wide` at its worst
+
+WIDE = f"""\
+id: wide
+title: Wide output
+version: 1
+summary: A command whose lines are wider than any pane.
+category: infrastructure
+severity_hint: low
+commands:
+  pods:
+    title: List the pods, wide
+    run: [python3, -c, "print('NAME READY STATUS'); print({LONG!r}); print('last line')"]
+  slow:
+    title: Print a line, then wait to be cancelled
+    run: [python3, -c, "import time\\nprint('first line', flush=True)\\ntime.sleep(60)"]
+    timeout: 120
+start: a
+steps:
+  a:
+    do: Look at the pods.
+    commands: [pods, slow]
+    next: b
+  b:
+    outcome: resolved
+    say: Done.
+"""
+
+
+def wide_app(tmp_path: Path) -> Any:
+    folder = write_library(tmp_path / "wide", {"wide.yaml": WIDE})
+    return make_app(settings_for(tmp_path, runbook_dirs=(folder,)), cursor_blink=False)
+
+
+def visible_rows(view: OutputViewScreen) -> list[str]:
+    """The rows of the output as the TextArea lays them out, those inside its window."""
+    area = view.area
+    rows = [section for line in area.wrapped_document.lines for section in line]
+    top = int(area.scroll_y)
+    return rows[top: top + area.content_region.height]
+
+
+async def test_a_300_character_line_reads_to_its_end_at_80x24(tmp_path: Path):
+    app = wide_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot, "wide")
+        await pilot.press("r")
+        await finished(pilot, screen)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutputViewScreen))
+        view = app.screen
+        await wait_for(pilot, lambda: "THE-END" in view.area.text)
+        await pilot.pause()
+        area = view.area
+        assert area.region.right <= 80 and area.region.bottom <= 24
+        rows = visible_rows(view)
+        assert all(len(row) <= area.content_region.width for row in rows)
+        assert any(row.rstrip().endswith("THE-END") for row in rows)  # the end of the long line is on screen
+        assert "".join(r for r in rows).replace(" ", "").count("wide-column") == 24
+        title = str(view.query_one("#output-view-title").render())
+        assert "pods" in title and "exit 0" in title
+        info = str(view.query_one("#output-view-info").render())
+        assert "run log:" in info and ".log" in info
+
+        await pilot.press("slash", *"last", "enter")
+        assert "match 1 of 1" in str(view.query_one("#output-view-status").render())
+        assert area.selected_text == "last"
+
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_v_follows_a_running_command_and_picks_an_earlier_one(tmp_path: Path):
+    app = wide_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot, "wide")
+        await pilot.press("r")
+        await finished(pilot, screen)
+        await pilot.press("R", "2")  # slow: prints a line, then runs until cancelled
+        await wait_for(pilot, lambda: screen.query_one("#output").lines_shown >= 1)
+        await pilot.press("v")
+        view = app.screen
+        assert isinstance(view, OutputViewScreen)
+        await wait_for(pilot, lambda: "first line" in view.area.text)
+        assert "running" in str(view.query_one("#output-view-title").render())
+        await pilot.press("v", "2")  # the chooser lists the newest first: 2 is the earlier run
+        await wait_for(pilot, lambda: "THE-END" in view.area.text)
+        assert "first line" not in view.area.text
+        await pilot.press("escape")
+        await pilot.press("ctrl+c")
+        await finished(pilot, screen)
+        journal = journal_of(app)
+        assert [e.data["command"] for e in journal.events(screen.controller.incident_id)
+                if e.kind == "command"] == ["pods", "slow"]
+        journal.close()
+
+
+async def test_W_wraps_long_lines_in_the_output_pane(tmp_path: Path):
+    app = wide_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot, "wide")
+        await pilot.press("r")
+        await finished(pilot, screen)
+        pane = screen.query_one("#output")
+        assert not pane.wraps
+        await pilot.press("W")
+        await pilot.pause()
+        wrapped = pane.wrapped_widget
+        assert pane.wraps and wrapped.display and not pane.log_widget.display
+        text = [strip.text for strip in wrapped.lines]
+        assert all(len(row.rstrip()) <= wrapped.content_region.width for row in text)
+        assert any(row.rstrip().endswith("THE-END") for row in text)
+        await pilot.press("W")
+        assert not pane.wraps and pane.log_widget.display
