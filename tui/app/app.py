@@ -362,7 +362,20 @@ class OncallApp(App[int]):
 
         if isinstance(self.screen, QuitScreen):
             return
-        self.push_screen(QuitScreen(), callback=lambda yes: self.exit(0) if yes else None)
+        self.push_screen(QuitScreen(self._incident_status()), callback=lambda yes: self.exit(0) if yes else None)
+
+    def _incident_status(self) -> str | None:
+        """The status of the incident worked in this window (read from the journal now), or None."""
+        from tui.app.screens.incident import IncidentScreen
+        from tui.errors import OncallError
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, IncidentScreen):
+                try:
+                    return str(screen.controller.incident.status or "investigating")
+                except OncallError:
+                    return "status unknown: the journal could not be read"
+        return None
 
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen

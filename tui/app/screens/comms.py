@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
+from tui.app.screens.dialogs import Dialog
 from tui.app.shown import plain, shown_line
 
 
-class CommsScreen(ModalScreen[str | None]):
+class CommsScreen(Dialog[str | None]):
     """Returns the text when marked as sent (with any edit), None when closed."""
 
     BINDINGS = [
@@ -29,14 +28,15 @@ class CommsScreen(ModalScreen[str | None]):
         self.due = due
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog comms"):
+        with self.box("comms"):
             yield Static(shown_line(f"Stakeholder update · {self.due}"), classes="dialog-title")
             # Filled from the incident and the runbook: plain, so what is copied and sent is what is seen.
             yield TextArea(plain(self.text), soft_wrap=True, show_line_numbers=False, read_only=True,
                            id="comms-text")
-            yield Static("", id="comms-status")
-            yield Static("c copies (through the terminal) · m marks it as sent · e edits · Esc closes",
-                         classes="dialog-hint")
+            with self.controls():
+                yield Static("", id="comms-status")
+                yield Static("c copies (through the terminal) · m marks it as sent · e edits · Esc closes",
+                             classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -392,6 +392,7 @@ class IncidentScreen(Screen[None]):
             self.query_one(OutputPane).note("cancelling: stopping the command and everything it started…")
 
     def _command_changed(self) -> None:
+        self.refresh_journal()  # a declined danger command is journaled
         self.render_step()
         self.refresh_bindings()
 

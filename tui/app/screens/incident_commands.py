@@ -97,8 +97,13 @@ class CommandRunner:
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._start(prepared, confirmed=True)
+                return
+            error = self._journaled(lambda: self.controller.command_declined(prepared))
+            if error:
+                self.fail(error)
             else:
-                self.app.notify(f"{name} was not run.")
+                self.app.notify(f"{name} was not run; the journal says you declined it.")
+            self.changed()
 
         self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
                                           confirmation_word(prepared)), confirmed)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from tui.app.screens.dialogs import Dialog
 from tui.app.shown import shown, shown_line
 
 
-class ReportScreen(ModalScreen[bool]):
+class ReportScreen(Dialog[bool]):
     """Returns True when the person asked to write the file."""
 
     BINDINGS = [
@@ -27,16 +26,18 @@ class ReportScreen(ModalScreen[bool]):
         self.path = path
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog report"):
+        with self.box("report", id="report-scroll"):
             yield Static(shown_line(f"Post-incident report → {self.path}"), classes="dialog-title")
-            with VerticalScroll(id="report-scroll"):
-                # The Markdown source, shown as text (the report generator already escaped what it quotes).
-                yield Static(shown(self.markdown), id="report-text")
-            yield Static("w writes the file · c copies · ↑↓ scroll · Esc closes", classes="dialog-hint")
+            # The Markdown source, shown as text (the report generator already escaped what it quotes).
+            yield Static(shown(self.markdown), id="report-text")
+            with self.controls():
+                yield Static("w writes the file · c copies · ↑↓ scroll · Esc closes", classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#report-scroll").focus()
+        box = self.query_one("#report-scroll")
+        box.can_focus = True
+        box.focus()
 
     def action_write(self) -> None:
         self.dismiss(True)
