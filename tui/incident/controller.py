@@ -29,6 +29,11 @@ from tui.runbook.render import check_params, render_text
 from tui.times import parse_time
 from tui.walk import Move, Walker
 
+def mark_value(value: str) -> str:
+    """A parameter's value in step text: between single quotation marks, so it reads as a name."""
+    return f"\u2018{value}\u2019" if value else value
+
+
 DEFAULT_COMMS_EVERY = 600.0  # an internal update every 10 minutes by default
 REPLAYED_ACTIONS = ("answer", "done", "back", "resume")
 
@@ -80,8 +85,10 @@ class IncidentController(IncidentRecord):
         return self.runbook_params.get(runbook.id, runbook.default_params())
 
     def text(self, template: str) -> str:
-        """Step text for the screen: parameters and live metric values filled in."""
-        values = dict(self.values())
+        """Step text for the screen: parameters and live metric values filled in. A parameter's value
+        is marked (‘previous’): spliced bare into prose, "the prompt version previous holds" reads like
+        a typo. A metric's value is a number with its unit and reads right as it is."""
+        values = {name: mark_value(value) for name, value in self.values().items()}
         for name in self.current.metrics:
             reading = self.readings.get(name)
             values[name] = reading.display if reading is not None and reading.display else "—"

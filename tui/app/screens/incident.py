@@ -293,9 +293,7 @@ class IncidentScreen(Screen[None]):
             self.cursor = next((i for i, (_, done) in enumerate(items) if not done), 0)
         item = self.cursor
         if self._apply(lambda: self.controller.toggle(item)) is not None:
-            after = self.controller.walker.checklist()
-            nxt = next((i for i in range(item + 1, len(after)) if not after[i][1]), None)
-            self.cursor = nxt if nxt is not None else item
+            self.cursor = item  # the ▶ stays on the item ticked: ↓ moves on, space again unticks it
             self.render_step()
 
     def _update_suggestion(self) -> None:
