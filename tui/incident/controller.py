@@ -29,6 +29,7 @@ from tui.runbook.render import check_params, render_text
 from tui.times import parse_time
 from tui.walk import Move, Walker
 
+
 def mark_value(value: str) -> str:
     """A parameter's value in step text: between single quotation marks, so it reads as a name."""
     return f"\u2018{value}\u2019" if value else value
