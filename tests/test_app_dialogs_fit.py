@@ -168,3 +168,28 @@ async def test_the_quit_dialog_tells_the_incident_status(tmp_path: Path, resolve
             assert "resolved" in text and "stays open" not in text
         else:
             assert "stays open (investigating)" in text
+
+
+async def test_q_in_the_empty_picker_asks_to_quit_and_a_word_starting_with_q_is_still_typed(tmp_path: Path):
+    from tui.app.screens.picker import PickerScreen
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        await pilot.press("q")
+        assert isinstance(app.screen, QuitScreen)
+        assert "stays open" not in str(app.screen.query_one("#quit-text").render())  # no incident here
+        await pilot.press("n")
+        assert app.screen is picker and picker.query_one("#filter").value == ""
+        await pilot.press(*"query")  # q, then u: the dialog closes and the word goes on into the box
+        await pilot.pause()
+        assert app.screen is picker and app.is_running
+        assert picker.query_one("#filter").value == "query"
+        await pilot.press("q")  # with text in the box, q is a letter
+        assert picker.query_one("#filter").value == "queryq"
+        await pilot.press("ctrl+u")
+        await pilot.press("q", "y")
+        await pilot.pause()
+    assert app.return_code == 0

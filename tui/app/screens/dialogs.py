@@ -7,7 +7,7 @@ command or form scrolls and the typing box and "Escape cancels" stay on screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, TypeVar
 
 from textual import events
@@ -77,9 +77,22 @@ class QuitScreen(Dialog[bool]):
     ]
     PURPOSE = "Quit oncall? The journal already holds everything; an open incident can be joined again later."
 
-    def __init__(self, status: str | None = None) -> None:
+    def __init__(self, status: str | None = None, *, typed: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.status = status  # the incident's status (from the journal), None when no incident is open here
+        # Opened by q in an empty search box: any other letter means the person was typing a word
+        # ("query"), so the dialog closes and "q" plus that letter go to the box; y in "query" never quits.
+        self.typed = typed
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character
+        if self.typed is None or not char or not char.isprintable() or char in "yn":
+            return
+        event.stop()
+        event.prevent_default()
+        typed = self.typed
+        self.dismiss(False)
+        typed("q" + char)
 
     def compose(self) -> ComposeResult:
         with self.box():
