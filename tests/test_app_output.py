@@ -113,6 +113,9 @@ async def test_W_wraps_long_lines_in_the_output_pane(tmp_path: Path):
         screen = await open_incident(pilot, "wide")
         await pilot.press("r")
         await finished(pilot, screen)
+        journal = " ".join(" ".join(line.text for line in screen.query_one("#journal-log").lines).split())
+        assert "ran: List the pods, wide · exit 0 · " in journal  # one line by its title ...
+        assert "python3" not in journal and "THE-END" not in journal  # ... not its script, not its output
         pane = screen.query_one("#output")
         assert not pane.wraps
         await pilot.press("W")

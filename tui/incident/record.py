@@ -117,10 +117,10 @@ class IncidentRecord:
         return self.journal.add_event(self.incident_id, "decision",
                                       f"did not run {prepared.name} ({prepared.title}): the danger confirmation "
                                       "was cancelled, nothing ran",
-                                      {"action": "declined", "command": prepared.name, "runbook": prepared.runbook_id,
-                                       "danger": True})
+                                      {"action": "declined", "command": prepared.name, "title": prepared.title,
+                                       "runbook": prepared.runbook_id, "danger": True})
 
     def command_not_started(self, prepared: PreparedCommand, why: str) -> Event:
         return self.journal.add_event(self.incident_id, "command", f"could not run {prepared.name}: {why}",
-                                      {"command": prepared.name, "runbook": prepared.runbook_id,
-                                       "status": "did not start"})
+                                      {"command": prepared.name, "title": prepared.title,
+                                       "runbook": prepared.runbook_id, "status": "did not start"})
