@@ -63,6 +63,9 @@ def test_step_text_shows_parameters_and_live_values(journal, library):
     assert session.text(session.step.text) == "Roll the prompt back to \u2018v39\u2019 and watch the refusal rate fall."
     [_, second] = decisions(journal, session)
     assert second.data["to_step"] == "roll-back"
+    # A value the runbook quotes itself is not quoted twice; an unknown name stays visible.
+    assert session.text('asks "${prompt_version}" of ${service}, then ${nope}') == \
+        'asks "v39" of \u2018support-assistant\u2019, then ${nope}'
 
 
 def test_back_is_journaled_and_nothing_is_erased(journal, library):
