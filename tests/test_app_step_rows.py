@@ -76,3 +76,20 @@ async def test_space_ticks_the_item_under_the_cursor_and_leaves_the_cursor_there
         ticks = [e.text for e in journal.events(screen.controller.incident_id) if e.kind == "note"]
         assert ticks == ["Ticked: Second thing", "Unticked: Second thing"]
         journal.close()
+
+
+async def test_a_long_option_of_a_dialog_wraps_under_its_text_not_under_its_number(tmp_path: Path):
+    from tests.test_app_dialogs_fit import long_app
+    from tui.app.screens.dialogs import ChoiceScreen
+
+    app = long_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot, "long-danger")
+        await pilot.press("1", "R")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        options = app.screen.query_one("#choice-list")
+        lines = ["".join(segment.text for segment in options.render_line(y)) for y in range(options.size.height)]
+        first = next(i for i, line in enumerate(lines) if "1 " in line and "fix:" in line)
+        column = lines[first].index("fix:")
+        assert lines[first + 1][:column].strip() == "" and lines[first + 1][column:].strip()  # the hanging indent

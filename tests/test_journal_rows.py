@@ -33,8 +33,9 @@ def test_notes_and_decisions_are_strong_and_keep_their_words():
     assert journal_row(event("note", paste)).text == paste and journal_row(event("note", paste)).weight == "strong"
     decision = journal_row(event("decision", "recent-change: Did a change ship? → Yes", action="answer"))
     assert decision.weight == "strong" and decision.label == "decision"
-    declined = journal_row(event("decision", "did not run rollback", action="declined", command="rollback"))
-    assert (declined.label, declined.weight) == ("declined", "strong")
+    declined = journal_row(event("decision", "did not run rollback (Roll back): the danger confirmation was cancelled",
+                                 action="declined", command="rollback", title="Roll back"))
+    assert (declined.label, declined.text, declined.weight) == ("declined", "Roll back · not run", "strong")
 
 
 def test_the_rest_is_quiet_and_short():

@@ -59,7 +59,10 @@ def journal_row(event: Any) -> JournalRow:
             return JournalRow("checklist", _shortened(text), "quiet")
         return JournalRow("note", text.strip(), "strong")
     if kind == "decision":
-        return JournalRow("declined" if data.get("action") == "declined" else "decision", text.strip(), "strong")
+        if data.get("action") == "declined":  # a danger command the person chose not to run
+            title = str(data.get("title") or data.get("command") or "a command")
+            return JournalRow("declined", f"{title} · not run", "strong")
+        return JournalRow("decision", text.strip(), "strong")
     if kind == "comms":
         return JournalRow("update sent", _shortened(text), "normal")
     return JournalRow(kind, _shortened(text), "quiet")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar, TypeVar
 
+from rich.table import Table
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -106,6 +108,15 @@ class QuitScreen(Dialog[bool]):
         self.dismiss(value)
 
 
+def numbered(n: int, text: str) -> Table:
+    """An option's prompt: its number in a column of its own, the text wrapping under itself."""
+    row = Table.grid(padding=(0, 1))
+    row.add_column(width=len(str(n)) + 1, no_wrap=True, justify="right")
+    row.add_column(ratio=1)
+    row.add_row(Text(str(n), style="bold"), Text(plain_line(text)))  # outside text: plain, never markup
+    return row
+
+
 class ChoiceScreen(Dialog[int | None]):
     """Numbered options: press the number, or move and press Enter; Escape cancels."""
 
@@ -125,7 +136,7 @@ class ChoiceScreen(Dialog[int | None]):
     def compose(self) -> ComposeResult:
         with self.box():
             yield Static(shown_line(self.title_text), classes="dialog-title")
-            yield OptionList(*[Option(shown_line(f"{i}  {text}"), id=str(i - 1)) for i, text in
+            yield OptionList(*[Option(numbered(i, text), id=str(i - 1)) for i, text in
                                enumerate(self.options, 1)], id="choice-list")
             with self.controls():
                 yield Static("Press a number, or ↑↓ and Enter · Escape cancels", classes="dialog-hint")

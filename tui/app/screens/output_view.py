@@ -142,11 +142,12 @@ class OutputViewScreen(Screen[None]):
         run = self.run
         self.query_one("#output-view-title", Static).update(
             styled("[b]OUTPUT[/]  [b]$name[/] · $status", name=run.name, status=run.status))
-        parts = [f"$ {run.display}"]
+        parts = []  # the log first: a long command below it is what gets cut at 80x24
         if run.log_path:
             parts.append(f"run log: {run.log_path}")
         if run.total > len(run.lines):
             parts.append(f"the first {run.total - len(run.lines):,} lines are only in the run log")
+        parts.append(f"$ {run.display}")
         self.query_one("#output-view-info", Static).update(shown("\n".join(parts)))
 
     def _follow(self) -> None:
