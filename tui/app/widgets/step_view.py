@@ -80,7 +80,7 @@ class StepView(VerticalScroll, can_focus=False):
         yield Static(id="step-evidence")
         yield Rows(id="step-choices")
         yield Static(id="step-detail")
-        yield Rows("Checklist (space ticks the item at ▶, ↑↓ move):", id="step-checklist")
+        yield Rows("Checklist: space ticks ▶, ↑↓ move", id="step-checklist")
         yield Static(id="step-commands")
         yield Static(id="step-hint")
 
