@@ -45,11 +45,9 @@ def wide_app(tmp_path: Path) -> Any:
 
 
 def visible_rows(view: OutputViewScreen) -> list[str]:
-    """The rows of the output as the TextArea lays them out, those inside its window."""
+    """The rows of the output as drawn on screen now."""
     area = view.area
-    rows = [section for line in area.wrapped_document.lines for section in line]
-    top = int(area.scroll_y)
-    return rows[top: top + area.content_region.height]
+    return [area.render_line(y).text for y in range(area.scrollable_content_region.height)]
 
 
 async def test_a_300_character_line_reads_to_its_end_at_80x24(tmp_path: Path):
@@ -66,7 +64,7 @@ async def test_a_300_character_line_reads_to_its_end_at_80x24(tmp_path: Path):
         area = view.area
         assert area.region.right <= 80 and area.region.bottom <= 24
         rows = visible_rows(view)
-        assert all(len(row) <= area.content_region.width for row in rows)
+        assert all(len(row) <= area.scrollable_content_region.width for row in rows)
         assert any(row.rstrip().endswith("THE-END") for row in rows)  # the end of the long line is on screen
         assert "".join(r for r in rows).replace(" ", "").count("wide-column") == 24
         title = str(view.query_one("#output-view-title").render())
@@ -76,7 +74,15 @@ async def test_a_300_character_line_reads_to_its_end_at_80x24(tmp_path: Path):
 
         await pilot.press("slash", *"last", "enter")
         assert "match 1 of 1" in str(view.query_one("#output-view-status").render())
-        assert area.selected_text == "last"
+        line, start, end = area.match
+        assert area.lines[line][start:end] == "last"
+        assert any("last line" in row for row in visible_rows(view))
+
+        await pilot.press("w")  # one row a line: the long one is cut at the edge, ← → scroll it
+        assert not any(row.rstrip().endswith("THE-END") for row in visible_rows(view))
+        await pilot.press("end")
+        await pilot.press(*["ctrl+pagedown"] * 5)  # a page to the right each
+        assert any("THE-END" in row for row in visible_rows(view))
 
         await pilot.press("escape")
         assert app.screen is screen
@@ -127,3 +133,29 @@ async def test_W_wraps_long_lines_in_the_output_pane(tmp_path: Path):
         assert any(row.rstrip().endswith("THE-END") for row in text)
         await pilot.press("W")
         assert not pane.wraps and pane.log_widget.display
+
+
+async def test_the_wrapped_view_cuts_rows_by_cells_and_recounts_on_resize():
+    from textual.app import App, ComposeResult
+
+    from tui.app.widgets.wrapped_log import WrappedLog
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield WrappedLog(id="log")
+
+    app = One()
+    async with app.run_test(size=(41, 10)) as pilot:  # an odd width: a wide character would straddle rows
+        log = app.query_one(WrappedLog)
+        log.add(["short", "表" * 30, "x" * 100, "last"])  # 60 cells of wide characters, then 100 narrow
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        wide = -(-30 // (width // 2))  # rows of 30 wide characters, width // 2 a row
+        assert log.starts == [0, 1, 1 + wide, 1 + wide + -(-100 // width), 2 + wide + -(-100 // width)]
+        rows = [log.render_line(y).text for y in range(log.starts[-1])]
+        assert "".join(rows[1:log.starts[2]]).replace(" ", "") == "表" * 30  # no wide character split
+        assert rows[-1].rstrip() == "last"
+        await pilot.resize_terminal(80, 10)
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        assert log.starts[-1] == 2 + -(-30 // (width // 2)) + -(-100 // width)

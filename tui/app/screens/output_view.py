@@ -3,12 +3,11 @@
 The output pane is a narrow window on the last lines; this view is where a 300-character line
 (`kubectl get pods -o wide`) is read to its end. A run of this session is read from memory as it
 streams; an earlier run (or a teammate's) from its run log, else from the journal's shortened copy.
-Every line is outside text: through `plain` before it reaches the TextArea.
+Every line is outside text: through `plain` before it reaches the view (tui/app/widgets/wrapped_log.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,15 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
-from textual.widgets.text_area import Document, Selection
+from textual.widgets import Footer, Static
 
 from tui.app.shown import plain, shown, styled
 from tui.app.widgets.field import Field
+from tui.app.widgets.wrapped_log import MAX_MATCHES, WrappedLog
 
 VIEW_LINES = 100_000  # lines a view keeps (the run log keeps up to 16 MiB; its start is said to be left out)
 FOLLOW_EVERY = 0.2  # seconds between reads of a running command's new lines
-MAX_MATCHES = 10_000  # matches counted for "3 of 12"
 
 
 @dataclass
@@ -113,7 +111,7 @@ class OutputViewScreen(Screen[None]):
         with Vertical(id="output-view"):
             yield Static(id="output-view-title")
             yield Static(id="output-view-info")
-            yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="output-view-text")
+            yield WrappedLog(id="output-view-text")
             yield Field(placeholder="search this output, Enter finds", id="output-view-search")
             yield Static(id="output-view-status")
         yield Footer()
@@ -124,18 +122,18 @@ class OutputViewScreen(Screen[None]):
         self.set_interval(FOLLOW_EVERY, self._follow)
 
     @property
-    def area(self) -> TextArea:
-        return self.query_one("#output-view-text", TextArea)
+    def area(self) -> WrappedLog:
+        return self.query_one("#output-view-text", WrappedLog)
 
     def _load(self) -> None:
         """Show `self.run` from its first kept line."""
         self.seen = 0
         self.run.load()
         area = self.area
-        area.load_text("")
+        area.clear()
         self._header()
         self._follow()
-        area.move_cursor((0, 0))
+        area.scroll_home(animate=False)
         area.focus()
 
     def _header(self) -> None:
@@ -155,14 +153,7 @@ class OutputViewScreen(Screen[None]):
         run = self.run
         lines, total = run.since(self.seen)
         if lines:
-            area = self.area
-            at_end = area.scroll_y >= area.max_scroll_y
-            text = "\n".join(plain(line) for line in lines)
-            end = area.document.end
-            area.insert(text if self.seen == 0 else "\n" + text, end, maintain_selection_offset=True)
-            area.history.clear()  # a read-only view needs no undo; the history would double the memory
-            if at_end and self.seen:
-                area.scroll_end(animate=False)
+            self.area.add(plain(line) for line in lines)
         self.seen = total
         if run.finished or lines:
             self._header()
@@ -195,42 +186,26 @@ class OutputViewScreen(Screen[None]):
         self._find(direction)
 
     def _find(self, direction: int, *, from_start: bool = False) -> None:
-        area = self.area
-        document = area.document
-        assert isinstance(document, Document)  # plain text, no syntax: always a Document
-        text = area.text
-        matches = list(islice(re.finditer(re.escape(self.query_text), text, re.IGNORECASE), MAX_MATCHES))
+        number, count = self.area.find(self.query_text, direction, from_start=from_start)
         status = self.query_one("#output-view-status", Static)
-        if not matches:
+        if not count:
             status.update(shown(f"No match for {self.query_text!r} · / searches again"))
             return
-        here = document.get_index_from_location(area.selection.end if direction > 0 else area.selection.start)
-        if from_start:
-            index = 0
-        elif direction > 0:
-            index = next((i for i, m in enumerate(matches) if m.start() >= here), 0)
-        else:
-            index = next((i for i in range(len(matches) - 1, -1, -1) if matches[i].end() <= here), len(matches) - 1)
-        match = matches[index]
-        start = document.get_location_from_index(match.start())
-        end = document.get_location_from_index(match.end())
-        area.selection = Selection(start, end)
-        area.scroll_cursor_visible(center=True, animate=False)
-        more = "+" if len(matches) == MAX_MATCHES else ""
-        status.update(shown(f"{self.query_text!r}: match {index + 1} of {len(matches)}{more} · n next · N previous"))
+        more = "+" if count >= MAX_MATCHES else ""
+        status.update(shown(f"{self.query_text!r}: match {number} of {count}{more} · n next · N previous"))
 
     def action_wrap(self) -> None:
         area = self.area
-        area.soft_wrap = not area.soft_wrap
+        area.set_wrap(not area.wrap)
         self.query_one("#output-view-status", Static).update(
-            "Lines wrap (w: one line each, scroll sideways)" if area.soft_wrap else
-            "One line each: ← → scroll sideways (w wraps them again)")
+            "Lines wrap (w: one row each, scroll sideways)" if area.wrap else
+            "One row each: ← → scroll sideways (w wraps them again)")
 
     def action_top(self) -> None:
-        self.area.move_cursor((0, 0))
+        self.area.scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        self.area.move_cursor(self.area.document.end)
+        self.area.scroll_end(animate=False)
 
     def action_choose(self) -> None:
         from tui.app.screens.dialogs import ChoiceScreen
