@@ -128,8 +128,10 @@ async def test_W_wraps_long_lines_in_the_output_pane(tmp_path: Path):
         await pilot.pause()
         wrapped = pane.wrapped_widget
         assert pane.wraps and wrapped.display and not pane.log_widget.display
-        text = [strip.text for strip in wrapped.lines]
-        assert all(len(row.rstrip()) <= wrapped.content_region.width for row in text)
+        wrapped.scroll_end(animate=False)
+        await pilot.pause()
+        text = [wrapped.render_line(y).text for y in range(wrapped.scrollable_content_region.height)]
+        assert all(len(row) <= wrapped.scrollable_content_region.width for row in text)
         assert any(row.rstrip().endswith("THE-END") for row in text)
         await pilot.press("W")
         assert not pane.wraps and pane.log_widget.display

@@ -11,7 +11,7 @@ pay for it), so a command's colours are dropped and its other control sequences 
 never obeyed: Textual's Log would pass an ESC straight to the terminal.
 
 Log draws one row per line, cut at the pane's edge (fast, whatever the flood). `W` shows a
-wrapping twin instead (a RichLog of the last WRAP_LINES lines, fed alongside while shown);
+wrapping twin instead (a WrappedLog of the last WRAP_LINES lines, fed alongside while shown);
 `v` opens the whole output (tui/app/screens/output_view.py).
 """
 
@@ -20,11 +20,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Log, RichLog
+from textual.widgets import Log
 
 from tui.app.messages import (
     CommandFinished,
@@ -33,11 +32,12 @@ from tui.app.messages import (
     CommandTitle,
 )
 from tui.app.shown import plain, shown_line
+from tui.app.widgets.wrapped_log import WrappedLog
 
 FLUSH_EVERY = 0.03  # seconds
 BATCH = 3000  # lines per flush: keeps each write well under the 100 ms a key may wait
 MAX_LINES = 20_000  # lines the Log keeps; older ones scroll away
-WRAP_LINES = 2_000  # lines the wrapping twin keeps: it renders each line, so it holds fewer
+WRAP_LINES = MAX_LINES // 2  # lines the wrapping twin keeps once it is shown (it recounts them on a resize)
 
 
 class OutputPane(Vertical):
@@ -50,8 +50,7 @@ class OutputPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True, id="output-log")
-        yield RichLog(max_lines=WRAP_LINES, wrap=True, markup=False, highlight=False, auto_scroll=True,
-                      min_width=10, id="output-wrapped")
+        yield WrappedLog(max_lines=WRAP_LINES, id="output-wrapped")
 
     def on_mount(self) -> None:
         self.border_title = "OUTPUT"
@@ -66,8 +65,8 @@ class OutputPane(Vertical):
         return self.query_one("#output-log", Log)
 
     @property
-    def wrapped_widget(self) -> RichLog:
-        return self.query_one("#output-wrapped", RichLog)
+    def wrapped_widget(self) -> WrappedLog:
+        return self.query_one("#output-wrapped", WrappedLog)
 
     @property
     def wraps(self) -> bool:
@@ -77,11 +76,11 @@ class OutputPane(Vertical):
         """Wrap long lines (the last WRAP_LINES of them), or go back to one row per line; returns wrapping."""
         wrapped = self.wrapped_widget
         wrapping = not wrapped.display
-        if wrapping:
-            wrapped.clear()
-            self._write_wrapped(list(self.log_widget.lines[-WRAP_LINES:]))
         wrapped.display = wrapping
         self.log_widget.display = not wrapping
+        if wrapping:  # shown first: the rows are counted at the width it has
+            wrapped.clear()
+            self._write_wrapped(list(self.log_widget.lines[-WRAP_LINES:]))
         return wrapping
 
     def _write(self, lines: list[str]) -> None:
@@ -91,11 +90,10 @@ class OutputPane(Vertical):
             self._write_wrapped(lines[-WRAP_LINES:])
 
     def _write_wrapped(self, lines: list[str]) -> None:
-        if lines:
-            self.wrapped_widget.write(Text("\n".join(lines)))  # one render for the batch, not one a line
+        self.wrapped_widget.add(lines)
 
     @property
-    def scroller(self) -> Log | RichLog:
+    def scroller(self) -> Log | WrappedLog:
         """What pgup/pgdn scroll: the view shown."""
         return self.wrapped_widget if self.wraps else self.log_widget
 

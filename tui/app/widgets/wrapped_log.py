@@ -31,8 +31,9 @@ class WrappedLog(ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES = {"wrapped-log--match"}
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, max_lines: int | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.max_lines = max_lines  # older lines are dropped, a quarter at a time (one recount each)
         self.lines: list[str] = []
         self.cells: list[int] = []  # each line's width in cells
         self.starts: list[int] = [0]  # the first row of each line; the last entry is the row count
@@ -57,6 +58,11 @@ class WrappedLog(ScrollView, can_focus=True):
             self.cells.append(cells)
             self.starts.append(self.starts[-1] + self._rows(line, cells, width))
         self.lines.extend(new)
+        if self.max_lines is not None and len(self.lines) > self.max_lines + self.max_lines // 4:
+            drop = len(self.lines) - self.max_lines
+            del self.lines[:drop], self.cells[:drop]
+            self.match = None
+            self._recount()
         self._update_size()
         if following:
             self.scroll_end(animate=False, immediate=True)
