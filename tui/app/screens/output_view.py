@@ -133,7 +133,10 @@ class OutputViewScreen(Screen[None]):
         area.clear()
         self._header()
         self._follow()
-        area.scroll_home(animate=False)
+        if self.run.finished:
+            area.scroll_home(animate=False)  # a finished run is read from its start
+        else:
+            area.scroll_end(animate=False, immediate=True)  # a running one is followed as it prints
         area.focus()
 
     def _header(self) -> None:

@@ -40,6 +40,11 @@ class WrappedLog(ScrollView, can_focus=True):
         self.wrap = True
         self._width = 0  # the width the starts were counted at
         self.match: tuple[int, int, int] | None = None  # (line, start, end) of the match shown
+        self.at_end = True  # the reader is at the end: new lines (and a new width) keep it there
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.at_end = new_value >= self.max_scroll_y
 
     # -- content -------------------------------------------------------------
 
@@ -47,10 +52,11 @@ class WrappedLog(ScrollView, can_focus=True):
         self.lines, self.cells, self.starts, self.match = [], [], [0], None
         self._update_size()
         self.scroll_to(0, 0, animate=False)
+        self.at_end = True
 
     def add(self, lines: Iterable[str]) -> None:
         """Append lines; a reader at the end keeps following it."""
-        following = self.scroll_y >= self.max_scroll_y
+        following = self.at_end
         new = list(lines)
         width = self._row_width()
         for line in new:
@@ -111,10 +117,13 @@ class WrappedLog(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self._row_width() != self._width:
+            following = self.at_end
             top = self.line_at(int(self.scroll_y))
             self._recount()
             self._update_size()
-            if top < len(self.lines):
+            if following:  # the end stays in view (a stream, or a pane just shown)
+                self.scroll_end(animate=False, immediate=True)
+            elif top < len(self.lines):
                 self.scroll_to(y=self.starts[top], animate=False)
 
     def line_at(self, row: int) -> int:
