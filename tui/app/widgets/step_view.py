@@ -57,6 +57,12 @@ class Rows(Vertical):
         if self.head:
             yield Static(Content(self.head), classes="rows-head")
 
+    def set_head(self, head: str) -> None:
+        if head != self.head:
+            self.head = head
+            for title in self.query(".rows-head").results(Static):
+                title.update(Content(head))
+
     def show(self, rows: list[tuple[Content, Content]] | None) -> None:
         self.display = bool(rows)
         rows = rows or []
@@ -81,7 +87,7 @@ class StepView(VerticalScroll, can_focus=False):
         yield Rows(id="step-choices")
         yield Static(id="step-detail")
         yield Rows("Checklist: space ticks ▶, ↑↓ move", id="step-checklist")
-        yield Static(id="step-commands")
+        yield Rows("Commands:", id="step-commands")
         yield Static(id="step-hint")
 
     def show(self, session: IncidentController, *, selected: int | None, cursor: int, running: bool = False) -> None:
@@ -98,7 +104,9 @@ class StepView(VerticalScroll, can_focus=False):
         self._set("#step-evidence", self._evidence(session))
         self.query_one("#step-choices", Rows).show(self._choices(session, selected))
         self.query_one("#step-checklist", Rows).show(self._checklist(session, cursor))
-        self._set("#step-commands", self._commands(session, running))
+        commands = self.query_one("#step-commands", Rows)
+        commands.show(self._commands(session))
+        commands.set_head("Commands (running: ctrl+c cancels):" if running else "Commands:")
         self._set("#step-hint", shown(self._hint(session, selected)))
 
     def _set(self, selector: str, content: Content | None) -> None:
@@ -160,21 +168,19 @@ class StepView(VerticalScroll, can_focus=False):
         return rows
 
     @staticmethod
-    def _commands(session: IncidentController, running: bool) -> Content | None:
+    def _commands(session: IncidentController) -> list[tuple[Content, Content]] | None:
         names = session.step.offered_commands
         if not names:
             return None
         commands = session.current.commands
-        parts = []
+        rows = []
         for i, name in enumerate(names):
             cmd = commands.get(name)
-            key = "r" if i == 0 else "R"
             danger = " DANGER" if cmd is not None and cmd.danger else ""
             title = f" ({cmd.title})" if cmd is not None else ""
-            parts.append(styled("[b]$key[/] $name$title[$error b]$danger[/]",
-                                             key=key, name=name, title=title, danger=danger))
-        head = Content("Commands (running: ctrl+c cancels):" if running else "Commands:")
-        return Content("\n").join([head, *parts])
+            rows.append((styled("[b]$key[/]", key="r" if i == 0 else "R"),
+                         styled("$name$title[$error b]$danger[/]", name=name, title=title, danger=danger)))
+        return rows
 
     @staticmethod
     def _hint(session: IncidentController, selected: int | None) -> str:
