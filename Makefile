@@ -10,8 +10,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The hint comes after the drill too: the app's screen hides what was printed before it.
+PATH_HINT = @echo "oncall is in $(VENV)/bin; to type plain \`oncall\` as the README does:  export PATH=\"$(CURDIR)/$(VENV)/bin:\$$PATH\"  (or install it for good: pipx install .)"
+
 demo: $(STAMP)
-	$(VENV)/bin/oncall drill
+	$(PATH_HINT)
+	@$(VENV)/bin/oncall drill; status=$$?; $(subst @,,$(PATH_HINT)); exit $$status
 
 # Lint, types and import contracts first (seconds), then the suite on both cores.
 check: $(STAMP)

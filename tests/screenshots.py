@@ -334,6 +334,38 @@ async def chart(pilot: Any) -> None:
     await settle(pilot)
 
 
+def keys_after_question(*keys: str) -> Scene:
+    """A dialog opened from the first question by `keys`."""
+    async def scene(pilot: Any) -> None:
+        await question(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return scene
+
+
+async def output_view(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("1", "r")  # prompt_history
+    await wait_for(pilot, lambda: pilot.app.screen.running is None and pilot.app.screen.query_one("#output").lines_shown)
+    await settle(pilot)
+    await pilot.press("v")
+    await settle(pilot)
+
+
+# Every dialog, for the 80x24 snapshots (tests/test_snapshots.py): its input and its way out on screen.
+DIALOG_SCENES: dict[str, Scene] = {
+    "quit": keys_after_question("q"),
+    "note": keys_after_question("n", *"paged the prompt owner"),
+    "findings": keys_after_question("i"),
+    "severity": keys_after_question("s"),
+    "roles": keys_after_question("o"),
+    "status": keys_after_question("t"),
+    "action-item": keys_after_question("a"),
+    "pick-command": keys_after_question("1", "R"),
+    "output-view": output_view,
+}
+
 SCENES: dict[str, Scene] = {
     "picker": picker,
     "params": params,

@@ -59,9 +59,13 @@ def test_step_text_shows_parameters_and_live_values(journal, library):
     session = start(journal, library, prompt_version="v39")
     session.answer(0)
     session.answer(0)
-    assert session.text(session.step.text) == "Roll the prompt back to v39 and watch the refusal rate fall."
+    # The value is marked: spliced bare, "the prompt version previous holds" reads like a typo.
+    assert session.text(session.step.text) == "Roll the prompt back to \u2018v39\u2019 and watch the refusal rate fall."
     [_, second] = decisions(journal, session)
     assert second.data["to_step"] == "roll-back"
+    # A value the runbook quotes itself is not quoted twice; an unknown name stays visible.
+    assert session.text('asks "${prompt_version}" of ${service}, then ${nope}') == \
+        'asks "v39" of \u2018support-assistant\u2019, then ${nope}'
 
 
 def test_back_is_journaled_and_nothing_is_erased(journal, library):
@@ -95,7 +99,7 @@ def test_a_jump_adds_the_runbook_to_the_incident_and_carries_parameters(journal,
     move = session.answer(2)
     assert move.jumped and session.current.id == "fix-forward"
     assert session.carry_params(session.current) == {"service": "billing-bot"}
-    assert session.text(session.step.text) == "Ship the corrected prompt to billing-bot."
+    assert session.text(session.step.text) == "Ship the corrected prompt to \u2018billing-bot\u2019."
     assert journal.incident(session.incident_id).runbooks == ("refusal-spike", "fix-forward")
 
 

@@ -114,6 +114,15 @@ def test_command_result_suggests_by_output_then_exit_in_runbook_order():
     assert suggest(CMD, None, Ran(2, "")) is None
 
 
+def test_the_reason_quotes_the_text_matched_not_the_pattern():
+    step = Step("probe", "ask", "Does it refuse?", command="probe", choices=(
+        Choice("Yes", "refusing", When(output=r"can\u2019t|can\x27t|cannot")), Choice("No", "fine", When(exit=0))))
+    s = suggest(step, None, Ran(0, "assistant: I can\u2019t help with that\n"))
+    assert s.index == 0
+    assert s.reason == "probe printed 'can\u2019t'"
+    assert "\\" not in s.reason and "u2019" not in s.reason
+
+
 def test_command_result_wins_over_metric_state():
     both = Step("both", "ask", "?", metric="refusal_rate", command="c", choices=(
         Choice("metric says", "a", When(state="crit")), Choice("command says", "b", When(exit=0))))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.screenshots import SCENES, SIZE, demo_app, deterministic_journal, scene_dir
+from tests.screenshots import DIALOG_SCENES, SCENES, SIZE, demo_app, deterministic_journal, scene_dir
 
 
 @pytest.mark.parametrize("name", list(SCENES))
@@ -24,3 +24,14 @@ def test_screen_at_80x24(name: str, snap_compare) -> None:
     with deterministic_journal():
         app = demo_app(scene_dir(f"{name}-80x24"))
         assert snap_compare(app, terminal_size=(80, 24), run_before=SCENES[name])
+
+
+# Every dialog at 80x24 (issue 19): the typing box and the way out inside the screen.
+AT_80x24 = {**{n: SCENES[n] for n in ("params", "danger-confirmation", "help", "comms", "report")}, **DIALOG_SCENES}
+
+
+@pytest.mark.parametrize("name", list(AT_80x24))
+def test_dialog_at_80x24(name: str, snap_compare) -> None:
+    with deterministic_journal():
+        app = demo_app(scene_dir(f"dialog-{name}-80x24"))
+        assert snap_compare(app, terminal_size=(80, 24), run_before=AT_80x24[name])

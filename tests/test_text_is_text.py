@@ -253,6 +253,15 @@ async def test_an_incident_on_a_hostile_runbook_shows_every_part_as_text(tmp_pat
         assert "out [/] [bold]b [link=x]l ␛]0;pwned␇ ␛[2J ␛[2J ⟨U+202E⟩evil ␀␁␈ red" in text
         log_lines = screen.query_one("#output-log").lines
         assert not any("\x1b" in line or "\x9b" in line for line in log_lines)
+        await pilot.press("W")  # the pane's wrapping twin draws the same text
+        await pilot.pause()
+        assert_safe(app, "progress 100%")
+        await pilot.press("W", "v")  # and so does the whole-output view, its title and its command
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OutputViewScreen")
+        await pilot.pause()
+        assert "red" in assert_safe(app, "OUTPUT", "spew", "out [/] [bold]b [link=x]l ␛]0;pwned␇")
+        await pilot.press("escape")
+        await pilot.pause()
 
         await pilot.press("R")  # the command list quotes the titles
         await pilot.pause()

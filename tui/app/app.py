@@ -8,6 +8,7 @@ handler turns a failure into a visible sentence instead of an exit.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
@@ -358,12 +359,26 @@ class OncallApp(App[int]):
             return
         self.push_screen(HelpScreen(self.screen))
 
-    def action_quit_app(self) -> None:
+    def action_quit_app(self, typed: Callable[[str], None] | None = None) -> None:
         from tui.app.screens.dialogs import QuitScreen
 
         if isinstance(self.screen, QuitScreen):
             return
-        self.push_screen(QuitScreen(), callback=lambda yes: self.exit(0) if yes else None)
+        self.push_screen(QuitScreen(self._incident_status(), typed=typed),
+                         callback=lambda yes: self.exit(0) if yes else None)
+
+    def _incident_status(self) -> str | None:
+        """The status of the incident worked in this window (read from the journal now), or None."""
+        from tui.app.screens.incident import IncidentScreen
+        from tui.errors import OncallError
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, IncidentScreen):
+                try:
+                    return str(screen.controller.incident.status or "investigating")
+                except OncallError:
+                    return "status unknown: the journal could not be read"
+        return None
 
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen

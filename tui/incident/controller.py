@@ -9,6 +9,7 @@ the walk itself goes on.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -42,6 +43,15 @@ from tui.runbook.model import Runbook, Step
 from tui.runbook.render import check_params, render_text
 from tui.times import parse_time
 from tui.walk import Move, Walker
+
+QUOTED = re.compile(r"""(["'`\u2018\u201c])\$\{([A-Za-z_][A-Za-z0-9_]*)\}(["'`\u2019\u201d])""")
+QUOTED_PREFIX = "__quoted__"  # a placeholder the runbook put in quotes: its value, unmarked
+
+
+def mark_value(value: str) -> str:
+    """A parameter's value in step text: between single quotation marks, so it reads as a name."""
+    return f"\u2018{value}\u2019" if value else value
+
 
 DEFAULT_COMMS_EVERY = 600.0  # an internal update every 10 minutes by default
 REPLAYED_ACTIONS = ("answer", "done", "back", "resume")
@@ -101,8 +111,14 @@ class IncidentController(IncidentRecord):
         return self.runbook_params.get(runbook.id, runbook.default_params())
 
     def text(self, template: str) -> str:
-        """Step text for the screen: parameters and live metric values filled in."""
-        values = dict(self.values())
+        """Step text for the screen: parameters and live metric values filled in. A parameter's value
+        is marked (‘previous’): spliced bare into prose, "the prompt version previous holds" reads like
+        a typo. A value the runbook already quotes ("${question}") is not marked twice. A metric's value
+        is a number with its unit and reads right as it is."""
+        params = self.values()
+        values = {name: mark_value(value) for name, value in params.items()}
+        values.update({QUOTED_PREFIX + name: value for name, value in params.items()})
+        template = QUOTED.sub(lambda m: f"{m[1]}${{{QUOTED_PREFIX}{m[2]}}}{m[3]}", template)
         for name in self.current.metrics:
             reading = self.readings.get(name)
             values[name] = reading.display if reading is not None and reading.display else "—"

@@ -210,8 +210,17 @@ class IncidentRecord:
         ended = f"exit {code}" if isinstance(code, int) else str(last.data.get("status") or "unknown end")
         more = f"; {len(runs)} runs by others in all" if len(runs) > 1 else ""
         return f"{last.author} already ran {prepared.name} in this incident at {when}, {ended}{more}."
+    def command_declined(self, prepared: PreparedCommand) -> Event:
+        """A danger command the person was asked to confirm and did not: a `decision` (action
+        "declined"), so the report's "what was done" and a drill's score see the choice not to run it.
+        The walk's replay and the drill's path read only answer/done/back/resume decisions."""
+        return self.journal.add_event(self.incident_id, "decision",
+                                      f"did not run {prepared.name} ({prepared.title}): the danger confirmation "
+                                      "was cancelled, nothing ran",
+                                      {"action": "declined", "command": prepared.name, "title": prepared.title,
+                                       "runbook": prepared.runbook_id, "danger": True})
 
     def command_not_started(self, prepared: PreparedCommand, why: str) -> Event:
         return self.journal.add_event(self.incident_id, "command", f"could not run {prepared.name}: {why}",
-                                      {"command": prepared.name, "runbook": prepared.runbook_id,
-                                       "status": "did not start"})
+                                      {"command": prepared.name, "title": prepared.title,
+                                       "runbook": prepared.runbook_id, "status": "did not start"})

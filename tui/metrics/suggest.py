@@ -69,8 +69,10 @@ def _from_command(step: Step, result: CommandResult) -> Suggestion | None:
             except re.error:  # the validator rejects these; never crash on one that slipped through
                 continue
             if found:
+                # The text it matched, as printed: the pattern itself (`can\\u2019t`, `[0-9]+`) means nothing
+                # at 3am, and repr() would double every backslash of the line.
                 line = " ".join(found.group(0).split())[:80]
-                return Suggestion(index, choice, f"{name} printed {line!r}, matching {when.output!r}")
+                return Suggestion(index, choice, f"{name} printed '{line}'")
     return None
 
 

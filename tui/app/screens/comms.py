@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
+from tui.app.screens.dialogs import Dialog
 from tui.app.shown import plain, shown_line
 
 
@@ -21,7 +20,7 @@ class AudienceDraft:
     can_send: bool  # the config names targets for it
 
 
-class CommsScreen(ModalScreen[tuple[str, str, str] | None]):
+class CommsScreen(Dialog[tuple[str, str, str] | None]):
     """Returns (audience, "send", text) to send it, (audience, "sent", text) when marked as sent by hand,
     None when closed. 1-9 switch between the audiences."""
 
@@ -52,14 +51,15 @@ class CommsScreen(ModalScreen[tuple[str, str, str] | None]):
         return self.draft.can_send
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog comms"):
+        with self.box("comms"):
             yield Static("", classes="dialog-title", id="comms-title")
             yield Static("", id="comms-audiences")
             # Filled from the incident and the runbook: plain, so what is copied and sent is what is seen.
             yield TextArea(plain(self.draft.text), soft_wrap=True, show_line_numbers=False, read_only=True,
                            id="comms-text")
-            yield Static("", id="comms-status")
-            yield Static("", classes="dialog-hint", id="comms-hint")
+            with self.controls():
+                yield Static("", id="comms-status")
+                yield Static("", classes="dialog-hint", id="comms-hint")
         yield Footer()
 
     def _show(self) -> None:

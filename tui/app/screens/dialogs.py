@@ -1,10 +1,17 @@
-"""Small modal dialogs: quit, pick one of a list, fill in a form, write a note, confirm a dangerous command."""
+"""Small modal dialogs: quit, pick one of a list, fill in a form, write a note, confirm a dangerous command.
+
+Every dialog fits 80x24: it is a `Dialog`, whose box scrolls its body between a title docked on
+top and its controls (the input, the error line, the way out) docked at the bottom, so a long
+command or form scrolls and the typing box and "Escape cancels" stay on screen.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar, TypeVar
 
+from rich.table import Table
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,28 +24,100 @@ from textual.widgets.option_list import Option
 from tui.app.shown import plain_line, shown, shown_line, styled
 from tui.app.widgets.field import Field
 
+Result = TypeVar("Result")
+COMPACT_BELOW = 32  # rows: a shorter terminal (80x24) drops the blank lines around a dialog's title
 
-class QuitScreen(ModalScreen[bool]):
+
+class Dialog(ModalScreen[Result]):
+    """The box (`.dialog`) is the scroller: `dialog_title` docks on top, `dialog_controls` at the bottom."""
+
+    BINDINGS = [
+        Binding("pageup", "scroll_body(-1)", show=False),
+        Binding("pagedown", "scroll_body(1)", show=False),
+    ]
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < COMPACT_BELOW, "-compact")
+
+    def on_mount(self) -> None:
+        self.set_class(self.app.size.height < COMPACT_BELOW, "-compact")
+
+    @staticmethod
+    def box(*classes: str, id: str | None = None) -> VerticalScroll:
+        box = VerticalScroll(classes=" ".join(("dialog", *classes)), id=id)
+        box.can_focus = False  # the input has the keys; pgup/pgdn scroll the body
+        return box
+
+    @staticmethod
+    def controls() -> Vertical:
+        return Vertical(classes="dialog-controls")
+
+    def action_scroll_body(self, direction: int) -> None:
+        box = self.query_one(".dialog", VerticalScroll)
+        if direction < 0:
+            box.scroll_page_up(animate=False)
+        else:
+            box.scroll_page_down(animate=False)
+
+
+def quit_sentence(status: str | None) -> str:
+    """What quitting leaves behind, true to the incident's status (None: no incident in this window)."""
+    if status is None:
+        return "Everything is already saved in the journal."
+    if status == "resolved":
+        return "The incident is resolved; everything is saved in the journal."
+    return (f"The incident stays open ({status}); everything is saved in the journal, and you or a "
+            "teammate can join it again from the first screen.")
+
+
+class QuitScreen(Dialog[bool]):
     """q then y: nothing is lost, every entry is already saved."""
 
     BINDINGS = [
         Binding("y", "answer(True)", "yes, quit", id="quit.yes"),
         Binding("n,escape", "answer(False)", "no, stay", key_display="n", id="quit.no"),
     ]
-    PURPOSE = "Quit oncall? The journal already holds everything; the incident stays open for later."
+    PURPOSE = "Quit oncall? The journal already holds everything; an open incident can be joined again later."
+
+    def __init__(self, status: str | None = None, *, typed: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.status = status  # the incident's status (from the journal), None when no incident is open here
+        # Opened by q in an empty search box: any other letter means the person was typing a word
+        # ("query"), so the dialog closes and "q" plus that letter go to the box; y in "query" never quits.
+        self.typed = typed
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character
+        if self.typed is None or not char or not char.isprintable() or char in "yn":
+            return
+        event.stop()
+        event.prevent_default()
+        typed = self.typed
+        self.dismiss(False)
+        typed("q" + char)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with self.box():
             yield Static("Quit oncall?", classes="dialog-title")
-            yield Static("Everything is already saved in the journal; the incident stays open.\n"
-                         "Press y to quit, n to stay.")
+            yield Static(shown(quit_sentence(self.status)), id="quit-text")
+            with self.controls():
+                yield Static("Press y to quit, n or Escape to stay.", classes="dialog-hint")
         yield Footer()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
 
 
-class ChoiceScreen(ModalScreen[int | None]):
+def numbered(n: int, text: str) -> Table:
+    """An option's prompt: its number in a column of its own, the text wrapping under itself."""
+    row = Table.grid(padding=(0, 1))
+    row.add_column(width=len(str(n)) + 1, no_wrap=True, justify="right")
+    row.add_column(ratio=1)
+    row.add_row(Text(str(n), style="bold"), Text(plain_line(text)))  # outside text: plain, never markup
+    return row
+
+
+class ChoiceScreen(Dialog[int | None]):
     """Numbered options: press the number, or move and press Enter; Escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,11 +134,12 @@ class ChoiceScreen(ModalScreen[int | None]):
         self.PURPOSE = purpose or title
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with self.box():
             yield Static(shown_line(self.title_text), classes="dialog-title")
-            yield OptionList(*[Option(shown_line(f"{i}  {text}"), id=str(i - 1)) for i, text in
+            yield OptionList(*[Option(numbered(i, text), id=str(i - 1)) for i, text in
                                enumerate(self.options, 1)], id="choice-list")
-            yield Static("Press a number, or ↑↓ and Enter · Escape cancels", classes="dialog-hint")
+            with self.controls():
+                yield Static("Press a number, or ↑↓ and Enter · Escape cancels", classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,7 +160,7 @@ class ChoiceScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class FormScreen(ModalScreen[list[str] | None]):
+class FormScreen(Dialog[list[str] | None]):
     """Labelled inputs; Enter on the last one (or ctrl+s) saves, Escape cancels."""
 
     BINDINGS = [
@@ -98,16 +178,16 @@ class FormScreen(ModalScreen[list[str] | None]):
         self.PURPOSE = title
 
     def compose(self) -> ComposeResult:
-        # Scrolls when the fields outgrow the terminal (the findings form at 80x24): focus brings each into view.
-        with VerticalScroll(classes="dialog form"):
+        with self.box():
             yield Static(shown_line(self.title_text), classes="dialog-title")
             for i, (label, value) in enumerate(self.fields):
                 yield Label(shown_line(label))
                 placeholder = self.placeholders[i] if i < len(self.placeholders) else ""
                 yield Field(value=value, placeholder=placeholder, id=f"field-{i}")
-            yield Static("", id="form-error", classes="error-line")
-            yield Static(shown(self.hint or "Enter moves on and saves after the last field · Escape cancels"),
-                         classes="dialog-hint")
+            with self.controls():
+                yield Static("", id="form-error", classes="error-line")
+                yield Static(shown(self.hint or "Enter moves on and saves after the last field · Escape cancels"),
+                             classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -153,7 +233,7 @@ class NoteArea(TextArea):
             await super()._on_key(event)
 
 
-class NoteScreen(ModalScreen[str | None]):
+class NoteScreen(Dialog[str | None]):
     """n : a note for the journal, of as many lines as it needs. A pasted block (a stack trace,
     `kubectl get pods`) is kept whole. Enter saves, as everywhere in oncall; shift+enter or
     ctrl+j starts a new line (terminals that cannot tell shift+enter from Enter still send ctrl+j)."""
@@ -171,11 +251,12 @@ class NoteScreen(ModalScreen[str | None]):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with self.box():
             yield Static(shown_line(self.title_text), classes="dialog-title")
             yield NoteArea(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", id="note-text")
-            yield Static("Enter saves · shift+enter or ctrl+j: new line (a paste keeps its lines) · Escape cancels",
-                         classes="dialog-hint")
+            with self.controls():
+                yield Static("Enter saves · shift+enter or ctrl+j: new line (a paste keeps its lines) · "
+                             "Escape cancels", classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -197,7 +278,7 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class DangerScreen(ModalScreen[bool]):
+class DangerScreen(Dialog[bool]):
     """A command that changes production: show exactly what runs, and ask for the word to be typed."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel", id="danger.cancel")]
@@ -214,10 +295,10 @@ class DangerScreen(ModalScreen[bool]):
         self.word = word
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog danger"):
+        with self.box("danger"):
             yield Static(styled("[reverse $error b] DANGER [/] $title", title=plain_line(self.title_text)),
                          classes="dialog-title")
-            yield Static("This changes production. It will run exactly:")
+            yield Static("This changes production. It will run exactly (pgup/pgdn scroll a long one):")
             # Exactly what runs, every control in it visible: a hidden \r or bidi override could make
             # the command read as something else than it is.
             yield Static(shown(self.command), classes="command-line")
@@ -225,10 +306,11 @@ class DangerScreen(ModalScreen[bool]):
                 yield Static(shown("with " + ", ".join(f"{k}={v}" for k, v in self.params.items())))
             if self.earlier:
                 yield Static(shown(self.earlier), id="danger-earlier", classes="error-line")
-            yield Label(styled("Type [b]$word[/] and press Enter to run it:", word=self.word))
-            yield Field(placeholder="type the word here", id="danger-word")
-            yield Static("", id="danger-error", classes="error-line")
-            yield Static("Escape cancels: nothing runs.", classes="dialog-hint")
+            with self.controls():
+                yield Label(styled("Type [b]$word[/] and press Enter to run it:", word=self.word))
+                yield Field(placeholder="type the word here", id="danger-word")
+                yield Static("", id="danger-error", classes="error-line")
+                yield Static("Escape cancels: nothing runs.", classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.app.keys import current_keys
+from tui.app.screens.dialogs import Dialog
 from tui.app.shown import shown, styled
 
 APP_KEYS = [("?", "this help"), ("ctrl+p", "command palette: runbooks and actions"), ("/", "search runbooks"),
@@ -37,7 +37,7 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
     return rows + list(getattr(screen, "EXTRA_KEYS", []))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "close", key_display="esc", id="help.close")]
     PURPOSE = "The keys of the screen you came from, and what it is for."
 
@@ -52,13 +52,18 @@ class HelpScreen(ModalScreen[None]):
         rows += [(k, d) for k, d in APP_KEYS if k not in own]
         width = max(len(k) for k, _ in rows) + 2
         lines = [styled("[b]$key[/]$pad$what", key=k, pad=" " * (width - len(k)), what=d) for k, d in rows]
-        with Vertical(classes="dialog help"):
+        with self.box("help", id="help-scroll"):
             yield Static("Help", classes="dialog-title")
             yield Static(shown(purpose), classes="help-purpose")
-            with VerticalScroll():
-                yield Static(Content("\n").join(lines), id="help-keys")
-            yield Static("Nothing needs the mouse. Esc closes this help.", classes="dialog-hint")
+            yield Static(Content("\n").join(lines), id="help-keys")
+            with self.controls():
+                yield Static("↑↓ pgup/pgdn scroll · nothing needs the mouse · Esc closes this help", classes="dialog-hint")
         yield Footer()
+
+    def on_mount(self) -> None:
+        box = self.query_one("#help-scroll")
+        box.can_focus = True  # ↑↓ scroll the keys
+        box.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -77,6 +77,8 @@ class IncidentScreen(Screen[None]):
         Binding("r", "run_first", "run", id="command.run"),
         Binding("R", "pick_command", "pick", key_display="R", id="command.pick"),
         Binding("ctrl+c", "cancel_command", "cancel", priority=True, id="command.cancel"),
+        Binding("v", "full_output", "output", id="command.output"),
+        Binding("W", "wrap_output", "wrap", key_display="W", show=False, id="command.wrap"),
         Binding("n", "note", "note", id="incident.note"),
         Binding("a", "action_item", "action", id="incident.action_item"),
         Binding("s", "severity", "severity", id="incident.severity"),
@@ -95,6 +97,7 @@ class IncidentScreen(Screen[None]):
 
     EXTRA_KEYS = [("↑↓", "move the selected answer, or the checklist cursor"),
                   ("pgup/pgdn", "scroll the command output"),
+                  ("W", "wrap the command output's long lines in its pane (again: one line each)"),
                   ("shift+pgup/pgdn", "scroll the journal")]
     AUTO_FOCUS = None  # the keys belong to the step, not to a pane that would swallow ↑↓
 
@@ -112,6 +115,7 @@ class IncidentScreen(Screen[None]):
         self.authors: set[str] = set()
         self._stop_watch = asyncio.Event()
         self._poll_timer: Timer | None = None
+        self._events_seen: list[Any] = []
         services = self.services_of_app()
         self._backoff = Backoff(base=services.sync_every)
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
@@ -224,6 +228,8 @@ class IncidentScreen(Screen[None]):
             return self._waiting_for_me > 0
         if action == "cancel_command":
             return self.commands.running is not None
+        if action == "full_output":
+            return self.commands.live is not None or any(e.kind == "command" for e in self._events_seen)
         if action == "back":
             return self.controller.walker.can_back
         if action == "accept":
@@ -296,7 +302,7 @@ class IncidentScreen(Screen[None]):
         self.render_step()
 
     def action_scroll(self, selector: str, direction: int) -> None:
-        pane = self.query_one(selector)
+        pane = self.query_one(OutputPane).scroller if selector == "#output-log" else self.query_one(selector)
         if direction < 0:
             pane.scroll_page_up(animate=False)
         else:
@@ -311,9 +317,7 @@ class IncidentScreen(Screen[None]):
             self.cursor = next((i for i, (_, done) in enumerate(items) if not done), 0)
         item = self.cursor
         if self._apply(lambda: self.controller.toggle(item)) is not None:
-            after = self.controller.walker.checklist()
-            nxt = next((i for i in range(item + 1, len(after)) if not after[i][1]), None)
-            self.cursor = nxt if nxt is not None else item
+            self.cursor = item  # the ▶ stays on the item ticked: ↓ moves on, space again unticks it
             self.render_step()
 
     def _update_suggestion(self) -> None:
@@ -429,11 +433,26 @@ class IncidentScreen(Screen[None]):
     def run_command(self, name: str) -> None:
         self.commands.run(name)
 
+    def action_full_output(self) -> None:
+        from tui.app.screens.output_view import OutputViewScreen
+
+        runs = self.commands.runs()
+        if not runs:
+            self.oncall.fail("No command has run in this incident yet; r runs the step's command.")
+            return
+        self.app.push_screen(OutputViewScreen(runs[-1], runs))
+
+    def action_wrap_output(self) -> None:
+        wrapped = self.query_one(OutputPane).toggle_wrap()
+        self.notify("Long output lines wrap in the pane now (W again: one line each)." if wrapped else
+                    "One line each in the pane now; v shows the whole output wrapped.")
+
     def action_cancel_command(self) -> None:
         if self.commands.cancel():
             self.query_one(OutputPane).note("cancelling: stopping the command and everything it started…")
 
     def _command_changed(self) -> None:
+        self.refresh_journal()  # a declined danger command is journaled
         self.render_step()
         self.refresh_bindings()
 
@@ -544,6 +563,10 @@ class IncidentScreen(Screen[None]):
             self._to(JournalPane)(JournalStatus("JOURNAL  unreadable", str(exc)))
             return
         self._to(JournalPane)(JournalChanged(events))
+        had_commands = any(e.kind == "command" for e in self._events_seen)
+        self._events_seen = events
+        if not had_commands and any(e.kind == "command" for e in events):
+            self.refresh_bindings()  # v is offered from the first run on (a teammate's too)
         self.controller.observe(events)
         self.authors = {e.author for e in events if e.author}
         self._announce_requests()

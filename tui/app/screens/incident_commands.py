@@ -13,6 +13,7 @@ from textual.message import Message
 
 from tui.app.messages import CommandFinished, CommandOutput, CommandStarted
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen
+from tui.app.screens.output_view import RunOutput
 from tui.config import Settings
 from tui.errors import OncallError
 from tui.incident import CommandOutcome, IncidentController
@@ -47,6 +48,7 @@ class CommandRunner:
     journal_changed: Callable[[], None] = lambda: None  # a request was journaled: show it
     launch: Running | None = None
     running: tuple[str, datetime] | None = None  # (command name, when it started)
+    live: RunOutput | None = None  # this session's last run, as it streams: what v shows first
 
     def run_first(self) -> None:
         names = self.controller.step.offered_commands
@@ -108,15 +110,23 @@ class CommandRunner:
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._start(prepared, confirmed=True, approved=approved)
+                return
+            error = self._journaled(lambda: self.controller.command_declined(prepared))
+            if error:
+                self.fail(error)
             else:
-                self.app.notify(f"{name} was not run.")
+                self.app.notify(f"{name} was not run; the journal says you declined it.")
+            self.changed()
 
         self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
                                           confirmation_word(prepared), self.controller.already_ran(prepared)),
                              confirmed)
 
     def _start(self, prepared: PreparedCommand, *, confirmed: bool, approved: Request | None = None) -> None:
+        record = RunOutput(prepared.name, prepared.display)
+
         def output(lines: list[str]) -> None:
+            record.add(lines)
             self.to_output(CommandOutput(lines))
 
         try:
@@ -127,6 +137,7 @@ class CommandRunner:
             self.fail(str(exc))
             return
         self.launch = launch
+        self.live = record
         self.running = (prepared.name, self.controller.clock.now())
         self.to_output(CommandStarted(self.title(), prepared.display))
         self.changed()
@@ -143,10 +154,14 @@ class CommandRunner:
         """Run to the end (in the screen's worker); the controller keeps and journals the result."""
         from tui.launch import settings_secrets
 
+        record = self.live
         try:
             result = await launch.run()
         except OncallError as exc:
             why = str(exc)
+            if record is not None:
+                record.add([why])
+                record.finish("did not start", None)
             error = self._journaled(lambda: self.controller.command_failed(prepared, why))
             return CommandFinished(prepared.name, f"OUTPUT  {prepared.name} · did not start", [why], error)
         finally:
@@ -155,9 +170,27 @@ class CommandRunner:
         error = self._journaled(lambda: self.controller.command_finished(prepared, result,
                                                                         settings_secrets(self.settings)))
         outcome = CommandOutcome.of(prepared.name, result)
+        if record is not None:
+            record.finish(outcome.status_text, result.log_path)
         notes = [f"full output: {result.log_path}"] if result.dropped_lines > 0 and result.log_path else []
         notes.append(f"{prepared.name}: {outcome.status_text}")
         return CommandFinished(prepared.name, f"OUTPUT  {prepared.name} · {outcome.status_text}", notes, error)
+
+    def runs(self) -> list[RunOutput]:
+        """Every run of this incident, oldest first (the journal's, a teammate's too), this session's
+        last one as it streams in place of its journal copy."""
+        try:
+            events = [e for e in self.controller.events() if e.kind == "command" and (e.data or {}).get("command")]
+        except OncallError:
+            events = []
+        runs = [RunOutput.from_event(e) for e in events]
+        live = self.live
+        if live is not None:
+            if live.finished and runs and runs[-1].name == live.name:
+                runs[-1] = live
+            else:
+                runs.append(live)
+        return runs
 
     @staticmethod
     def _journaled(record: Callable[[], object]) -> str | None:

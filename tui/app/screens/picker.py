@@ -23,6 +23,18 @@ from tui.app.widgets.key_bar import KeyBar
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
 
 
+class SearchField(Field):
+    """The search box. Empty, it leaves q and ? to the screen (quit, help), as every other screen does;
+    once something is typed they are letters like any other."""
+
+    SCREEN_KEYS = frozenset({"q", "question_mark"})
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if not self.value and key in self.SCREEN_KEYS:
+            return False
+        return super().check_consume_key(key, character)
+
+
 class PickerScreen(Screen):
     PURPOSE = ("Pick what is on fire: join an open incident, open a firing alert's runbook, or search the runbooks "
                "by title, symptom, tag or step text. Enter opens the highlighted line.")
@@ -36,7 +48,9 @@ class PickerScreen(Screen):
         Binding("escape", "escape", "clear / back", key_display="esc", id="picker.escape"),
         Binding("ctrl+r", "reload_alerts", "refresh alerts", id="picker.alerts"),
         Binding("question_mark", "app.help", "help", key_display="?", id="picker.help", priority=True),
-        Binding("ctrl+q", "app.quit_app", "quit", id="picker.quit"),
+        Binding("ctrl+q", "app.quit_app", "quit", show=False, id="picker.quit"),
+        # q quits like everywhere else when the box is empty; once something is typed it is a letter.
+        Binding("q", "q", "quit", key_display="q", priority=True, id="picker.q"),
     ]
 
     def __init__(self, *, overlay: bool = False) -> None:
@@ -49,7 +63,8 @@ class PickerScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static("oncall · what is on fire?", id="picker-title")
-            yield Field(placeholder="type to search: title, symptom, tag, alert, step text", id="filter")
+            yield SearchField(placeholder="type to search: title, symptom, tag, alert, step text · q quits",
+                              id="filter")
             yield OptionList(id="choices")
             yield Static(id="picker-detail")
             yield Static(id="picker-status")
@@ -240,6 +255,20 @@ class PickerScreen(Screen):
             app.join_incident(key.split(":", 1)[1])
         else:
             app.open_runbook(key)
+
+    def action_q(self) -> None:
+        filt = self.query_one("#filter", Field)
+        if filt.value:
+            filt.focus()
+            filt.insert_text_at_cursor("q")
+            return
+
+        def typed(text: str) -> None:  # the person was typing a word that starts with q
+            filt.focus()
+            filt.insert_text_at_cursor(text)
+
+        app: Any = self.app
+        app.action_quit_app(typed=typed)
 
     def action_focus_filter(self) -> None:
         self.focus_filter()

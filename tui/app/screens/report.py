@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Footer, Static
 
+from tui.app.screens.dialogs import Dialog
 from tui.app.shown import shown, shown_line
 
 
-class ReportScreen(ModalScreen[bool]):
+class ReportScreen(Dialog[bool]):
     """Returns True when the person asked to write the files."""
 
     BINDINGS = [
@@ -32,23 +32,24 @@ class ReportScreen(ModalScreen[bool]):
         self.measured = measured  # one sentence: whether the impact came from the metrics
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog report"):
+        with self.box("report", id="report-scroll"):
             yield Static(shown_line(f"Post-incident report → {self.path}"), classes="dialog-title")
             if self.measured:
                 yield Static(shown_line(self.measured), id="report-measured")
             with Horizontal(id="report-body"):
-                with VerticalScroll(id="report-scroll"):
-                    # The Markdown source, shown as text (the report generator already escaped what it quotes).
-                    yield Static(shown(self.markdown), id="report-text")
+                # The Markdown source, shown as text (the report generator already escaped what it quotes).
+                yield Static(shown(self.markdown), id="report-text")
                 if self.aside is not None:
-                    with VerticalScroll(id="report-aside"):
-                        yield Static(shown(self.aside), id="score-text")
-            yield Static("w writes the Markdown, its charts and the HTML page · c copies · ↑↓ scroll · Esc closes",
-                         classes="dialog-hint")
+                    yield Static(shown(self.aside), id="report-aside")
+            with self.controls():
+                yield Static("w writes the Markdown, its charts and the HTML page · c copies · ↑↓ scroll · Esc closes",
+                             classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#report-scroll").focus()
+        box = self.query_one("#report-scroll")
+        box.can_focus = True
+        box.focus()
 
     def action_write(self) -> None:
         self.dismiss(True)

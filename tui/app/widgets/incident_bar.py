@@ -1,6 +1,7 @@
 """The top line: severity, title, elapsed time, your role, status, and when the next update is due.
 
-At 80 columns everything but the title keeps its place; the title is cut to fit.
+At 80 columns the timer and the update's due time always keep their place: the title is cut first,
+then the role and the status give way (see `bar_content`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ SHORT_ROLES = {"incident lead": "lead", "technical lead": "tech lead", "communic
 SEP = " · "
 
 
+MIN_TITLE = 16  # characters of title worth keeping before the role and the status give way
+
+
 def bar_content(session: IncidentController, width: int = 200) -> Content:
+    """The bar, in `width` cells at most. The timer and the update's due time always stay: the title
+    is shortened first, then, only when even a short title does not fit, the role goes, "update due"
+    becomes "due", and the status goes."""
     inc = session.incident
     severity = session.severity()
     narrow = width < 110
@@ -25,29 +32,39 @@ def bar_content(session: IncidentController, width: int = 200) -> Content:
     if narrow:
         roles = [SHORT_ROLES.get(r, r) for r in roles]
     due = session.clock.hhmm(session.comms_due())
-    if session.comms_overdue():
-        update = styled("[reverse $error b] update OVERDUE [/]")
-    elif getattr(inc, "status", "") == "resolved":
-        update = Content("no more updates due")
-    else:
-        update = styled("update due $due", due=due)
+    overdue = session.comms_overdue()
+    resolved = getattr(inc, "status", "") == "resolved"
     sev_text = SEVERITY_LABELS.get(severity, "SEV?") + ("" if narrow else f" {severity}")
     head = [styled(f"[reverse b {_sev_style(severity)}] $sev [/]", sev=sev_text)]
     if getattr(inc, "drill", False):
         head.append(styled("[reverse $warning b] DRILL [/]"))
-    tail = [
-        Content(session.elapsed()),
-        shown_line(f"you: {', '.join(roles) if roles else 'responder'}"),  # roles, status: the shared journal's
-        shown_line(getattr(inc, "status", "investigating")),
-        update,
-        *_outbound(session, narrow),
-    ]
-    fixed = sum(len(c.plain) + 1 for c in head) + sum(len(c.plain) + len(SEP) for c in tail)
+    elapsed = Content(session.elapsed())
+    role = shown_line(f"you: {', '.join(roles) if roles else 'responder'}")  # roles, status: the shared journal's
+    status = shown_line(getattr(inc, "status", "investigating"))
+    outbound = _outbound(session, narrow)
+
+    def update(short: bool) -> Content:
+        if overdue:
+            return styled("[reverse $error b] OVERDUE [/]" if short else "[reverse $error b] update OVERDUE [/]")
+        if resolved:
+            return Content("no updates due" if short else "no more updates due")
+        return styled("due $due" if short else "update due $due", due=due)
+
+    # From the fullest to the barest; the first that leaves MIN_TITLE for the title is taken.
+    tails = [[elapsed, role, status, update(False), *outbound], [elapsed, status, update(False), *outbound],
+             [elapsed, role, status, update(False)], [elapsed, status, update(False)],
+             [elapsed, status, update(True)], [elapsed, update(True)]]
     title = plain_line(getattr(inc, "title", session.runbook.title))
-    room = max(8, width - fixed)
+    fixed_head = sum(len(c.plain) + 1 for c in head)
+    for tail in tails:
+        room = width - fixed_head - sum(len(c.plain) + len(SEP) for c in tail)
+        if room >= min(MIN_TITLE, len(title)):
+            break
+    room = max(0, room)
     if len(title) > room:
-        title = title[: room - 1] + "…"
-    body = Content(SEP).join([styled("[b]$title[/]", title=title), *tail])
+        title = title[: room - 1] + "…" if room > 1 else ""
+    parts = ([styled("[b]$title[/]", title=title)] if title else []) + tail
+    body = Content(SEP).join(parts)
     return Content(" ").join([*head, body])
 
 

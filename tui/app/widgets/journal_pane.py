@@ -1,4 +1,6 @@
-"""The journal pane: the incident's events as they arrive, yours and other responders'."""
+"""The journal pane: the incident's events as they arrive, yours and other responders'.
+
+Notes and decisions stand out; a run is one line (`tui/journal/rows.py`), its output behind `v`."""
 
 from __future__ import annotations
 
@@ -13,28 +15,31 @@ from textual.widgets import RichLog, Static
 from tui.app.messages import JournalChanged, JournalStatus
 from tui.app.shown import plain, plain_line, shown, shown_line
 from tui.clock import Clock
+from tui.journal.rows import journal_row
 from tui.times import parse_time
 
-KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
-               "role": "yellow", "metric": "dim", "action-item": "green", "send": "magenta", "silence": "yellow",
-               "hook": "dim"}
+# How loud a row is (tui/journal/rows.py decides; theme variables would need a Content, these are Rich styles).
+WEIGHT_STYLES = {"strong": "bold", "normal": "", "quiet": "dim"}
+LABEL_STYLES = {"note": "bold", "decision": "bold underline", "declined": "bold underline", "ran": "cyan",
+                "update sent": "magenta", "silence": "yellow", "approval": "bold yellow"}
 
 
 INDENT = "      "  # a note's later lines start under its author, past the time
 
 
 def event_line(event: Any, clock: Clock) -> Text:
-    """One event; every part of it is outside text (a teammate's name, note, command output), so plain.
-    A note of several lines (a paste) keeps them, each indented under the first."""
+    """One event, as `journal_row` puts it; every part of it is outside text (a teammate's name, a
+    note, a command's title), so plain. A note of several lines (a paste) keeps them, indented."""
+    row = journal_row(event)
     moment = parse_time(getattr(event, "time", None))
     when = clock.hhmm(moment) if moment else "--:--"
-    kind = plain_line(event.kind)
     text = Text(f"{when} {plain_line(event.author)} ", style="dim")
-    text.append(f"{kind}: ", style=KIND_STYLES.get(kind, ""))
-    lines = [line.rstrip() for line in plain(event.text).strip().splitlines()] or [""]
-    text.append(lines[0])
+    text.append(f"{plain_line(row.label)}: ", style=LABEL_STYLES.get(row.label, "dim" if row.weight == "quiet" else ""))
+    style = WEIGHT_STYLES[row.weight]
+    lines = [line.rstrip() for line in plain(row.text).strip().splitlines()] or [""]
+    text.append(lines[0], style=style)
     for line in lines[1:]:
-        text.append("\n" + INDENT + line)
+        text.append("\n" + INDENT + line, style=style)
     return text
 
 

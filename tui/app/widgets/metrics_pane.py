@@ -35,6 +35,28 @@ def sparkline(values: Sequence[float], width: int = 10) -> str:
     return "".join(chars).rjust(width)
 
 
+SPARK_MAX = 10
+SPARK_MIN = 5  # a shorter line says nothing: below this, names give way first
+NAME_MIN = 8
+
+
+def columns(width: int, names: Sequence[int], values: Sequence[int], label: int) -> tuple[int, int, int]:
+    """(name, value, sparkline) widths for a row `name value spark label` in `width` cells.
+
+    The state's label (CRIT >5%) and the value are never cut. The sparkline keeps SPARK_MIN cells
+    before a name is shortened (to NAME_MIN at least), so it shows in every state: CRIT's label is
+    the longest, and it used to push the sparkline out exactly when it mattered."""
+    value_w = max([*values, 4])
+    room = width - value_w - label - 3  # three single spaces between the four columns
+    longest = max([*names, 6])
+    spark = min(SPARK_MAX, room - longest)
+    if spark >= SPARK_MIN:
+        return longest, value_w, spark
+    spark = max(0, min(SPARK_MIN, room - NAME_MIN))
+    name = max(NAME_MIN, min(longest, room - spark))
+    return name, value_w, spark if spark >= 3 else 0
+
+
 class MetricsPane(Static):
     """Border title: source · interval · live/down; one row per metric."""
 
@@ -53,27 +75,30 @@ class MetricsPane(Static):
         live = "live" if source.up else "DOWN"
         self.border_title = shown_line(f"METRICS  {where} · {live} · every {snap.interval:g}s")
         width = self.size.width or 80  # the content width: border and padding are already out
-        labels = {name: r.label_at(now) for name, r in snap.readings.items()}
+        def labels_at(short: bool) -> dict[str, str]:
+            return {name: r.label_at(now, short=short) + (" SIM" if getattr(r, "simulated", False) and not simulated
+                                                          else "") for name, r in snap.readings.items()}
+
+        labels = labels_at(False)
         label_w = max([len(label) for label in labels.values()] + [0])
         if width - 10 - label_w < 10:  # narrow (80x24): "SETTLING 0:43" without the "(CRIT >3)" underneath
-            labels = {name: r.label_at(now, short=True) for name, r in snap.readings.items()}
+            labels = labels_at(True)
             label_w = max([len(label) for label in labels.values()] + [0])
-        # Names get what the value (8) and the state leave, never less than 10 characters.
-        name_w = max(10, min(max([len(n) for n in snap.readings] + [6]), width - 10 - label_w))
+        name_w, value_w, spark_w = columns(width, [len(n) for n in snap.readings],
+                                           [len(r.display) for r in snap.readings.values()], label_w)
         rows: list[Content] = []
         if not source.up and source.message:
             rows.append(styled("[$error]$msg[/]", msg=source.message))
         if not snap.readings:
             rows.append(Content("This runbook has no metrics."))
         for name, r in snap.readings.items():
-            label = labels[name] + (" SIM" if getattr(r, "simulated", False) and not simulated else "")
-            room = min(10, width - (name_w + 10 + max(label_w, len(label))) - 1)
-            spark = " " + sparkline(r.sparkline(), room) if room >= 4 else ""
+            spark = " " + sparkline(r.sparkline(), spark_w) if spark_w else ""
             style = STATE_STYLES.get(r.state, "")
             value_style = "dim" if r.state in ("stale", "down", "nodata") else "b"
+            shown_name = name if len(name) <= name_w else name[: name_w - 1] + "…"
             rows.append(styled(
                 f"$name [{value_style}]$value[/]$spark [{style}]$label[/]",
-                name=name[:name_w].ljust(name_w), value=r.display.rjust(8), spark=spark, label=label))
+                name=shown_name.ljust(name_w), value=r.display.rjust(value_w), spark=spark, label=labels[name]))
             if r.series_note:  # "showing the worst 200 of 5,000 series"
                 rows.append(styled("[dim]  $note[/]", note=r.series_note))
             hold = r.hold_text(now)

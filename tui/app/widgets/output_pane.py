@@ -9,6 +9,10 @@ many (the full output is in the run's log file).
 Every line is outside text: it goes through `plain` as it is written (only lines shown
 pay for it), so a command's colours are dropped and its other control sequences shown,
 never obeyed: Textual's Log would pass an ESC straight to the terminal.
+
+Log draws one row per line, cut at the pane's edge (fast, whatever the flood). `W` shows a
+wrapping twin instead (a WrappedLog of the last WRAP_LINES lines, fed alongside while shown);
+`v` opens the whole output (tui/app/screens/output_view.py).
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from tui.app.messages import (
     CommandTitle,
 )
 from tui.app.shown import plain, shown_line
+from tui.app.widgets.wrapped_log import WrappedLog
 
 FLUSH_EVERY = 0.03  # seconds
 BATCH = 3000  # lines per flush: keeps each write well under the 100 ms a key may wait
 MAX_LINES = 20_000  # lines the Log keeps; older ones scroll away
+WRAP_LINES = MAX_LINES // 2  # lines the wrapping twin keeps once it is shown (it recounts them on a resize)
 
 
 class OutputPane(Vertical):
@@ -44,10 +50,13 @@ class OutputPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True, id="output-log")
+        yield WrappedLog(max_lines=WRAP_LINES, id="output-wrapped")
 
     def on_mount(self) -> None:
         self.border_title = "OUTPUT"
         self.log_widget.can_focus = False  # the screen scrolls it (pgup/pgdn); ↑↓ stay with the step
+        self.wrapped_widget.can_focus = False
+        self.wrapped_widget.display = False
         self._timer = self.set_interval(FLUSH_EVERY, self._flush, pause=True)
         self.log_widget.write_line("No command run yet.")
 
@@ -55,14 +64,48 @@ class OutputPane(Vertical):
     def log_widget(self) -> Log:
         return self.query_one("#output-log", Log)
 
+    @property
+    def wrapped_widget(self) -> WrappedLog:
+        return self.query_one("#output-wrapped", WrappedLog)
+
+    @property
+    def wraps(self) -> bool:
+        return bool(self.wrapped_widget.display)
+
+    def toggle_wrap(self) -> bool:
+        """Wrap long lines (the last WRAP_LINES of them), or go back to one row per line; returns wrapping."""
+        wrapped = self.wrapped_widget
+        wrapping = not wrapped.display
+        wrapped.display = wrapping
+        self.log_widget.display = not wrapping
+        if wrapping:  # shown first: the rows are counted at the width it has
+            wrapped.clear()
+            self._write_wrapped(list(self.log_widget.lines[-WRAP_LINES:]))
+        return wrapping
+
+    def _write(self, lines: list[str]) -> None:
+        """Lines already made plain: to the Log, and to the wrapping twin while it is shown."""
+        self.log_widget.write_lines(lines)
+        if self.wraps:
+            self._write_wrapped(lines[-WRAP_LINES:])
+
+    def _write_wrapped(self, lines: list[str]) -> None:
+        self.wrapped_widget.add(lines)
+
+    @property
+    def scroller(self) -> Log | WrappedLog:
+        """What pgup/pgdn scroll: the view shown."""
+        return self.wrapped_widget if self.wraps else self.log_widget
+
     def start(self, title: str, header: str) -> None:
         """A new run: clear, title it, and show the exact command first."""
         self._pending.clear()
         self._skipped = 0
         self.lines_shown = 0
         self.log_widget.clear()
+        self.wrapped_widget.clear()
         self.border_title = shown_line(title)
-        self.log_widget.write_line(plain(f"$ {header}"))
+        self._write([plain(f"$ {header}")])
         if self._timer is not None:
             self._timer.resume()
 
@@ -88,13 +131,13 @@ class OutputPane(Vertical):
 
     def _flush(self) -> None:
         if self._skipped:
-            self.log_widget.write_line(f"… {self._skipped} lines skipped here to keep up (the run's log file has them)")
+            self._write([f"… {self._skipped} lines skipped here to keep up (v shows them; so does the run's log)"])
             self._skipped = 0
         if not self._pending:
             return
         n = min(BATCH, len(self._pending))
         batch = [plain(self._pending.popleft()) for _ in range(n)]
-        self.log_widget.write_lines(batch)
+        self._write(batch)
         self.lines_shown += n
 
     def flush_all(self) -> None:

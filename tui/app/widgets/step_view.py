@@ -7,8 +7,9 @@ it reaches the screen as `shown(...)` or as a `$value` of a template through `st
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from tui.app.messages import StepChanged
@@ -23,6 +24,58 @@ OUTCOME_NEXT = {
 }
 
 
+class Row(Horizontal):
+    """One choice or checklist item: its key column (pointer, number or box) and its text, which wraps
+    under itself (a hanging indent), so a long label never reads as two choices."""
+
+    def __init__(self, key: Content, text: Content) -> None:
+        super().__init__(classes="step-row")
+        self.key, self.text = key, text
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.key, classes="row-key")
+        yield Static(self.text, classes="row-text")
+
+    def set(self, key: Content, text: Content) -> None:
+        self.key, self.text = key, text
+        try:
+            self.query_one(".row-key", Static).update(key)
+            self.query_one(".row-text", Static).update(text)
+        except NoMatches:  # not composed yet: compose() shows the new content
+            pass
+
+
+class Rows(Vertical):
+    """A list of Rows under an optional heading; the rows are reused while their number stays the same."""
+
+    def __init__(self, head: str | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.head = head
+        self.rows: list[Row] = []  # kept here: a removed row stays in the DOM until its removal is processed
+
+    def compose(self) -> ComposeResult:
+        if self.head:
+            yield Static(Content(self.head), classes="rows-head")
+
+    def set_head(self, head: str) -> None:
+        if head != self.head:
+            self.head = head
+            for title in self.query(".rows-head").results(Static):
+                title.update(Content(head))
+
+    def show(self, rows: list[tuple[Content, Content]] | None) -> None:
+        self.display = bool(rows)
+        rows = rows or []
+        if len(self.rows) != len(rows):
+            for old in self.rows:
+                old.remove()
+            self.rows = [Row(key, text) for key, text in rows]
+            self.mount_all(self.rows)
+            return
+        for row, (key, text) in zip(self.rows, rows):
+            row.set(key, text)
+
+
 class StepView(VerticalScroll, can_focus=False):
     """Shows `session.step`; the screen owns the keys and tells this view what is selected."""
 
@@ -31,10 +84,10 @@ class StepView(VerticalScroll, can_focus=False):
         yield Static(id="step-kind")
         yield Static(id="step-text")
         yield Static(id="step-evidence")
-        yield Static(id="step-choices")
+        yield Rows(id="step-choices")
         yield Static(id="step-detail")
-        yield Static(id="step-checklist")
-        yield Static(id="step-commands")
+        yield Rows("Checklist: space ticks ▶, ↑↓ move", id="step-checklist")
+        yield Rows("Commands:", id="step-commands")
         yield Static(id="step-hint")
 
     def show(self, session: IncidentController, *, selected: int | None, cursor: int, running: bool = False) -> None:
@@ -49,9 +102,11 @@ class StepView(VerticalScroll, can_focus=False):
         self._set("#step-text", shown(session.text(step.text)))
         self._set("#step-detail", shown(session.text(step.detail)) if step.detail else None)
         self._set("#step-evidence", self._evidence(session))
-        self._set("#step-choices", self._choices(session, selected))
-        self._set("#step-checklist", self._checklist(session, cursor))
-        self._set("#step-commands", self._commands(session, running))
+        self.query_one("#step-choices", Rows).show(self._choices(session, selected))
+        self.query_one("#step-checklist", Rows).show(self._checklist(session, cursor))
+        commands = self.query_one("#step-commands", Rows)
+        commands.show(self._commands(session))
+        commands.set_head("Commands (running: ctrl+c cancels):" if running else "Commands:")
         self._set("#step-hint", shown(self._hint(session, selected)))
 
     def _set(self, selector: str, content: Content | None) -> None:
@@ -86,7 +141,7 @@ class StepView(VerticalScroll, can_focus=False):
         return Content("\n").join(lines) if lines else None
 
     @staticmethod
-    def _choices(session: IncidentController, selected: int | None) -> Content | None:
+    def _choices(session: IncidentController, selected: int | None) -> list[tuple[Content, Content]] | None:
         step = session.step
         if step.kind != "ask":
             return None
@@ -94,44 +149,42 @@ class StepView(VerticalScroll, can_focus=False):
         rows = []
         for i, choice in enumerate(step.choices):
             mark = "▶" if i == selected else " "
+            style = "reverse b" if i == selected else "b"
+            key = styled(f"$mark [{style}] $n [/]", mark=mark, n=str(i + 1))
             tail = "  ← suggested" if hint and hint.index == i else ""
             jump = f"  (opens runbook {choice.jump})" if choice.jump else ""
-            style = "reverse b" if i == selected else "b"
-            rows.append(styled(f"$mark [{style}] $n [/] $label[dim]$jump[/][$accent]$tail[/]",
-                                            mark=mark, n=str(i + 1), label=session.text(choice.label),
-                                            jump=jump, tail=tail))
-        return Content("\n").join(rows)
+            rows.append((key, styled("$label[dim]$jump[/][$accent b]$tail[/]",
+                                     label=session.text(choice.label), jump=jump, tail=tail)))
+        return rows
 
     @staticmethod
-    def _checklist(session: IncidentController, cursor: int) -> Content | None:
+    def _checklist(session: IncidentController, cursor: int) -> list[tuple[Content, Content]] | None:
         items = session.walker.checklist()
         if not items:
             return None
-        rows = [Content("Checklist (space ticks, ↑↓ move):")]
+        rows = []
         for i, (text, ticked) in enumerate(items):
             box = "[x]" if ticked else "[ ]"
             pointer = "▶" if i == cursor else " "
-            style = "reverse" if i == cursor else ""
-            rows.append(styled(f"$pointer [{style or 'none'}]$box $text[/]",
-                                            pointer=pointer, box=box, text=session.text(text)))
-        return Content("\n").join(rows)
+            style = "reverse" if i == cursor else "none"
+            rows.append((styled(f"$pointer [{style}]$box[/]", pointer=pointer, box=box),
+                         styled(f"[{style}]$text[/]", text=session.text(text))))
+        return rows
 
     @staticmethod
-    def _commands(session: IncidentController, running: bool) -> Content | None:
+    def _commands(session: IncidentController) -> list[tuple[Content, Content]] | None:
         names = session.step.offered_commands
         if not names:
             return None
         commands = session.current.commands
-        parts = []
+        rows = []
         for i, name in enumerate(names):
             cmd = commands.get(name)
-            key = "r" if i == 0 else "R"
             danger = " DANGER" if cmd is not None and cmd.danger else ""
             title = f" ({cmd.title})" if cmd is not None else ""
-            parts.append(styled("[b]$key[/] $name$title[$error b]$danger[/]",
-                                             key=key, name=name, title=title, danger=danger))
-        head = Content("Commands (running: ctrl+c cancels):" if running else "Commands:")
-        return Content("\n").join([head, *parts])
+            rows.append((styled("[b]$key[/]", key="r" if i == 0 else "R"),
+                         styled("$name$title[$error b]$danger[/]", name=name, title=title, danger=danger)))
+        return rows
 
     @staticmethod
     def _hint(session: IncidentController, selected: int | None) -> str:
