@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from tui.config import Settings
+from tui.config import Settings, environment_for_labels, environment_values
 from tui.errors import OncallError
 from tui.metrics.alerts import AlertLink, AlertmanagerClient, Alerts, link_alerts
 from tui.metrics.poller import MetricQuery, Poller, metric_queries
@@ -60,7 +60,7 @@ def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
     runbook = load_library(settings.runbook_dirs).get(args.id)
     needed = {n for m in runbook.metrics.values() for n in placeholders(m.query)}
     params = check_params(runbook, dict(args.param), needed=needed)
-    queries = metric_queries(runbook, params)
+    queries = metric_queries(runbook, {**params, **environment_values(settings)})  # ${env.NAME} too
     if not queries:
         if args.json:
             print("[]")
@@ -86,9 +86,10 @@ async def _fetch_alerts(settings: Settings, include_suppressed: bool) -> Alerts:
         return await client.alerts(include_suppressed=include_suppressed)
 
 
-def _link_json(link: AlertLink) -> dict[str, Any]:
+def _link_json(link: AlertLink, settings: Settings) -> dict[str, Any]:
     a = link.alert
     return {
+        "environment": environment_for_labels(settings, a.labels),
         "alertname": a.name, "state": a.state, "startsAt": a.starts_at, "fingerprint": a.fingerprint,
         "labels": dict(a.labels), "annotations": dict(a.annotations), "summary": a.summary,
         "silenced": bool(a.silenced_by), "inhibited": bool(a.inhibited_by),
@@ -107,7 +108,7 @@ def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
     if alerts.note:
         sys.stderr.write(f"oncall: {alerts.note}.\n")
     if args.json:
-        sys.stdout.write(json_text([_link_json(link) for link in links], indent=2) + "\n")
+        sys.stdout.write(json_text([_link_json(link, settings) for link in links], indent=2) + "\n")
         return 0
     if not links:
         print("No firing alerts." if not args.all else "No active alerts.")

@@ -140,7 +140,7 @@ class Drills:
         """In place of tui.launch.launch_for: nothing ever runs in a drill."""
         drill = self.for_runbook(prepared.runbook_id)
         if drill is None:
-            return unscripted(prepared, settings, confirmed=confirmed, on_lines=on_lines)
+            return unscripted(prepared, settings, confirmed=confirmed, on_lines=on_lines, **options)
         return drill.launch_for(prepared, settings, confirmed=confirmed, on_lines=on_lines, **options)
 
     # -- the journal ---------------------------------------------------------------

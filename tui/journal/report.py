@@ -75,9 +75,16 @@ def _summary(inc: Incident, events: list[Event]) -> list[str]:
         ("Duration", _duration_text(inc)),
         ("Roles", _cell(roles) or _gap("none recorded in the journal")),
         ("Runbooks", ", ".join(md_code(r, cell=True) for r in inc.runbooks) or _gap("none recorded in the journal")),
+        *([("Environment", _cell(", ".join(envs)))] if (envs := environments_of(inc, events)) else []),
         ("Responders", _cell(", ".join(responders)) or _gap("none recorded in the journal")),
     ]
     return ["## Summary", "", "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+
+
+def environments_of(inc: Incident, events: list[Event]) -> list[str]:
+    """Where the incident was worked: its own environment, then every other one a command ran in."""
+    found = [inc.environment] + [e.data.get("environment") for e in events if e.kind == "command"]
+    return list(dict.fromkeys(str(name) for name in found if isinstance(name, str) and name))
 
 
 def _timeline(events: list[Event]) -> list[str]:

@@ -23,13 +23,15 @@ from tui.runbook.loader import SAFE_TAGS, compose, is_null, is_plain, pos
 from tui.runbook.problem import Problem
 from tui.runbook.readfile import read_text
 from tui.runbook.render import (
-    PLACEHOLDER,
     RenderError,
     allows_leading_dash,
+    is_env_name,
     pattern_matches,
     placeholders,
     render_query,
     reserved_name,
+    shell_env_names,
+    shell_text,
 )
 from tui.runbook.shellscan import param_uses
 
@@ -361,7 +363,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
             return
         allowed = set(allowed)
         for name in placeholders(text):
-            if name not in allowed:
+            if name not in allowed and not is_env_name(name):  # ${env.NAME}: config.yaml's, known when it runs
                 c.error(at(*kp), f"${{{name}}} names no {what}" + _suggest(name, allowed)
                         + ("" if _suggest(name, allowed) else f" (known: {_listing(sorted(allowed))})"))
 
@@ -479,9 +481,9 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
 
 def _shell_uses(c: Checker, name: str, template: str, params: Mapping[str, Checked]) -> None:
     """Each use of a parameter in a shell script that could turn its value into code, at its own line."""
-    script = PLACEHOLDER.sub(lambda mm: "${" if mm.group(1) is None else mm.group(0), template)
+    script = shell_text(template)
     node = c.where.get(("commands", name, "shell"))
-    for use in param_uses(script, params):
+    for use in param_uses(script, [*params, *shell_env_names(template)]):
         if use.problem is None:
             continue
         where = pos(node) if node is not None else (1, 1)
