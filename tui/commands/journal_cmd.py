@@ -59,6 +59,17 @@ def _note(args: argparse.Namespace, journal: Journal) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace, journal: Journal) -> int:
+    _refresh(journal)  # a teammate may have just changed it
+    record = IncidentRecord(journal, journal.resolve_id(args.id), Clock())
+    record.set_status(args.status, duplicate_of=args.of)
+    _warn_if_unsynced(journal)
+    incident = record.incident
+    of = f" of {incident.duplicate_of}" if incident.status == "duplicate" and incident.duplicate_of else ""
+    print(f"{incident.id} is {plain_line(incident.status)}{of}.")
+    return 0
+
+
 def _list(args: argparse.Namespace, journal: Journal) -> int:
     _refresh(journal)
     incidents = journal.incidents()
@@ -137,4 +148,5 @@ def _sync(args: argparse.Namespace, journal: Journal) -> int:
     return 0
 
 
-_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "export": _export, "sync": _sync}
+_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "export": _export, "sync": _sync,
+            "status": _status}

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tui.clock import hms
+from tui.config import Settings, environment_values
 from tui.errors import OncallError
 from tui.incident.outcome import CommandOutcome
 from tui.incident.record import ROLES, IncidentRecord
@@ -54,6 +55,7 @@ class IncidentController(IncidentRecord):
     resolver: Callable[[str], Runbook] | None
     user: str
     drill: DrillScorer | None = None  # set for a drill: scored when its walk reaches an outcome
+    settings: Settings | None = None  # the incident's (tui.config.for_incident): its environment's vars and URLs
     walker: Walker = field(init=False)
     readings: dict[str, Reading] = field(default_factory=dict)  # metric name -> latest reading
     results: dict[tuple[str, str], CommandOutcome] = field(default_factory=dict)  # (runbook, step) -> last result
@@ -81,11 +83,19 @@ class IncidentController(IncidentRecord):
 
     def text(self, template: str) -> str:
         """Step text for the screen: parameters and live metric values filled in."""
-        values = dict(self.values())
+        values = {**self.env_values(), **self.values()}
         for name in self.current.metrics:
             reading = self.readings.get(name)
             values[name] = reading.display if reading is not None and reading.display else "—"
         return render_text(template, values)
+
+    def env_values(self) -> dict[str, str]:
+        """`${env.NAME}` for the incident's environment (none without settings)."""
+        return environment_values(self.settings) if self.settings is not None else {}
+
+    @property
+    def environment(self) -> str | None:
+        return self.settings.environment if self.settings is not None else None
 
     def severity(self) -> str:
         return self.incident.severity or self.runbook.severity_hint

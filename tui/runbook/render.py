@@ -75,6 +75,14 @@ def reserved_name(name: str) -> bool:
     return RESERVED_NAMES.fullmatch(name) is not None
 
 
+def derived_default(template: str, values: Mapping[str, str]) -> str | None:
+    """A default written from other parameters (`${model}-predictor`) filled in; None when one has no value."""
+    names = placeholders(template)
+    if any(n not in values or is_env_name(n) for n in names):
+        return None
+    return substitute(template, values)
+
+
 def pattern_matches(pattern: str, value: str) -> bool:
     """A parameter's pattern is a whole-value match: no trailing newline slips past `$`."""
     return re.fullmatch(pattern, value) is not None
@@ -103,7 +111,7 @@ def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[s
         if name not in runbook.params:
             known = ", ".join(runbook.params) or "none"
             raise RenderError(f"Runbook {runbook.id} has no parameter {name!r} (its parameters: {known}).")
-    merged = {**runbook.default_params(), **values}
+    merged = {**runbook.default_params(values), **values}
     required = set(runbook.params if needed is None else needed)
     for name, param in runbook.params.items():
         if name not in merged:

@@ -382,9 +382,18 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                 c.error(at("params", name, "pattern"), f"params.{name}.pattern is not a valid regular expression: {exc}")
                 continue
             default = p.get("default")
-            if isinstance(default, str) and not pattern_matches(pattern, default):
+            if isinstance(default, str) and "${" not in default and not pattern_matches(pattern, default):
                 c.error(at("params", name, "default"),
                         f"params.{name}.default {default!r} does not match its own pattern {pattern}")
+
+    for name, p in params.items():  # a default derived from others (`${model}-predictor`) names plain ones
+        default = mapping(p).get("default")
+        if isinstance(default, str) and "${" in default:
+            plain = [n for n, q in params.items() if n != name and "${" not in str(mapping(q).get("default") or "")]
+            refs(default, plain, ("params", name, "default"), "parameter without a derived default")
+            if any(is_env_name(n) for n in placeholders(default)):
+                c.error(at("params", name, "default"), f"params.{name}.default cannot read ${{env.NAME}}; "
+                        "use the variable in the command instead")
 
     for name, metric in metrics.items():
         if not isinstance(metric, dict):
@@ -510,7 +519,8 @@ def _query_defaults(c: Checker, name: str, query: Checked | None, params: Mappin
     """A default that could not go into the query where it is used would fail every poll: say so now."""
     if not isinstance(query, str):
         return
-    defaults = {n: default for n, p in params.items() if isinstance(default := mapping(p).get("default"), str)}
+    defaults = {n: default for n, p in params.items()
+                if isinstance(default := mapping(p).get("default"), str) and "${" not in default}
     for pname in dict.fromkeys(placeholders(query)):
         if pname not in defaults:
             continue

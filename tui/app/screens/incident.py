@@ -106,7 +106,7 @@ class IncidentScreen(Screen[None]):
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
         self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
                                    self._journal, self.render_all, self.oncall.fail)
-        self.commands = CommandRunner(self.oncall, controller, services.settings,
+        self.commands = CommandRunner(self.oncall, controller, controller.settings or services.settings,
                                       hooks.launcher if hooks is not None else launch_for,
                                       self._to(OutputPane), self._run_command, self._command_changed,
                                       self.oncall.fail)
@@ -399,11 +399,11 @@ class IncidentScreen(Screen[None]):
     def _queries(self) -> list[MetricQuery]:
         from tui.metrics.poller import metric_queries
 
-        return metric_queries(self.controller.current, self.controller.values())
+        return metric_queries(self.controller.current, {**self.controller.env_values(), **self.controller.values()})
 
     def _start_metrics(self) -> None:
         tell = self._to(MetricsPane)
-        factory = self.services.metrics_factory()
+        factory = self.services.metrics_factory(self.controller.settings)  # the environment's Prometheus
         self.metrics_runbook = self.controller.current.id
         if factory is None:
             tell(MetricsUnavailable("METRICS  not connected", self.services.not_connected()))

@@ -79,34 +79,38 @@ class CommandRunner:
             self.fail(f"{self.running[0]} is still running; ctrl+c cancels it first.")
             return
         try:
-            prepared = prepare_command(self.controller.current, name, self.controller.values())
+            prepared = prepare_command(self.controller.current, name, self.controller.values(), self.settings,
+                                       self.controller.incident.environment)
         except OncallError as exc:
             self.fail(str(exc))
             return
         if not prepared.danger:
             self._start(prepared, confirmed=False)
             return
-        try:  # read-only refuses before anyone types anything
-            check_danger(prepared, read_only=self.settings.read_only, confirmed=True)
+        try:  # read-only, or another environment's incident, refuses before anyone types anything
+            check_danger(prepared, read_only=self.settings.read_only, confirmed=True,
+                         confirmed_environment=prepared.environment)
         except DangerRefused as exc:
             self.fail(str(exc))
             return
 
         def confirmed(ok: bool | None) -> None:
-            if ok:
+            if ok:  # the dialog took only the word: the environment's name where it is protected
                 self._start(prepared, confirmed=True)
             else:
                 self.app.notify(f"{name} was not run.")
 
         self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
-                                          confirmation_word(prepared)), confirmed)
+                                          confirmation_word(prepared), environment=prepared.environment,
+                                          protected=prepared.protected), confirmed)
 
     def _start(self, prepared: PreparedCommand, *, confirmed: bool) -> None:
         def output(lines: list[str]) -> None:
             self.to_output(CommandOutput(lines))
 
         try:
-            launch = self.launcher(prepared, self.settings, confirmed=confirmed, on_lines=output)
+            launch = self.launcher(prepared, self.settings, confirmed=confirmed, on_lines=output,
+                                   confirmed_environment=prepared.environment if confirmed else None)
         except OncallError as exc:
             self.fail(str(exc))
             return

@@ -17,6 +17,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.shown import plain_line, shown, styled
+from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
 
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
@@ -42,12 +43,16 @@ class PickerScreen(Screen):
         super().__init__()
         self.overlay = overlay  # pushed over an incident by `/`: escape goes back to it
         self.keys: list[str] = []
+        self.open_rows: dict[str, Any] = {}  # incident id -> tui.incident.resume.OpenIncident, as listed
         self._last_query = ""
         self._moved = False  # the person moved the highlight: a refresh keeps it where they put it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("oncall · what is on fire?", id="picker-title")
+            services = getattr(self.app, "services", None)
+            env = env_badge(services.settings if services is not None else None)
+            title = Content("oncall · what is on fire?")
+            yield Static(Content(" ").join([env, title]) if env is not None else title, id="picker-title")
             yield Field(placeholder="type to search: title, symptom, tag, alert, step text", id="filter")
             yield OptionList(id="choices")
             yield Static(id="picker-detail")
@@ -76,16 +81,22 @@ class PickerScreen(Screen):
         journal = app.journal
         if journal is not None and not query:
             from tui.incident import SEVERITY_LABELS  # the journal is open: the first screen is drawn
+            from tui.incident.resume import open_incidents
 
             try:
-                incidents = [i for i in journal.open_incidents() if not i.drill or app.services.drill]
+                listed = [r for r in open_incidents(journal, app.services.clock)
+                        if not r.incident.drill or app.services.drill]
             except Exception:  # a damaged journal must not hide the runbooks; its pane says why
-                incidents = []
-            for inc in incidents[:20]:
+                listed = []
+            self.open_rows = {r.id: r for r in listed}
+            for row in listed:
+                inc = row.incident
+                drill = "[reverse $warning b] DRILL [/] " if inc.drill else ""
                 add(f"join:{inc.id}", styled(
-                    "[reverse b] JOIN [/] $sev $title [dim]· $status · $id[/]",
+                    "[reverse b] OPEN [/] " + drill + "$sev $title [dim]· $where · lead $lead · $age ago · $status[/]",
                     sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=plain_line(inc.title),
-                    status=plain_line(inc.status), id=plain_line(inc.id)))
+                    where=plain_line(row.where), lead=plain_line(row.lead), age=row.age,
+                    status=plain_line(inc.status)))
         for i, link in enumerate(app.alert_links or []):
             alert = link.alert
             text = f"{alert.name} {link.runbook or ''} {alert.summary}".lower()
@@ -180,7 +191,11 @@ class PickerScreen(Screen):
                 labels = ", ".join(f"{k}={v}" for k, v in link.alert.labels.items() if k != "alertname")
                 text = f"{link.alert.name} ({labels}) since {link.alert.starts_at}"
             elif key.startswith("join:"):
-                text = "Join this open incident: its steps so far are replayed from the journal."
+                row = self.open_rows.get(key.split(":", 1)[1])
+                if row is not None:
+                    from tui.incident.resume import resume_sentence
+
+                    text = resume_sentence(row, app.services.settings.user)
             elif key in app.library.valid:
                 rb = app.library.valid[key].summary
                 text = rb.summary + ("\nSymptoms: " + "; ".join(rb.symptoms) if rb.symptoms else "")
