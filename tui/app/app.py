@@ -82,6 +82,7 @@ class OncallApp(App[int]):
         self.alerts_error: str | None = None
         self._pending_start: tuple[Any, dict[str, str], Any] | None = None
         self._pending_open: tuple[str, dict[str, str] | None, Any] | None = None  # waits for the journal
+        self._pending_alert: str | None = None
         self.fault: str | None = None  # an expected fault that reached no handler
         # A bug that reaches Textual stops the app; its traceback goes to this file, not the terminal.
         self._crash = CrashLog(services.settings.journal_path.parent / "crash.log", services.settings)
@@ -168,6 +169,9 @@ class OncallApp(App[int]):
             self._refresh_pickers()
         if journal is not None and journal.shared is not None:
             self.set_interval(self.services.sync_every, self._sync_for_picker)
+        if self._pending_alert is not None:
+            alert, self._pending_alert = self._pending_alert, None
+            self.open_alert(alert)
         if self._pending_open is not None:
             opening, self._pending_open = self._pending_open, None
             self.open_runbook(*opening[:2], alert=opening[2])
@@ -265,6 +269,9 @@ class OncallApp(App[int]):
         super().notify(plain(message), title=plain_line(title), severity=severity, timeout=timeout, markup=False)
 
     def open_alert(self, name: str) -> None:
+        if self.journal is None and self.loaded is not None and not self.loaded.journal_ready:
+            self._pending_alert = name  # joining the alert's incident needs the journal
+            return
         links = [link for link in (self.alert_links or []) if link.alert.name == name]
         if self.alert_links is None:
             self.fail(self.alerts_error or f"Alerts are not available (no Alertmanager URL); "

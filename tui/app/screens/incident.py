@@ -145,7 +145,11 @@ class IncidentScreen(Screen[None]):
     def _to(self, widget: type[Widget]) -> Callable[[Message], None]:
         """Post a message to the one widget of this type (the widget acts on it)."""
         def tell(message: Message) -> None:
-            self.query_one(widget).post_message(message)
+            found = self.query(widget)
+            if found:
+                found.first().post_message(message)
+            elif self.is_attached:  # a busy machine mounts the panes a moment after the screen: tell them then
+                self.call_after_refresh(lambda: self.query(widget) and self.query(widget).first().post_message(message))
 
         return tell
 

@@ -81,7 +81,12 @@ class ParamsScreen(Screen[dict[str, str] | None]):
                 field.value = value
 
     def collected(self) -> dict[str, str]:
-        return {name: self.query_one(f"#param-{name}", Field).value.strip() for name in self.runbook.params}
+        """The values in the fields (the ones filled in, before the fields are on screen)."""
+        out = {}
+        for name in self.runbook.params:
+            found = self.query(f"#param-{name}")
+            out[name] = (found.first(Field).value if found else self.values.get(name, "")).strip()
+        return out
 
     def action_accept(self) -> None:
         values = {k: v for k, v in self.collected().items() if v != ""}
