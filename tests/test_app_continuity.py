@@ -194,3 +194,44 @@ async def test_no_environment_chosen_is_said(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: app.loaded is not None)
         await pilot.pause()
         assert "NO ENVIRONMENT" in await drawn(pilot)
+
+
+async def test_a_resumed_drill_keeps_what_was_fixed(tmp_path: Path) -> None:
+    """`oncall drill refusal-spike`, the rollback, quit; the same drill again joins that incident at the
+    same step, and its simulated service is still rolled back (the metrics do not start over)."""
+    from tests.test_drill_app import suggested
+    from tui.app.screens.dialogs import ChoiceScreen, DangerScreen
+    from tui.commands.drill_cmd import drill_app
+    from tui.drill.catalog import load_catalog
+
+    settings = dataclasses.replace(settings_for(tmp_path), runbook_dirs=(Path(__file__).parent.parent / "runbooks",))
+    catalog = load_catalog(settings.runbook_dirs)
+    journal = Journal(settings.journal_path, user="alice", sync_on_write="off")
+    app, drills = drill_app(settings, catalog, "refusal-spike", speed=600, journal=journal, cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: suggested(screen, 0))
+        await pilot.press("enter", "r")
+        await wait_for(pilot, lambda: screen.controller.result_for_step() is not None and screen.running is None)
+        await pilot.press("enter", "1")
+        assert screen.controller.step.id == "contain-prompt"
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, DangerScreen))
+        await pilot.press(*"rollback_prompt", "enter")
+        await wait_for(pilot, lambda: screen.running is None and drills.drills[0].sim.fixed)
+        first = screen.controller.incident_id
+    journal.close()
+
+    journal = Journal(settings.journal_path, user="alice", sync_on_write="off")
+    again, drills2 = drill_app(settings, catalog, "refusal-spike", speed=600, journal=journal, cursor_blink=False)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, IncidentScreen))
+        controller = again.screen.controller
+        assert controller.incident_id == first and controller.step.id == "contain-prompt"
+        sim = drills2.drills[0].sim
+        assert sim.fixed and sim.fixed_by == "rollback_prompt" and drills2.drills[0].incident_id == first
+    assert [i.id for i in journal.incidents()] == [first]
+    journal.close()

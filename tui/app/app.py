@@ -295,7 +295,8 @@ class OncallApp(App[int]):
             except OncallError:
                 same = []
             if same:  # `oncall --alert NAME` joins the incident opened for this very alert
-                self.notify(f"Joined incident {same[0].id}, opened for this alert; n in the list starts another.")
+                self.notify(f"Joined incident {same[0].id}, opened for this alert; to start another, open its "
+                            "runbook from the list and press n.")
                 self.join_incident(same[0].id)
                 return
         self.open_runbook(link.runbook, dict(link.params), alert=link.alert)
@@ -400,6 +401,12 @@ class OncallApp(App[int]):
             self.fail(str(exc))
             return
         params = {k: v for k, v in incident.params.items() if k in runbook.params}
+        hooks = self.services.drill_hooks
+        if hooks is not None and incident.drill:
+            try:  # the simulation takes up where the drill stood: what was fixed stays fixed
+                hooks.resume(journal, incident.id)
+            except OncallError as exc:
+                self.fail(str(exc))
         self._to_picker()
         self._show_incident(incident.id, runbook, {**runbook.default_params(), **params}, replay=True)
 
