@@ -101,8 +101,9 @@ async def test_an_alerts_cluster_label_picks_its_environment(servers, metrics_ru
     from tui.app.screens.incident import IncidentScreen
     from tui.config import environment_for_labels, load_settings
 
-    config = tmp_path / "config.yaml"
-    config.write_text(ENVIRONMENTS)
+    config = tmp_path / "config.yaml"  # only prod-eu knows a Prometheus: the incident's metrics must come from it
+    config.write_text(ENVIRONMENTS.replace("    protected: true\n",
+                                           f"    protected: true\n    prometheus_url: {servers.prometheus_url}\n"))
     settings = load_settings({"runbooks": [str(metrics_runbooks)], "alertmanager": servers.alertmanager_url,
                               "journal": str(tmp_path / "journal.json"), "user": "alice"},
                              env={}, config_path=config)
@@ -120,6 +121,8 @@ async def test_an_alerts_cluster_label_picks_its_environment(servers, metrics_ru
         assert controller.incident.environment == "prod-eu" and controller.environment == "prod-eu"
         assert controller.env_values()["env.kube_context"] == "eu-prod-2"
         assert controller.incident.alert_fingerprint == alerts["LLMRefusalSpike"].fingerprint
+        await wait_for(pilot, lambda: "refusal_rate" in controller.readings, tries=1000)  # the environment's Prometheus
+        assert controller.readings["refusal_rate"].state == "crit"
         first = controller.incident_id
     # `oncall --alert` again joins the incident opened for that alert's fingerprint: no second one.
     again = make_app(settings, alert="LLMRefusalSpike", cursor_blink=False)
@@ -127,3 +130,14 @@ async def test_an_alerts_cluster_label_picks_its_environment(servers, metrics_ru
         await wait_for(pilot, lambda: isinstance(again.screen, IncidentScreen), tries=1000)
         assert again.screen.controller.incident_id == first
     assert len(again.journal.incidents()) == 1
+
+
+def test_metrics_read_the_environments_prometheus(servers, metrics_runbooks, tmp_path, capsys, monkeypatch):
+    config = tmp_path / "oncall" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(f"environments:\n  prod-eu: {{prometheus_url: '{servers.prometheus_url}'}}\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no --prometheus: only the environment names one
+    code = main(["metrics", "llm-false-refusals", "--runbooks", str(metrics_runbooks), "--env", "prod-eu",
+                 "--param", "model=support-assistant", "--json"])
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert code == 0 and rows["refusal_rate"]["state"] == "crit"

@@ -235,3 +235,30 @@ async def test_a_resumed_drill_keeps_what_was_fixed(tmp_path: Path) -> None:
         assert sim.fixed and sim.fixed_by == "rollback_prompt" and drills2.drills[0].incident_id == first
     assert [i.id for i in journal.incidents()] == [first]
     journal.close()
+
+
+async def test_the_params_form_derives_defaults_from_the_alerts_labels(tmp_path: Path) -> None:
+    from tests.test_incident_continuity import RUNBOOK
+    from tui.metrics.alerts import Alert, AlertLink
+
+    folder = tmp_path / "serving"
+    folder.mkdir()
+    (folder / "serving.yaml").write_text(RUNBOOK)
+    settings = settings_for(tmp_path, runbook_dirs=(folder,))
+
+    async def fetch(runbooks):
+        return [AlertLink(Alert({"alertname": "ServingErrors", "model": "credit-risk"}, fingerprint="f"),
+                          ("serving",), {"model": "credit-risk"})]
+
+    app = make_app(settings, alerts=fetch, alert="ServingErrors", cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen"
+                       and bool(app.screen.query("#param-deployment")))
+        value = {n: app.screen.query_one(f"#param-{n}").value for n in ("model", "deployment", "old_style")}
+        assert value == {"model": "credit-risk", "deployment": "credit-risk-predictor", "old_style": ""}
+        app.screen.query_one("#param-model").value = "churn"  # the derived one follows what is typed
+        await wait_for(pilot, lambda: app.screen.query_one("#param-deployment").value == "churn-predictor")
+        await pilot.press("enter")  # old_style has no value: asked for, not started
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ParamsScreen" and "old_style" in str(
+            app.screen.query_one("#params-error").render())
