@@ -262,3 +262,19 @@ async def test_the_params_form_derives_defaults_from_the_alerts_labels(tmp_path:
         await pilot.pause()
         assert type(app.screen).__name__ == "ParamsScreen" and "old_style" in str(
             app.screen.query_one("#params-error").render())
+
+
+async def test_the_picker_says_which_environment_an_alert_belongs_to(tmp_path: Path) -> None:
+    from tui.metrics.alerts import Alert, AlertLink
+
+    envs = {"prod-eu": Environment("prod-eu", match={"cluster": "eu-prod-2"}, protected=True)}
+    settings = dataclasses.replace(settings_for(tmp_path), environments=envs)
+
+    async def fetch(runbooks):
+        return [AlertLink(Alert({"alertname": "AssistantRefusalSpike", "cluster": "eu-prod-2"}, fingerprint="f"),
+                          ("refusal-spike",), {})]
+
+    app = make_app(settings, alerts=fetch, cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.alert_links is not None and "alert:0" in app.screen.keys)
+        assert "→ refusal-spike · in prod-eu" in await drawn(pilot)

@@ -105,7 +105,9 @@ def _show(args: argparse.Namespace, journal: Journal) -> int:
     print(f"{incident.id}  {incident.severity_label} ({incident.severity})  {plain_line(incident.status)}"
           + ("  [drill]" if incident.drill else ""))
     print(plain_line(incident.title))
-    print(f"detected {plain_line(incident.detected_at or 'unknown')} · roles: {roles or 'none'}")
+    where = f" · environment {plain_line(incident.environment)}" if incident.environment else ""
+    closed = f" · duplicate of {plain_line(incident.duplicate_of)}" if incident.duplicate_of else ""
+    print(f"detected {plain_line(incident.detected_at or 'unknown')} · roles: {roles or 'none'}{where}{closed}")
     print()
     for ev in events:
         lines = plain(ev.text).splitlines() or [""]

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from tui.app.shown import plain_line, shown, styled
 from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
+from tui.config import environment_for_labels
 
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
 
@@ -103,6 +104,9 @@ class PickerScreen(Screen):
             if query and query.lower() not in text:
                 continue
             target = f"→ {link.runbook}" if link.runbook else "→ no runbook for this alert"
+            env = environment_for_labels(app.services.settings, alert.labels)
+            if env:
+                target += f" · in {env}"  # the environment its incident would act in
             add(f"alert:{i}", styled("[reverse $error b] ALERT [/] [b]$name[/] $target [dim]$summary[/]",
                                      name=plain_line(alert.name), target=plain_line(target),
                                      summary=plain_line(alert.summary)))
