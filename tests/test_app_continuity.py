@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from tests.screenshots import settings_for, wait_for
+from tests.test_app_screens import messages, recorded_notifications  # noqa: F401 (the toasts, kept)
 from tui.app.factory import make_app
 from tui.app.screens.incident import IncidentScreen
 from tui.clock import Clock
@@ -278,3 +279,54 @@ async def test_the_picker_says_which_environment_an_alert_belongs_to(tmp_path: P
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.alert_links is not None and "alert:0" in app.screen.keys)
         assert "→ refusal-spike · in prod-eu" in await drawn(pilot)
+
+
+async def test_an_alert_of_another_environment_refuses_danger_in_the_app(tmp_path: Path) -> None:
+    from tui.metrics.alerts import Alert, AlertLink
+
+    envs = {"prod-eu": Environment("prod-eu", match={"cluster": "eu-prod-2"}, protected=True),
+            "staging": Environment("staging", match={"cluster": "staging-1"})}
+    settings = with_environment(dataclasses.replace(settings_for(tmp_path), environments=envs), "staging", pinned=True)
+
+    async def fetch(runbooks):
+        return [AlertLink(Alert({"alertname": "AssistantRefusalSpike", "cluster": "eu-prod-2"}, fingerprint="f"),
+                          ("refusal-spike",), {})]
+
+    app = make_app(settings, alerts=fetch, alert="AssistantRefusalSpike", cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        screen = app.screen
+        assert screen.controller.incident.environment == "prod-eu"
+        await pilot.press("1", "1")
+        screen.run_command("rollback_prompt")
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentScreen)  # no dialog: nothing to confirm, it is refused
+        assert any("belongs to environment prod-eu" in m and "--env prod-eu" in m for m in messages(app))
+        assert screen.controller.result_for_step() is None
+
+
+async def test_t_marks_a_duplicate_of_another_incident(tmp_path: Path) -> None:
+    from tui.runbook.library import load_library
+
+    settings = settings_for(tmp_path)
+    with Journal(settings.journal_path, user="alice", sync_on_write="off") as journal:
+        runbook = load_library(settings.runbook_dirs).get("fix-forward")
+        other = IncidentRecord.open(journal, Clock(), runbook, runbook.default_params()).incident_id
+    app = make_app(settings, cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_refusal_spike(pilot)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        screen = app.screen
+        await pilot.press("t")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen")
+        await pilot.press("7")  # duplicate
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChoiceScreen"
+                       and "Duplicate" in app.screen.title_text)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        incident = screen.controller.incident
+        assert (incident.status, incident.duplicate_of) == ("duplicate", other)
