@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.servers",
     "tests.fixtures.fault_server",
     "tests.fixtures.journal",
+    "tests.fixtures.receiver",
 ]

@@ -66,7 +66,8 @@ def journal_of(app: Any) -> Journal:
 
 async def open_incident(pilot: Any, runbook: str = "refusal-spike") -> IncidentScreen:
     app = pilot.app
-    await wait_for(pilot, lambda: app.loaded is not None)
+    # The journal too: opening a runbook first looks for an open incident to offer to resume.
+    await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
     app.open_runbook(runbook)
     await pilot.pause()
     if not isinstance(app.screen, IncidentScreen):

@@ -65,16 +65,16 @@ async def test_the_theme_is_in_place_from_the_first_frame(tmp_path: Path, theme:
     assert first == [(theme, True, dark, app.current_theme.background.lower())]
 
 
-async def test_the_footer_lists_the_screens_keys(tmp_path: Path) -> None:
-    from textual.widgets import Footer
+async def test_the_key_bar_lists_the_screens_keys(tmp_path: Path) -> None:
+    from tui.app.widgets.key_bar import KeyBar
 
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
         await pilot.pause()
-        footer = app.screen.query_one(Footer)
-        shown = {key.description for key in footer.query("FooterKey")}  # type: ignore[attr-defined]
-        assert {"open", "search", "clear / back", "refresh alerts"} <= shown
+        shown = str(app.screen.query_one(KeyBar).render())
+        for key in ("⏎ open", "/ search", "esc clear / back", "^r refresh alerts", "^p palette"):
+            assert key in shown, (key, shown)
 
 
 async def test_runbooks_still_being_read_after_a_moment_are_loading_then_listed(tmp_path: Path, monkeypatch) -> None:

@@ -106,7 +106,8 @@ def test_every_setting_is_a_row_of_the_table() -> None:
     rows = [s.field for s in SETTINGS]
     assert sorted(rows) == sorted(fields), "each Settings field is read by exactly one row"
     assert {s.env for s in SETTINGS if s.env} == {
-        "ONCALL_RUNBOOKS", "ONCALL_PROMETHEUS_URL", "ONCALL_PROMETHEUS_TOKEN", "ONCALL_ALERTMANAGER_URL",
+        "ONCALL_RUNBOOKS", "ONCALL_PROMETHEUS_URL", "ONCALL_PROMETHEUS_TOKEN", "ONCALL_PROMETHEUS_HEADERS",
+        "ONCALL_ALERTMANAGER_URL",
         "ONCALL_JOURNAL", "ONCALL_SHARED_JOURNAL", "ONCALL_USER", "ONCALL_READ_ONLY", "ONCALL_ENV"}
 
 

@@ -167,3 +167,38 @@ async def test_commands_in_a_drill_say_simulated_at_80_columns(tmp_path: Path, c
     events = journal.events(journal.incidents()[0].id)
     assert [e.data["command"] for e in events if e.kind == "command"] == ["pods_status"]
     journal.close()
+
+
+async def test_gpu_drill_after_the_rollback_waits_out_the_window_before_pre_selecting(tmp_path: Path, catalog) -> None:
+    settings = settings_for(tmp_path)
+    journal = Journal(settings.journal_path, user="alice", sync_on_write="off")
+    # x120: the 15-minute restarts window takes 7.5 s of the test, as it takes 15 minutes on a real Prometheus
+    app, drills = drill_app(settings, catalog, "gpu-oom-loop", speed=120, journal=journal, cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        screen = app.screen
+        assert screen.controller.step.id == "symptom"
+        await pilot.press("2")  # crashing with CUDA out of memory
+        await pilot.press("enter")
+        assert screen.controller.step.id == "recent-change"
+        await pilot.press("1")  # yes: roll it back
+        assert screen.controller.step.id == "rollback"
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+        await pilot.press("2")  # rollback
+        await wait_for(pilot, lambda: isinstance(app.screen, DangerScreen))
+        await pilot.press(*"rollback", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await wait_for(pilot, lambda: screen.running is None and drills.drills[0].sim.fixed)
+        await pilot.press("enter")  # contained
+        assert screen.controller.step.id == "validate"
+        await wait_for(pilot, lambda: screen.controller.readings.get("restarts_15m") is not None
+                       and screen.controller.readings["restarts_15m"].state == "settling")
+        assert screen.selected is None  # "Still restarting → escalate" is not pre-selected on the old restarts
+        assert "SETTLING" in str(screen.query_one("#step-evidence").render())
+        await wait_for(pilot, lambda: suggested(screen, 0), seconds=40)  # the window is clean: "Yes, no restarts"
+        assert screen.controller.readings["restarts_15m"].state == "ok"
+    notes = [e.data.get("state") for e in journal.events(screen.controller.incident_id) if e.kind == "metric"
+             and e.data.get("metric") == "restarts_15m"]
+    assert notes == ["settling", "ok"]
+    journal.close()

@@ -174,3 +174,38 @@ async def test_the_controller_scores_a_drill_once_its_walk_reaches_the_outcome(c
     assert score is not None and score.error is None and "**Score:" in (score.markdown or "")
     assert any(SCORE_KEY in e.data for e in journal.events(session.incident_id))  # the hook journaled it
     assert session.take_drill_score() is None  # handed over once
+
+
+async def test_escalating_on_a_window_that_still_holds_the_time_before_the_fix_is_scored(catalog, journal) -> None:
+    from tui.metrics.readings import Snapshot, reading_from_samples
+
+    scenario = catalog.get("gpu-oom-loop")
+    drills, session = start(catalog, journal, "gpu-oom-loop", speed=1)  # a real Prometheus's 15 minutes
+    path = list(scenario.expected.path)
+    for here, there in zip(path, path[1:]):
+        if here == "validate":
+            break
+        step = session.step
+        for name in step.offered_commands:
+            if name in scenario.fix_commands or name == step.command:
+                await run(drills, session, name)
+        if step.kind == "ask":
+            session.answer(next(i for i, c in enumerate(step.choices) if c.next == there))
+        else:
+            session.done()
+    assert session.step.id == "validate" and session.remediation is not None
+    metric = session.current.metrics["restarts_15m"]
+    now = session.clock.now().timestamp()
+    reading = reading_from_samples(metric, metric.query, [({}, 6.0)], now)
+    assert session.take_snapshot(Snapshot({"restarts_15m": reading}, now, 1.0), now) is None  # settling: no pick
+    session.answer(next(i for i, c in enumerate(session.step.choices) if c.next == "escalate"))
+    report = drills.finish(journal, session.incident_id)
+    assert report.outcome == "escalate"
+    [hasty] = report.hasty
+    assert hasty.startswith("At validate you answered 'Still restarting' (the answer its old value pointed to) "
+                            "while restarts_15m was settling: its window still held samples from before the fix")
+    assert any(m.startswith(hasty) for m in report.missed)
+    share = len(report.followed) / len(report.expected_path) - 0.05 * min(len(report.detours), 4)
+    clean_path = round(20 * max(0.0, share))
+    assert report.points["path"] == max(0, clean_path - 5)
+    assert "before the metric could be trusted" in report.markdown()

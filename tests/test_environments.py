@@ -110,11 +110,19 @@ def test_alert_labels_pick_the_environment(home) -> None:
     assert for_incident(settings_in(home, env="staging"), "prod-eu").environment == "staging"
 
 
-def test_headers_of_an_environment_override_the_global_ones_in_one_place(home) -> None:
-    prod = settings_in(home, env="prod-eu")
-    if hasattr(prod, "prometheus_headers"):  # the global setting (issue 12)
-        assert prod.prometheus_headers["X-Scope-OrgID"] == "ml"
-    assert prod.active_environment.prometheus_headers == {"X-Scope-OrgID": "ml"}
+def test_headers_of_an_environment_override_the_global_ones_in_one_place(home, tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("prometheus_headers: {X-Scope-OrgID: global, X-Api-Key: k-123456}\n"
+                   "environments:\n  a: {prometheus_headers: {x-scope-orgid: ml}}\n  b: {}\n")
+    a = load_settings({"env": "a"}, env=home, config_path=cfg)
+    assert dict(a.prometheus_headers) == {"X-Api-Key": "k-123456", "x-scope-orgid": "ml"}  # name by name
+    assert dict(load_settings({"env": "b"}, env=home, config_path=cfg).prometheus_headers) == {
+        "X-Scope-OrgID": "global", "X-Api-Key": "k-123456"}
+    cfg.write_text("environments:\n  a: {prometheus_headers: {Host: x}}\n")  # the one header reader's rules
+    with pytest.raises(UsageError, match="sets the Host header itself"):
+        load_settings({}, env=home, config_path=cfg)
+    cfg.write_text("environments:\n  a: {prometheus_headers: {X-Api-Key: s3cr3t-value}}\n")
+    assert "s3cr3t-value" in settings_secrets(load_settings({}, env=home, config_path=cfg))
 
 
 def test_a_password_in_an_environment_url_is_a_secret(home, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import given
@@ -41,18 +42,43 @@ def test_deep_nesting_is_a_value_error(text):
         loads(text)
 
 
-def test_each_series_is_compacted_as_it_is_read_and_a_bad_one_is_left_for_the_check() -> None:
+def test_each_series_is_read_as_it_comes_and_the_first_bad_one_is_named_afterwards() -> None:
     from tui.metrics import jsonread
     from tui.metrics.readings import Points
-    from tui.metrics.shapes import Unreadable, compact_series, prometheus_result
+    from tui.metrics.shapes import SeriesReader, Unreadable, prometheus_result
 
     good = '{"metric": {"a": "1"}, "values": [[1, "0.5"], [2, "NaN"]]}'
     bad = '{"metric": {"a": "2"}, "values": [[1, "0.5"], [2, 3]]}'
     text = '{"status": "success", "data": {"resultType": "matrix", "result": [' + good + ", " + bad + "]}}"
-    body = jsonread.loads(text, each=compact_series)
-    first, second = body["data"]["result"]
-    assert isinstance(first["values"], Points) and first["values"][0] == (1.0, 0.5)
-    assert isinstance(second["values"], list)  # left as sent: the check names what is wrong
+    reader = SeriesReader()
+    body = jsonread.loads(text, each=reader, at=SeriesReader.AT)
+    assert body["data"]["result"] == [None, None]  # nothing of a series stays in the parsed reply
+    assert reader.count == 2 and reader.problem is not None
     with pytest.raises(Unreadable, match="the value of a sample of series 2 is a number"):
-        prometheus_result(body)
-    assert jsonread.loads('{"x": [{"values": [[1, "2"]]}]}', each=compact_series) == {"x": [{"values": [[1, "2"]]}]}
+        prometheus_result(body, reader)
+
+    reader = SeriesReader()
+    body = jsonread.loads(text.replace(", " + bad, ""), each=reader, at=SeriesReader.AT)
+    _, (series,), _ = prometheus_result(body, reader)
+    assert isinstance(series.points, Points) and series.points[0] == (1.0, 0.5) and math.isnan(series.last)
+    # Only the list at data.result is handed over; another list at the same depth is parsed as it is.
+    other = SeriesReader()
+    assert jsonread.loads('{"x": {"result": [{"values": [[1, "2"]]}]}}', each=other, at=SeriesReader.AT) == {
+        "x": {"result": [{"values": [[1, "2"]]}]}}
+    assert other.count == 0
+
+
+def test_a_reply_that_names_its_type_after_its_result_is_read_the_same() -> None:
+    from tui.metrics import jsonread
+    from tui.metrics.shapes import SeriesReader, Unreadable, prometheus_result
+
+    late = '{"status": "success", "data": {"result": [{"metric": {}, "value": [1, "2"]}], "resultType": "vector"}}'
+    reader = SeriesReader()
+    rtype, (series,), _ = prometheus_result(jsonread.loads(late, each=reader, at=SeriesReader.AT), reader)
+    assert rtype == "vector" and series.last == 2.0
+    twice = ('{"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "2"]}],'
+             ' "resultType": "matrix"}}')
+    reader = SeriesReader()
+    with pytest.raises(Unreadable, match="given twice"):
+        prometheus_result(jsonread.loads(twice, each=reader, at=SeriesReader.AT), reader)
+

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.screenshots import settings_for, wait_for
 from tui.cli import main
 from tui.metrics.poller import MetricQuery, Poller
 from tui.metrics.prometheus import PrometheusClient
-from tui.metrics.readings import MAX_SERIES, reading_from_samples
+from tui.metrics.readings import MAX_SERIES, Series, WorstSeries, labels_text, reading_from_samples, worst_history
+from tui.metrics.thresholds import classify
 from tui.runbook.model import Metric
 
 SERIES = 5000
@@ -42,6 +46,35 @@ async def test_the_worst_200_of_5000_are_kept_by_the_metric_direction(many):
     assert below.series_label(below.series[0]) == '{model="m00000"}'
     assert {dict(h.labels)["model"] for h in above.history} == {s.labels["model"] for s in above.series}
     assert len(above.sparkline()) == 120
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from([0.05, 0.6, 0.95, math.nan, None])), max_size=60),
+       st.integers(1, 12))
+def test_keeping_the_worst_while_reading_gives_what_ranking_everything_afterwards_gives(rows, limit):
+    """WorstSeries drops series as they come; what it keeps, and in what order, is what ranking all of them
+    would give (ties broken by labels, so the order holds between polls), and it counts what it saw."""
+    every = tuple(Series({"model": f"m{n:02d}", "i": str(i)}, () if value is None else ((1.0, value),))
+                  for i, (n, value) in enumerate(rows))
+    for metric in (ABOVE, BELOW):
+        keep = WorstSeries(metric, limit)
+        for one in every:
+            keep.offer(one)
+        assert keep.kept() == _ranked(every, metric)[:limit]
+        if len(every) > limit:
+            assert keep.kept() == worst_history(every, metric, limit)
+        assert keep.returned == sum(1 for one in every if one.points)
+
+
+def _ranked(every: tuple[Series, ...], metric: Metric) -> tuple[Series, ...]:
+    """The oracle: rate every series by its last value, worst first, ties by the labels' text."""
+    def key(s: Series) -> tuple[int, float, list[int]]:
+        last = s.last if s.points else math.nan
+        state = classify(last, metric)
+        rank = {"crit": 3, "warn": 2, "ok": 1}.get(state, 0)
+        far = -math.inf if math.isnan(last) else (-last if metric.direction == "below" else last)
+        return (rank, far, [-ord(c) for c in labels_text(s.labels)] + [1])  # labels ascending within a tie
+    return tuple(sorted(every, key=key, reverse=True))
 
 
 def test_no_cut_no_note():

@@ -260,3 +260,19 @@ async def test_poll_now_cuts_a_backoff_wait_short(fault_server):
         finally:
             await poller.stop()
     assert [s.source.up for s in seen] == [False, True]
+
+
+async def test_each_poll_adds_a_point_to_the_recent_history_so_the_trend_follows_between_range_fetches(fault_server):
+    now = [1700000000.0]
+    q = MetricQuery(Metric("ratio", "Ratio", "fault_ratio", unit="percent-ratio", warn=0.02, crit=0.05), "fault_ratio")
+    async with PrometheusClient(fault_server.url, timeout=5.0) as client:
+        poller = Poller(client, [q], interval=5.0, clock=lambda: now[0])
+        first = await poller.poll_once(history=True)
+        assert [r.path for r in fault_server.requests].count("/api/v1/query_range") == 2  # sparkline and recent
+        assert first.get("ratio").trend == "flat"
+        for value in ("0.4", "0.2", "0.1", "0.05", "0.025", "0.0125"):
+            now[0] += 5.0
+            fault_server.value = value
+            reading = (await poller.poll_once()).get("ratio")
+        assert [r.path for r in fault_server.requests].count("/api/v1/query_range") == 2  # no range fetch since
+    assert reading.trend == "falling"

@@ -100,11 +100,12 @@ def test_validate_does_not_import_textual_or_httpx() -> None:
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans, so `label: No` stays text as oncall reads it."""
+    """SafeLoader with YAML 1.2 booleans and no timestamps, so `label: No` and `last_reviewed: 2026-12-01`
+    stay text as oncall (and an editor's YAML 1.2 schema check) reads them."""
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
@@ -129,6 +130,7 @@ def test_schema_accepts_valid_runbooks(path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["typo-key", "wrong-type", "bad-enum", "missing-key", "two-kinds",
                                   "field-of-other-kind", "run-and-shell", "yes-bool", "bad-id", "bad-duration",
+                                  "when-bad-hold", "when-exit-word",
                                   "too-many-choices"])
 def test_schema_rejects_structural_errors(name: str) -> None:
     doc = yaml.load((DATA / "broken" / f"{name}.yaml").read_text(), Loader=_Yaml12Loader)

@@ -43,6 +43,10 @@ commands:
     title: Roll back (marked)
     run: [kubectl, rollout, undo, deployment/api]
     danger: true
+  ask_model:
+    title: Ask the model a question (a POST that changes nothing)
+    run: [curl, -sS, --json, '{{"prompt": "hi"}}', 'http://127.0.0.1:8000/v1/completions']
+    read_only: true
   status:
     title: Rollout status
     shell: kubectl rollout status deployment/api -n prod && kubectl set env deployment/api --list
@@ -80,7 +84,7 @@ def test_each_unmarked_change_is_flagged_at_its_line_and_reads_are_not(tmp_path:
         assert any(o.startswith(f"{path}:{line}:") and text in o for o in out), (line, text, out)
     assert len(out) == len(expected), out
     joined = "\n".join(out)
-    for quiet in ("command pods", "command marked", "command status"):
+    for quiet in ("command pods", "command marked", "command status", "command ask_model"):
         assert quiet not in joined
 
 
@@ -170,3 +174,44 @@ def test_shell_commands_honour_quotes_comments_and_continuations() -> None:
     assert [c.argv[0] for c in cmds] == ["echo", "kubectl", "grep", "true"]
     assert cmds[0].argv == ["echo", "a | b || c"]
     assert cmds[1].line == 1 and cmds[2].before == "|" and cmds[2].after == "||"
+
+
+def test_read_only_is_a_reviewed_opt_out_that_still_checks_pipelines(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path / "rb")
+    text = path.read_text().replace("    read_only: true\n", "")
+    unmarked = tmp_path / "unmarked" / "risky.yaml"
+    unmarked.parent.mkdir()
+    unmarked.write_text(text)
+    main(["lint", str(unmarked), "--today", "2026-12-01"])
+    assert "command ask_model: `curl with a request body (a POST)`" in capsys.readouterr().out
+    hiding = tmp_path / "hiding" / "risky.yaml"
+    hiding.parent.mkdir()
+    hiding.write_text(path.read_text().replace(
+        "    shell: kubectl get pods -n prod | grep -v Running || echo \"every pod is Running\"\n",
+        "    shell: kubectl get pods -n prod | grep -v Running || echo \"every pod is Running\"\n    read_only: true\n"))
+    main(["lint", str(hiding), "--today", "2026-12-01"])
+    assert "command hidden: a failure anywhere in this pipeline" in capsys.readouterr().out
+
+
+def test_print_shows_the_review_date_and_read_only_commands(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path / "rb")
+    assert main(["print", "risky", "--runbooks", str(path.parent)]) == 0
+    md = capsys.readouterr().out
+    assert "- **Last reviewed:** 2026-11-01" in md
+    section = md[md.index("### `ask_model`"):]
+    assert "read-only (reviewed: changes nothing)" in section.split("###")[1]
+
+
+@pytest.mark.parametrize(("script", "hides"), [
+    ("kubectl get pods | grep -v Running || echo fine", True),
+    ("kubectl get pods | grep -v Running || true", True),
+    ("kubectl get pods | grep -v Running || exit 0", True),
+    ("kubectl get pods | grep -v Running || exit 1", False),  # the failure is passed on, not hidden
+    ("kubectl get pods | grep -v Running || { echo failed; exit 1; }", True),  # not followable: flagged
+    ("kubectl get pods | grep -v Running || false", False),
+    ("out=$(kubectl get pods) || exit 1", False),
+])
+def test_a_fallback_that_fails_passes_the_failure_on(script: str, hides: bool) -> None:
+    from tui.runbook.lint import _hidden_failures
+
+    assert bool(list(_hidden_failures(shell_commands(script)))) is hides

@@ -30,6 +30,7 @@ HANDLERS = {
     "metrics": "tui.commands.metrics_cmd:run_metrics",
     "alerts": "tui.commands.metrics_cmd:run_alerts",
     "journal": "tui.commands.journal_cmd:run_journal",
+    "silence": "tui.commands.comms_cmd:run_silence",
 }
 
 
@@ -132,9 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                    help="refuse every danger command")
 
-    p = sub.add_parser("metrics", parents=[_common(prometheus=True)], help="evaluate a runbook's metrics once")
+    p = sub.add_parser("metrics", parents=[_common(prometheus=True, journal=True)],
+                       help="evaluate a runbook's metrics once")
     p.add_argument("id")
     p.add_argument("--param", action="append", type=_param, default=[], metavar="K=V")
+    p.add_argument("--incident", metavar="ID", help="judge the metrics after this incident's fixes (settling)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("alerts", parents=[_common(alertmanager=True)], help="firing alerts and their runbooks")
@@ -164,7 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = jsub.add_parser("export", parents=[jc], help="write the post-incident report (Markdown)")
     p.add_argument("id")
     p.add_argument("--out", metavar="FILE")
-    jsub.add_parser("sync", parents=[jc], help="one sync pass with the shared journal")
+    jsub.add_parser("sync", parents=[jc], help="one sync pass with the shared journal; retries queued updates")
+    p = jsub.add_parser("update", parents=[_common(journal=True)], help="draft, and send, one update")
+    p.add_argument("id")
+    p.add_argument("--audience", required=True, metavar="NAME", help="internal, status_page, support, executives...")
+    p.add_argument("--text", metavar="T", help="the update as written (default: the audience's template, filled)")
+    p.add_argument("--send", action="store_true", help="send it to the audience's targets (config notify:)")
+
+    p = sub.add_parser("silence", parents=[_common(alertmanager=True, journal=True)],
+                       help="silence a firing alert in Alertmanager for an incident")
+    p.add_argument("alertname", metavar="ALERTNAME")
+    p.add_argument("--incident", required=True, metavar="ID")
+    p.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="such as 30m, 2h, 1h30m")
     return parser
 
 

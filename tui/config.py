@@ -15,8 +15,8 @@ from __future__ import annotations
 import getpass
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -97,6 +97,8 @@ class Settings:
     prometheus_password: str | None = field(default=None, repr=False)
     prometheus_ca_file: str | None = None
     prometheus_insecure: bool = False
+    # Extra headers for every Prometheus request, e.g. (("X-Scope-OrgID", "tenant-a"),) for Mimir/Cortex.
+    prometheus_headers: tuple[tuple[str, str], ...] = ()
     alertmanager_url: str | None = None
     journal_path: Path = field(default_factory=lambda: data_dir() / "journal.json")
     shared_journal: Path | None = None
@@ -117,6 +119,10 @@ class Settings:
     @property
     def active_environment(self) -> Environment | None:
         return self.environments.get(self.environment) if self.environment else None
+    # audience -> Apprise targets, each a URL without secrets, `env:NAME` or `file:PATH` (tui/integrations/targets.py)
+    notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # incident event -> argv commands or Apprise targets, run when it happens (tui/integrations/hooks.py)
+    hooks: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @property
     def runs_dir(self) -> Path:
@@ -234,10 +240,95 @@ def _environments(value: Any, name: str) -> dict[str, Environment]:
             name=env_name, match=_string_map(body.get("match"), f"{where}: match", _ENV_VAR, "label names"),
             protected=parse_bool(body.get("protected", False), f"{where}: protected"),
             read_only=parse_bool(body.get("read_only", False), f"{where}: read_only"),
-            prometheus_headers=_string_map(body.get("prometheus_headers"), f"{where}: prometheus_headers",
-                                           re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+\Z"), "header names"),
+            prometheus_headers=parse_headers(body.get("prometheus_headers") or {}, f"{where}: prometheus_headers"),
             vars=variables, env=_string_map(body.get("env"), f"{where}: env", _ENV_VAR, "variable names"), **urls)
     return out
+def _notify(value: Any, name: str) -> dict[str, tuple[str, ...]]:
+    """audience -> a list of Apprise targets (config.yaml only). Secrets are checked where targets are used."""
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) and t.strip() for t in v)
+            for k, v in value.items()):
+        raise UsageError(f"{name} must map each audience to a list of targets (internal: [\"env:ONCALL_SLACK_URL\"]); "
+                         "see the README's Updates section.")
+    return {k.strip(): tuple(t.strip() for t in v) for k, v in value.items()}
+
+
+HOOK_EVENTS = ("opened", "severity_changed", "contained", "resolved", "action_item")
+
+
+def _hooks(value: Any, name: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """event -> one argv list, a list of argv lists, or a list of Apprise targets (each one a hook of its own)."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{name} must map incident events ({', '.join(HOOK_EVENTS)}) to commands; see the README.")
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for event, spec in value.items():
+        if event not in HOOK_EVENTS:
+            raise UsageError(f"{name}: unknown event {_shown(event)}; use one of {', '.join(HOOK_EVENTS)}.")
+        if isinstance(spec, list) and spec and all(isinstance(a, str) for a in spec):
+            # [gh, issue, create, ...] is one command; ["json://...", "env:URL"] is a list of Apprise targets
+            hooks = [(a,) for a in spec] if all(_is_target(a) for a in spec) else [tuple(spec)]
+        elif isinstance(spec, list) and spec and all(isinstance(c, list) and c and all(isinstance(a, str) for a in c)
+                                                     for c in spec):
+            hooks = [tuple(c) for c in spec]
+        else:
+            raise UsageError(f"{name}: {event} must be a command as a list of words, or a list of such commands.")
+        out[event] = tuple(hooks)
+    return out
+
+
+def _is_target(word: str) -> bool:
+    return "://" in word or word.startswith(("env:", "file:"))
+# RFC 9110 field names; values without control characters (a CR or LF would start a header of its own).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+# Headers oncall sets itself: a configured one would be overwritten or break the request.
+RESERVED_HEADERS = frozenset({"host", "content-length", "content-type", "accept", "accept-encoding",
+                              "transfer-encoding", "connection"})
+# A header whose name says it carries a credential: its value is struck from everything recorded.
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|password|session", re.IGNORECASE)
+
+
+def parse_headers(value: Any, name: str) -> dict[str, str]:
+    """Extra HTTP headers for a Prometheus-compatible server: a mapping (config.yaml) or, in the
+    environment, "Name: value" lines. The one reader of headers: every place that takes some uses it."""
+    if isinstance(value, str):
+        pairs = []
+        for line in value.splitlines():
+            if not line.strip():
+                continue
+            key, sep, text = line.partition(":")
+            if not sep:
+                raise UsageError(f"{name} has {_shown(line)}, which is not 'Name: value'; write one header a line, "
+                                 "such as 'X-Scope-OrgID: tenant-a'.")
+            pairs.append((key.strip(), text.strip()))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise _wrong_type(value, name)
+    headers: dict[str, str] = {}
+    for key, text in pairs:
+        if isinstance(text, bool) or not isinstance(text, str | int):
+            raise UsageError(f"{name}: the header {_shown(key)} needs a text value, such as 'tenant-a'.")
+        text = str(text)
+        if not isinstance(key, str) or not _HEADER_NAME.fullmatch(key):
+            raise UsageError(f"{name}: {_shown(key)} is not a header name; use letters, digits and dashes, "
+                             "such as X-Scope-OrgID.")
+        if key.lower() in RESERVED_HEADERS:
+            raise UsageError(f"{name}: oncall sets the {key} header itself; remove it.")
+        if not _HEADER_VALUE.fullmatch(text):
+            raise UsageError(f"{name}: the value of {key} holds a control character; write it on one line.")
+        headers[key] = text
+    return headers
+
+
+def _header_pairs(value: Any, name: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_headers(value, name).items())  # pairs: Settings stays hashable
+
+
+def secret_header_values(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The values of headers whose names say they are credentials (X-Api-Key, Authorization...)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return tuple(v for k, v in pairs if v and _SECRET_HEADER.search(k))
 
 
 def _secret_file(what: str) -> Converter:
@@ -271,6 +362,7 @@ SETTINGS: tuple[Setting, ...] = (
             from_file=_secret_file("Prometheus password")),
     Setting("prometheus_ca_file", "prometheus_ca_file", None, None, _text),
     Setting("prometheus_insecure", "prometheus_insecure", None, None, parse_bool),
+    Setting("prometheus_headers", "prometheus_headers", "ONCALL_PROMETHEUS_HEADERS", None, _header_pairs),
     Setting("alertmanager_url", "alertmanager_url", "ONCALL_ALERTMANAGER_URL", "alertmanager", _text),
     Setting("journal_path", "journal", "ONCALL_JOURNAL", "journal", _path),
     Setting("shared_journal", "shared_journal", "ONCALL_SHARED_JOURNAL", "shared", _path),
@@ -281,6 +373,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keymap", "keymap", None, None, _keymap),
     Setting("environments", "environments", None, None, _environments),
     Setting("environment", "environment", "ONCALL_ENV", "env", _text),
+    Setting("notify", "notify", None, None, _notify),
+    Setting("hooks", "hooks", None, None, _hooks),
 )
 
 SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logged or recorded
@@ -289,10 +383,12 @@ SECRET_FIELDS = ("prometheus_token", "prometheus_password")  # never shown, logg
 def settings_secrets(settings: Any) -> tuple[str, ...]:
     """oncall's own secret values, to be struck from everything it records: the Prometheus token and
     password, and a password written into a configured URL (http://user:PASSWORD@host)."""
-    values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None)]
+    values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None),
+              *secret_header_values(getattr(settings, "prometheus_headers", None) or ())]
     urls = [getattr(settings, "prometheus_url", None), getattr(settings, "alertmanager_url", None)]
     for env in (getattr(settings, "environments", None) or {}).values():  # any of them may be worked in
         urls += [env.prometheus_url, env.alertmanager_url]
+        values += secret_header_values(env.prometheus_headers)
     for url in urls:
         try:
             values.append(urlsplit(url).password if url else None)
@@ -354,9 +450,6 @@ def load_settings(flags: dict[str, Any] | None = None, env: Mapping[str, str] | 
 
 # --- environments -----------------------------------------------------------------------------
 
-_SETTINGS_FIELDS = frozenset(f.name for f in fields(Settings))
-
-
 def with_environment(settings: Settings, name: str, *, pinned: bool = False) -> Settings:
     """The settings for working in environment `name`: its Prometheus, Alertmanager and headers over the
     global ones (a flag still wins), read-only when either says so. The one place an environment overrides."""
@@ -370,8 +463,10 @@ def with_environment(settings: Settings, name: str, *, pinned: bool = False) -> 
         value = getattr(env, key)
         if value and key not in settings.given:
             overrides[key] = value
-    if env.prometheus_headers and "prometheus_headers" in _SETTINGS_FIELDS:  # the global setting (issue 12)
-        overrides["prometheus_headers"] = {**getattr(settings, "prometheus_headers", {}), **env.prometheus_headers}
+    if env.prometheus_headers:  # name by name over the global ones (a header's name is case-insensitive)
+        mine = {k.lower() for k in env.prometheus_headers}
+        overrides["prometheus_headers"] = (*((k, v) for k, v in settings.prometheus_headers if k.lower() not in mine),
+                                           *env.prometheus_headers.items())
     return replace(settings, **overrides)
 
 

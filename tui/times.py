@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 
@@ -24,3 +25,24 @@ def parse_time(value: object) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+_SPAN = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(value: str) -> float | None:
+    """`2h`, `90m`, `1h30m`, `45s`, `1d` as seconds; None for anything else (or zero)."""
+    m = _SPAN.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if m is None or not any(m.groups()):
+        return None
+    d, h, mins, s = (int(g or 0) for g in m.groups())
+    seconds = float(((d * 24 + h) * 60 + mins) * 60 + s)
+    return seconds or None
+
+
+def duration_s(text: str) -> int:
+    """A runbook duration ("30s", "10m", "1h": the validator's DURATION_PATTERN, checked before) in seconds."""
+    seconds = parse_duration(text)
+    if seconds is None:
+        raise ValueError(f"not a duration: {text!r}")
+    return int(seconds)

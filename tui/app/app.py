@@ -380,7 +380,8 @@ class OncallApp(App[int]):
                                          alert_started_at=getattr(alert, "starts_at", None) or None,
                                          alert_fingerprint=getattr(alert, "fingerprint", None) or None,
                                          environment=environment,
-                                         local=self.services.drill and not self.services.share_drills)
+                                         local=self.services.drill and not self.services.share_drills,
+                                         integrations=self.services.integrations())
         except OncallError as exc:
             self.fail(str(exc))
             return
@@ -422,7 +423,7 @@ class OncallApp(App[int]):
             environment = None
         controller = IncidentController(self.journal, incident_id, self.services.clock, runbook=runbook,
                                         params=params, resolver=self.library.get, user=settings.user,
-                                        drill=self.services.drill_hooks,
+                                        drill=self.services.drill_hooks, integrations=self.services.integrations(),
                                         settings=for_incident(settings, environment))
         if replay:
             try:

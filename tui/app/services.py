@@ -19,6 +19,7 @@ from tui.errors import OncallError
 
 if TYPE_CHECKING:  # imported when used: start-up reads none of these before the first frame
     from tui.drill.hooks import Drills
+    from tui.integrations.service import Integrations
     from tui.journal import Journal
     from tui.metrics.alerts import AlertLink
     from tui.metrics.poller import MetricQuery
@@ -66,7 +67,20 @@ class Services:
     drill_hooks: Drills | None = None
     share_drills: bool = False  # drills reach the shared journal only when started with --shared on purpose
     sync_every: float = 3.0  # seconds between journal syncs
+    retry_every: float = 60.0  # seconds between retries of queued updates (tui/integrations/send.py)
     _prefetch: Future[Library] | None = field(default=None, repr=False)
+    _integrations: Integrations | None = field(default=None, repr=False)
+
+    def integrations(self) -> Integrations | None:
+        """What leaves the terminal (sends, hooks, silences), on its own thread; None in a drill, where
+        nothing real is filed, paged or silenced (updates are copied and marked as sent)."""
+        if self.drill:
+            return None
+        if self._integrations is None:
+            from tui.integrations.service import Integrations
+
+            self._integrations = Integrations(self.settings, background=True)
+        return self._integrations
 
     def prefetch(self) -> None:
         """Start reading the runbooks now, while Textual is still starting (the app waits for it later)."""

@@ -25,6 +25,12 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
     action = args.journal_command
     journal = open_journal(settings, sync_on_write="inline")
     try:
+        if action in ("update", "sync"):  # these also reach outside: updates through Apprise (tui/integrations)
+            from tui.commands import comms_cmd
+
+            return int(getattr(comms_cmd, f"journal_{action}")(args, journal, settings, _sync))
+        if action == "status":
+            return _status(args, journal, settings)
         return _ACTIONS[action](args, journal)
     finally:
         if journal.notice:  # entries set aside by the schema: said once, whatever the action
@@ -59,9 +65,12 @@ def _note(args: argparse.Namespace, journal: Journal) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace, journal: Journal) -> int:
+def _status(args: argparse.Namespace, journal: Journal, settings: Any) -> int:
+    """The status, as `t` sets it: resolving also expires the incident's silences and runs its hooks."""
+    from tui.integrations.service import Integrations
+
     _refresh(journal)  # a teammate may have just changed it
-    record = IncidentRecord(journal, journal.resolve_id(args.id), Clock())
+    record = IncidentRecord(journal, journal.resolve_id(args.id), Clock(), integrations=Integrations(settings))
     record.set_status(args.status, duplicate_of=args.of)
     _warn_if_unsynced(journal)
     incident = record.incident
@@ -150,5 +159,4 @@ def _sync(args: argparse.Namespace, journal: Journal) -> int:
     return 0
 
 
-_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "export": _export, "sync": _sync,
-            "status": _status}
+_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "export": _export, "sync": _sync}

@@ -14,11 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from tui.drill.scenario import Scenario
+from tui.integrations.audiences import DEFAULTS, INTERNAL
+from tui.integrations.send import delivered
 from tui.times import parse_time
 
 DRILL_KEY = "drill_event"  # data key of the drill's own journal events (start, alerts); "drill" is the journal's
 SCORE_KEY = "drill_score"
 POINTS = {"outcome": 30, "fix": 20, "path": 20, "comms": 10, "severity": 10, "note": 10}
+# Path points an answer costs when it was taken on a metric that said "wait" (settling or partial).
+HASTY_COST = 5
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -67,6 +71,9 @@ class DrillReport:
     notes: int
     missed: tuple[str, ...]
     points: dict[str, int] = field(default_factory=dict)
+    updates: dict[str, int] = field(default_factory=dict)  # audience -> updates that actually went
+    late_updates: int = 0  # internal updates more than the cadence apart (from the page to the end)
+    hasty: tuple[str, ...] = ()  # answers taken before a metric's window settled (or on a partial answer)
 
     @property
     def score(self) -> int:
@@ -99,7 +106,9 @@ class DrillReport:
                  f"| Outcome | {self.outcome or 'not reached'} (expected {self.expected_outcome}) |",
                  f"| Severity | {self.severity or '—'}" + (" (set by you)" if self.severity_set else " (never set)")
                  + (f", expected {self.expected_severity}" if self.expected_severity else "") + " |",
-                 f"| Updates sent | {self.comms_sent} |",
+                 f"| Updates sent | {self.comms_sent}" + (
+                     f" ({', '.join(f'{k} {v}' for k, v in self.updates.items())})" if self.updates else "")
+                 + (f", internal late {self.late_updates} time(s)" if self.late_updates else "") + " |",
                  f"| Notes written | {self.notes} |", ""]
         lines += ["## Steps", "",
                   f"- Expected: {' → '.join(self.expected_path)}",
@@ -109,7 +118,10 @@ class DrillReport:
                   + (f"; detours through {', '.join(self.detours)}" if self.detours else "")
                   + (f"; went back {self.backs} time(s)" if self.backs else "")
                   + (f"; overrode the suggested answer {self.suggestions_overridden} time(s)"
-                     if self.suggestions_overridden else "") + ".", ""]
+                     if self.suggestions_overridden else "") + ".",
+                  "- Waiting out a metric's window costs nothing: the times above are for the record, not the points."
+                  + (f" Answered {len(self.hasty)} time(s) before the metric could be trusted." if self.hasty else ""),
+                  ""]
         lines += ["## Commands run", ""]
         lines += [f"- {c}" + (" (the fix)" if c in self.fix_commands else "") for c in self.commands] or ["- none"]
         lines += ["", "## Missed", ""]
@@ -143,6 +155,36 @@ def _walk(events: list[Any], start: str, runbook: str) -> tuple[list[str], int, 
         if data.get("outcome") and action != "back":
             outcome = data["outcome"]
     return taken, backs, overridden, outcome
+
+
+def _hasty(events: list[Any]) -> list[str]:
+    """Answers taken while the step's metric said to wait, each in words.
+
+    The controller records `unsettled` on such an answer (tui.incident.controller): the metric was settling
+    (its window still held samples from before the fix) or partial; an escalation taken while any metric
+    was settling counts too."""
+    out: list[str] = []
+    for ev in events:
+        data = _get(ev, "data") or {}
+        if _get(ev, "kind") != "decision" or data.get("action") != "answer":
+            continue
+        held = data.get("unsettled")
+        step, label = data.get("step"), data.get("label")
+        if isinstance(held, dict):
+            why = ("its window still held samples from before the fix" if held.get("state") == "settling"
+                   else "the engine said its answer may be incomplete")
+            left = held.get("settles_in_s")
+            wait = f", {mmss(left)} before it settled" if isinstance(left, int | float) else ""
+            read = (" (the answer its old value pointed to)"
+                    if held.get("choice_when") and held.get("choice_when") == held.get("base_state") else "")
+            out.append(f"At {step} you answered {label!r}{read} while {held.get('metric')} was "
+                       f"{held.get('state')}: {why}{wait}.")
+        elif data.get("outcome") == "escalate":
+            metrics = data.get("metrics") or {}
+            settling = sorted(name for name, m in metrics.items() if isinstance(m, dict) and m.get("state") == "settling")
+            if settling:
+                out.append(f"At {step} you escalated while {', '.join(settling)} was still settling after the fix.")
+    return out
 
 
 def _seconds(since: datetime | None, at: str | None) -> float | None:
@@ -192,7 +234,12 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
     followed = tuple(s for s in expected.path if s in visited)
     missed_steps = tuple(s for s in expected.path if s not in visited)
     detours = tuple(dict.fromkeys(s for s in taken if s not in expected.path))
-    comms = sum(1 for e in mine if _get(e, "kind") == "comms")
+    sent = _updates_sent(mine)
+    updates = {audience: len(times) for audience, times in sent.items()}
+    comms = sum(updates.values())
+    end = parse_time(_get(incident, "resolved_at")) or max(
+        (t for e in mine if (t := parse_time(_get(e, "time"))) is not None), default=None)
+    late = _late(page, sent.get(INTERNAL, []), end)
     severity_set = any(_get(e, "kind") == "status" and (_get(e, "data") or {}).get("field") == "severity"
                        for e in mine)
     severity = _get(incident, "severity")
@@ -209,19 +256,24 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
         missed.append(f"Expected steps not visited: {', '.join(missed_steps)}.")
     if not comms:
         missed.append("No comms update was sent (u sends one; stakeholders hear nothing otherwise).")
+    elif late:
+        missed.append(f"The internal update was late {late} time(s): it is due every {round(_EVERY / 60)} minutes "
+                      "from the page until the incident is resolved.")
     if not severity_set:
         missed.append("The severity was never set (s sets it; it drives who is told and how fast).")
     if expected.severity and severity != expected.severity:
         missed.append(f"The severity is {severity}; this incident is {expected.severity}.")
     if not notes:
         missed.append("No note of the reasoning (n writes one; the report needs the why, not only the what).")
+    hasty = _hasty(mine)
+    missed += [f"{h} Wait for the countdown: until then the value speaks of the time before the fix." for h in hasty]
 
     path_share = len(followed) / len(expected.path) if expected.path else 1.0
     penalty = min(len(detours), 4) * 0.05
     points = {
         "outcome": POINTS["outcome"] if outcome == expected.outcome else 0,
         "fix": POINTS["fix"] if fix_events else 0,
-        "path": round(POINTS["path"] * max(0.0, path_share - penalty)),
+        "path": max(0, round(POINTS["path"] * max(0.0, path_share - penalty)) - HASTY_COST * len(hasty)),
         "comms": POINTS["comms"] if comms else 0,
         "severity": POINTS["severity"] if severity_set and (not expected.severity or severity == expected.severity)
         else (POINTS["severity"] // 2 if severity_set else 0),
@@ -235,4 +287,33 @@ def score_drill(scenario: Scenario, incident: Any, events: Iterable[Any], *, sta
         expected_outcome=expected.outcome, commands=tuple(names), fix_commands=scenario.fix_commands,
         fix_ran=bool(fix_events), comms_sent=comms, severity_set=severity_set, severity=severity,
         expected_severity=expected.severity, notes=notes, missed=tuple(missed), points=points,
+        updates=updates, late_updates=late, hasty=tuple(hasty),
     )
+
+
+_EVERY = next(a.every for a in DEFAULTS if a.name == INTERNAL) or 600.0  # the seeds' cadence
+
+
+def _updates_sent(events: list[Any]) -> dict[str, list[datetime]]:
+    """Audience -> when each update actually went (queued ones that never did are not counted)."""
+    out: dict[str, list[datetime]] = {}
+    for audience, when in delivered(_as_events(events)):
+        moment = parse_time(when)
+        if moment is not None:
+            out.setdefault(audience, []).append(moment)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _as_events(events: list[Any]) -> list[Any]:
+    from tui.journal.model import Event
+
+    return [e if isinstance(e, Event) else Event.from_doc({"hlc": "", "incident_id": "", **e}) for e in events
+            if isinstance(e, (Event, dict)) and _get(e, "id")]
+
+
+def _late(page: datetime | None, times: list[datetime], end: datetime | None) -> int:
+    """How many stretches (page -> first update -> ... -> the end) ran longer than the cadence."""
+    if page is None:
+        return 0
+    marks = [page, *times] + ([end] if end is not None and (not times or end > times[-1]) else [])
+    return sum(1 for a, b in zip(marks, marks[1:]) if (b - a).total_seconds() > _EVERY)

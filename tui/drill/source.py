@@ -19,6 +19,7 @@ from tui.drill.sim import Simulation
 from tui.metrics.periodic import Periodic
 from tui.metrics.poller import DEFAULT_HISTORY_POINTS, DEFAULT_HISTORY_WINDOW, MetricQuery
 from tui.metrics.readings import Reading, Series, Snapshot, SourceStatus, reading_from_samples
+from tui.metrics.trend import TREND_STEP, TREND_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,12 @@ class SimulatedSource(Periodic):
             walls = [wall - self.history_window + i * step for i in range(self.history_points)]
             values = [(w, self.sim.value(q.name, self.sim.sim_at(w))) for w in walls]
             points = (Series({}, tuple((w, v) for w, v in values if not math.isnan(v))),)
-        return reading_from_samples(q.metric, q.query, [({}, value)], wall, history=points, simulated=True)
+        # The last 5 simulated minutes at the step a real engine is asked for, for the trend and held states.
+        step = TREND_STEP / self.sim.speed
+        recent = [(wall - k * step, self.sim.value(q.name, self.sim.sim_at(wall - k * step)))
+                  for k in range(int(TREND_WINDOW / TREND_STEP), 0, -1)]
+        return reading_from_samples(q.metric, q.query, [({}, value)], wall, history=points, simulated=True,
+                                    recent={"": recent}, speed=self.sim.speed)
 
 
 def _tell(callback: Callable[[Any], Any], value: Any) -> None:

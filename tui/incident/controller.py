@@ -10,20 +10,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tui.clock import hms
 from tui.config import Settings, environment_values
 from tui.errors import OncallError
+from tui.incident import remediation
 from tui.incident.outcome import CommandOutcome
 from tui.incident.record import ROLES, IncidentRecord
-from tui.journal.model import SEVERITY_LABELS, Event
+from tui.integrations.audiences import (
+    INTERNAL,
+    Audience,
+    AudienceState,
+    audience_of,
+    audiences_for,
+    draft,
+    find,
+    states,
+)
+from tui.integrations.send import SendResult, pending
+from tui.integrations.silences import IncidentSilence, active, silence_handled
+from tui.journal.model import Event
 from tui.journal.sync import SyncStatus
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
 from tui.metrics.readings import Reading, Snapshot
+from tui.metrics.settling import Remediation, settle
 from tui.metrics.suggest import suggest as suggest_answer
 from tui.runbook.model import Runbook, Step
 from tui.runbook.render import check_params, render_text
@@ -62,10 +76,17 @@ class IncidentController(IncidentRecord):
     runbook_params: dict[str, dict[str, str]] = field(default_factory=dict)
     last_comms: datetime | None = None
     drill_score: DrillScore | None = None  # a drill's walk just finished: for the screen to show, once
+    remediation: Remediation | None = None  # the latest fix: windowed metrics settle after it
+    snapshot: Snapshot | None = None  # the last snapshot as this incident sees it (settling applied), for the pane
+    settling: dict[str, Reading] = field(default_factory=dict)  # metrics journaled as settling, until they settle
 
     def __post_init__(self) -> None:
         self.walker = Walker(self.runbook, self.resolver, render=self.text)
         self.runbook_params.setdefault(self.runbook.id, dict(self.params))
+        try:  # joining an incident already fixed: its windows may still hold the time before the fix
+            self.remediation = remediation.latest(self.events(), self.incident.contained_at)
+        except OncallError:
+            self.remediation = None
 
     # -- reading ------------------------------------------------------------
 
@@ -121,35 +142,70 @@ class IncidentController(IncidentRecord):
     def observe(self, events: Iterable[Event]) -> None:
         """Take note of events read from the journal (another responder may have sent the update)."""
         for event in events:
-            if event.kind == "comms":
+            self._remediated(remediation.from_event(event))
+            if audience_of(event) == INTERNAL:
                 sent = parse_time(event.time)
                 if sent and (self.last_comms is None or sent > self.last_comms):
                     self.last_comms = sent
 
     def comms_overdue(self) -> bool:
-        return self.clock.now() > self.comms_due()
+        return self.incident.status != "resolved" and self.clock.now() > self.comms_due()
 
-    def comms_text(self, name: str = "internal") -> str:
-        """The runbook's template filled from the incident (unknown fields stay visible as ${name})."""
-        comms = self.runbook.comms.get(name) or next(iter(self.runbook.comms.values()), None)
-        template = comms.template if comms else (
-            "[${severity}] ${title}: ${status}. Impact: ${impact}. Lead: ${lead}. Next update at ${next_update}.")
-        inc = self.incident
-        roles = inc.roles or {}
-        values = {
-            **self.values(self.runbook),
-            "severity": SEVERITY_LABELS.get(self.severity(), self.severity().upper()),
-            "title": inc.title or self.runbook.title,
-            "status": inc.status or "investigating",
-            "impact": inc.impact or "being assessed",
-            "category": inc.category or self.runbook.category,
-            "lead": roles.get("incident lead") or self.user,
-            "elapsed": self.elapsed(),
-            "incident": self.incident_id,
-            "runbook": self.current.id,
-            "next_update": self.clock.hhmm(self.clock.now() + timedelta(seconds=self.comms_every())),
-        }
-        return render_text(template, values)
+    def audiences(self) -> list[Audience]:
+        """The runbook's audiences, then the defaults (tui/integrations/audiences.py)."""
+        return audiences_for(self.runbook)
+
+    def audience_states(self) -> list[AudienceState]:
+        return states(self.audiences(), self.incident, self.events(), self.detected_at())
+
+    def comms_text(self, name: str = INTERNAL) -> str:
+        """The audience's template filled from the incident (unknown fields stay visible as ${name});
+        once the incident is resolved, a closing update that promises no other."""
+        audiences = self.audiences()
+        audience = next((a for a in audiences if a.name == name), None) or find(audiences, name)
+        return draft(audience, self.incident, self.events(), self.clock, params=self.values(self.runbook),
+                     runbook=self.current.id, detected=self.detected_at(), user=self.user)
+
+    def send_update(self, audience: str, text: str) -> SendResult:
+        """Deliver the update to the audience's configured targets (blocking: the app calls it in a worker)."""
+        if self.integrations is None:
+            raise OncallError("Sending is not set up here; copy the update and mark it as sent.")
+        _, result = self.integrations.give_update(self.journal, self.incident_id, audience, text, send=True)
+        assert result is not None  # give_update refuses an audience without targets
+        if audience == INTERNAL:
+            self.last_comms = self.clock.now()
+        return result
+
+    def can_send(self, audience: str) -> bool:
+        """True when the config names targets for this audience (the update can go, not only be copied)."""
+        if self.integrations is None:
+            return False
+        try:
+            return bool(self.integrations.targets(audience))
+        except OncallError:
+            return False
+
+    def queued_updates(self) -> int:
+        return len(pending(self.events()))
+
+    def retry_updates(self) -> list[SendResult]:
+        """Deliver this incident's queued updates again (blocking: the app calls it from a thread)."""
+        if self.integrations is None or not self.queued_updates():
+            return []
+        return self.integrations.retry(self.journal, self.incident_id)
+
+    def can_silence(self) -> bool:
+        return (self.integrations is not None and bool(getattr(self.integrations.settings, "alertmanager_url", None))
+                and bool(self.incident.alert))
+
+    def silence(self, seconds: float) -> IncidentSilence:
+        """Silence the alert this incident handles, by its exact labels (blocking: call it from a thread)."""
+        if self.integrations is None:
+            raise OncallError("Silencing is not available here (a drill silences nothing real).")
+        return silence_handled(self.journal, self.incident_id, self.integrations.settings, seconds, user=self.user)
+
+    def silences(self) -> list[IncidentSilence]:
+        return active(self.events(), self.clock.now())
 
     # -- the walk -----------------------------------------------------------
 
@@ -229,13 +285,49 @@ class IncidentController(IncidentRecord):
         return hint.index if hint else None
 
     def take_snapshot(self, snapshot: Snapshot, now: float) -> int | None:
-        """New readings from the metrics source, as seen at `now`; returns the new suggestion."""
-        self.readings = dict(snapshot.aged(now).readings)
-        return self.suggest()
+        """New readings from the metrics source, as seen at `now` (and since the last fix); returns the new
+        suggestion. Called again every second, so a window that has passed suggests at once. A metric that
+        starts or stops settling is journaled (once); a journal fault is raised after the readings are kept."""
+        aged = snapshot.aged(now)
+        self.readings = {k: settle(r, self.remediation, now) for k, r in aged.readings.items()}
+        self.snapshot = replace(aged, readings=self.readings, at=now)
+        index = self.suggest()
+        self._journal_settling(now)
+        return index
+
+    def set_status(self, status: str, duplicate_of: str | None = None) -> None:
+        super().set_status(status, duplicate_of)
+        if status == "contained":
+            self._remediated(Remediation(self.clock.now().timestamp(), remediation.CONTAINED))
+
+    def _remediated(self, fix: Remediation | None) -> None:
+        if fix is not None and (self.remediation is None or fix.at > self.remediation.at):
+            self.remediation = fix
+
+    def _journal_settling(self, now: float) -> None:
+        """A `metric` event when a metric starts settling (with the wait) and when it stops (with its state)."""
+        now_settling = {k: r for k, r in self.readings.items() if r.state == "settling"}
+        started = [r for k, r in now_settling.items() if k not in self.settling]
+        ended = [(k, r) for k, r in self.settling.items() if k not in now_settling]
+        self.settling = now_settling
+        for r in started:
+            left = r.settles_in(now) or 0.0
+            self.journal.add_event(self.incident_id, "metric", f"{r.name} {r.display} is settling: {r.hold_text(now)}.",
+                                   {"metric": r.name, "state": "settling", "base_state": r.base_state,
+                                    "settles_in_s": round(left), "window_s": r.window_s, "cause": r.settle_cause})
+        for name, before in ended:
+            after = self.readings.get(name)
+            if after is None:  # another runbook's metrics now: nothing more to say about this one
+                continue
+            self.journal.add_event(self.incident_id, "metric",
+                                   f"{name} has settled: its window holds no sample from before {before.settle_cause}; "
+                                   f"it reads {after.display} {after.word}.",
+                                   {"metric": name, "state": after.state, "settled": True})
 
     def clear_readings(self) -> None:
         """The runbook changed: the old readings say nothing about the new one's metrics."""
         self.readings = {}
+        self.snapshot = None
 
     def record_command(self, outcome: CommandOutcome) -> None:
         """Keep a command's result for the step's suggestion and evidence line."""
@@ -250,6 +342,8 @@ class IncidentController(IncidentRecord):
         outcome is kept, so the screen still shows and suggests from it)."""
         outcome = CommandOutcome.of(prepared.name, result)
         self.record_command(outcome)
+        if prepared.danger:  # it may have changed production, whatever its exit code
+            self._remediated(Remediation(self.clock.now().timestamp(), f"{prepared.name} ran"))
         self.suggest()
         self.command_ran(prepared, result, secrets)
         return outcome
@@ -266,9 +360,10 @@ class IncidentController(IncidentRecord):
         """Exchange entries with the shared journal (runs in a thread: it waits for the file lock)."""
         return self.journal.sync()
 
-    def mark_comms_sent(self, text: str) -> None:
-        self.comms_sent(text)
-        self.last_comms = self.clock.now()
+    def mark_comms_sent(self, text: str, audience: str = INTERNAL) -> None:
+        self.comms_sent(text, audience)
+        if audience == INTERNAL:
+            self.last_comms = self.clock.now()
 
     def take_drill_score(self) -> DrillScore | None:
         score, self.drill_score = self.drill_score, None
@@ -278,10 +373,18 @@ class IncidentController(IncidentRecord):
 
     def _metrics_now(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        now = self.snapshot.at if self.snapshot is not None else self.clock.now().timestamp()
         for name, r in self.readings.items():
             value = r.value
-            out[name] = {"value": None if value is None or math.isnan(value) else value,
-                         "display": r.display, "state": r.state}
+            row: dict[str, Any] = {"value": None if value is None or math.isnan(value) else value,
+                                   "display": r.display, "state": r.state, "trend": r.trend}
+            if r.base_state is not None:
+                row["base_state"] = r.base_state
+            left = r.settles_in(now)
+            if left is not None:
+                row["settles_in_s"] = round(left)
+                row["wait"] = r.hold_text(now)
+            out[name] = row
         return out
 
     def _record(self, move: Move, metrics: dict[str, Any] | None = None, step: Step | None = None) -> Move:
@@ -291,11 +394,19 @@ class IncidentController(IncidentRecord):
             if step is not None and step.metric and step.metric in metrics:
                 m = metrics[step.metric]
                 text += f" [{step.metric} {m['display']} {str(m['state']).upper()}]"
+                if m.get("base_state") and move.action == "answer" and move.choice is not None:
+                    # Answered while the metric said "wait": the drill score reads this.
+                    when = step.choices[move.choice].when
+                    data["unsettled"] = {"metric": step.metric, "state": m["state"], "base_state": m["base_state"],
+                                         "settles_in_s": m.get("settles_in_s"),
+                                         "choice_when": (when.state or when.trend) if when is not None else None}
         self.journal.add_event(self.incident_id, kind, text, data)
         if move.jumped and move.to_runbook:
             self.journal.add_runbook(self.incident_id, move.to_runbook)
         for status in move.statuses:  # the journal stamps contained_at / resolved_at the first time
-            self.journal.set_fields(self.incident_id, status=status)
+            self.set_status(status)
+            if status == "contained":
+                self._remediated(Remediation(self.clock.now().timestamp(), remediation.CONTAINED))
         if move.outcome and move.action != "back" and self.walker.finished:
             self._score_drill()
         return move

@@ -7,8 +7,9 @@ directly, so a note or a run is journaled the same way from the screen and from 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from tui.clock import Clock
 from tui.errors import OncallError
@@ -18,6 +19,9 @@ from tui.launch.capture import command_event
 from tui.launch.command import PreparedCommand
 from tui.launch.result import RunResult
 from tui.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from tui.integrations.service import Integrations
 
 ROLES = ("incident lead", "technical lead", "communications lead", "support liaison")
 # What the report needs and only a person can write down: (incident field, label in the form).
@@ -29,6 +33,7 @@ FINDINGS = (
     ("decision_reason", "Why that decision"),
     ("missed_signals", "Missed signals: what could have warned earlier"),
     ("what_worked", "What worked"),
+    ("eta", "ETA: when you expect it fixed (the executives' update waits for it)"),
 )
 
 
@@ -37,12 +42,14 @@ class IncidentRecord:
     journal: Journal
     incident_id: str
     clock: Clock
+    # Hooks, updates through Apprise, silences expired at resolution; None: nothing leaves the terminal.
+    integrations: Integrations | None = field(default=None, kw_only=True)
 
     @classmethod
     def open(cls, journal: Journal, clock: Clock, runbook: Runbook, params: Mapping[str, str], *,
              drill: bool = False, alert: str | None = None, alert_started_at: str | None = None,
              alert_fingerprint: str | None = None, environment: str | None = None,
-             local: bool = False) -> IncidentRecord:
+             local: bool = False, integrations: Integrations | None = None) -> IncidentRecord:
         """A new incident on `runbook`, detected now (by `clock`), opened from `alert` when one fired, in one
         write: a sync never sees it half made (a drill's that must stay `local` reaching the shared file)."""
         incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, category=runbook.category,
@@ -50,7 +57,13 @@ class IncidentRecord:
                                         alert_started_at=alert_started_at or None,
                                         detected_at=clock.now().isoformat(), local=local,
                                         extra={"environment": environment, "alert_fingerprint": alert_fingerprint})
-        return cls(journal, incident.id, clock)
+        if integrations is not None:
+            integrations.incident_event(journal, incident.id, "opened")
+        return cls(journal, incident.id, clock, integrations=integrations)
+
+    def _event(self, event: str, item: Any = None) -> None:
+        if self.integrations is not None:
+            self.integrations.incident_event(self.journal, self.incident_id, event, item)
 
     @staticmethod
     def find_open(journal: Journal, *, runbook: str | None = None, fingerprint: str | None = None,
@@ -65,18 +78,23 @@ class IncidentRecord:
         return [i for i in found if runbook and i.runbooks and i.runbooks[0] == runbook]
 
     def set_status(self, status: str, duplicate_of: str | None = None) -> None:
-        """Where it stands; `duplicate` names the incident that carries on (`duplicate_of`), which must exist."""
+        """The one place a status is recorded: `resolved` also expires the silences the incident created
+        and runs the `resolved` hooks (contained: the `contained` ones); `duplicate` names the incident
+        that carries on (`duplicate_of`), which must exist."""
+        before = self.incident.status
+        fields: dict[str, Any] = {"status": status}
         if status == "duplicate":
             if not duplicate_of:
                 raise OncallError("A duplicate needs the incident it duplicates; give it with --of INCIDENT.")
             other = self.journal.resolve_id(duplicate_of)
             if other == self.incident_id:
                 raise OncallError("An incident cannot be a duplicate of itself; name the other incident.")
-            self.journal.set_fields(self.incident_id, status=status, duplicate_of=other)
-            return
-        if duplicate_of:
+            fields["duplicate_of"] = other
+        elif duplicate_of:
             raise OncallError("--of goes with the status duplicate only.")
-        self.journal.set_fields(self.incident_id, status=status)  # the journal stamps contained_at the first time
+        self.journal.set_fields(self.incident_id, **fields)  # the journal stamps contained_at the first time
+        if status != before and status in ("contained", "resolved"):
+            self._event(status)
 
     @property
     def incident(self) -> Incident:
@@ -109,7 +127,10 @@ class IncidentRecord:
         return list(changed)
 
     def set_severity(self, severity: str) -> None:
+        before = self.incident.severity
         self.journal.set_fields(self.incident_id, severity=severity)
+        if severity != before:
+            self._event("severity_changed")
 
     def set_roles(self, roles: Mapping[str, str]) -> None:
         clean = {role: name.strip() for role, name in roles.items() if name and name.strip()}
@@ -122,10 +143,12 @@ class IncidentRecord:
             datetime.strptime(due.strip(), "%Y-%m-%d")
         except ValueError:
             raise OncallError(f"Due date {due!r} is not a date; write it as YYYY-MM-DD.") from None
-        self.journal.add_action_item(self.incident_id, text.strip(), owner.strip(), due.strip())
+        item = self.journal.add_action_item(self.incident_id, text.strip(), owner.strip(), due.strip())
+        self._event("action_item", item)
 
-    def comms_sent(self, text: str) -> Event:
-        return self.journal.add_event(self.incident_id, "comms", text, {"channel": "internal"})
+    def comms_sent(self, text: str, audience: str = "internal") -> Event:
+        """The update was given by hand (copied into the channel): journaled, nothing is sent."""
+        return self.journal.add_event(self.incident_id, "comms", text, {"channel": audience, "audience": audience})
 
     def command_ran(self, prepared: PreparedCommand, result: RunResult, secrets: Iterable[str] = ()) -> Event:
         """The run as a `command` event: output shortened and redacted (tui.launch.capture)."""

@@ -47,7 +47,7 @@ from tui.journal.sync import SyncStatus, sync_pass
 
 SyncMode = Literal["background", "inline", "off"]
 _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_reason", "missed_signals",
-                "what_worked", "summary", "created_by", "environment", "alert_fingerprint", "duplicate_of")
+                "what_worked", "summary", "created_by", "eta", "environment", "alert_fingerprint", "duplicate_of")
 
 
 def _stamp_of(table: str, doc: dict[str, Any]) -> str | None:
@@ -235,7 +235,8 @@ class Journal:
                                         due=ev.data.get("due"), done=bool(ev.data.get("done", False)),
                                         author=ev.author)
             else:
-                items[key] = replace(old, **{k: ev.data[k] for k in ("text", "owner", "due", "done") if k in ev.data})
+                items[key] = replace(old, **{k: ev.data[k] for k in ("text", "owner", "due", "done", "link")
+                                             if k in ev.data})
         return list(items.values())
 
     # ---- writing -------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from typing import Any
 from tui.errors import OncallError
 from tui.times import parse_time
 
-KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item")
+KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "action-item",
+         "send", "silence", "hook")  # the last three: tui/journal/schema.py says what they hold
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")
@@ -31,7 +32,7 @@ FIELDS = (
     "title", "severity", "category", "status", "runbooks", "params", "drill",
     "detected_at", "contained_at", "resolved_at", "created_at", "created_by",
     "impact", "root_cause", "trigger", "alert", "alert_started_at",
-    "decision", "decision_reason", "missed_signals", "what_worked", "summary",
+    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta",
     "environment", "alert_fingerprint", "duplicate_of", "local",
 )
 ROLE_PREFIX = "role:"
@@ -121,6 +122,7 @@ class ActionItem:
     due: str | None  # YYYY-MM-DD
     done: bool
     author: str
+    link: str | None = None  # the ticket a hook filed for it (the URL the hook printed)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class Incident:
     missed_signals: str | None = None
     what_worked: str | None = None
     summary: str | None = None
+    eta: str | None = None  # when the responders expect it fixed, as they wrote it (for the executives' update)
     environment: str | None = None  # where it is worked (config.yaml's environments)
     alert_fingerprint: str | None = None  # Alertmanager's id of the alert it was opened for: joined, not duplicated
     duplicate_of: str | None = None  # status duplicate: the incident that carries on

@@ -160,11 +160,14 @@ def _decision(inc: Incident, events: list[Event]) -> list[str]:
 def _actions(items: list[Any]) -> list[str]:
     if not items:
         return [_gap("The journal records no corrective actions", "add action items with an owner and a due date")]
-    rows = ["| Action | Owner | Due | Done |", "|---|---|---|---|"]
+    tickets = any(getattr(it, "link", None) for it in items)  # a hook filed them (tui/integrations/hooks.py)
+    rows = ["| Action | Owner | Due | Done |" + (" Ticket |" if tickets else ""),
+            "|---|---|---|---|" + ("---|" if tickets else "")]
     for it in items:
         owner = _cell(it.owner) if it.owner else "**no owner**"
         due = _cell(it.due) if it.due else "**no due date**"
-        rows.append(f"| {_cell(it.text)} | {owner} | {due} | {'yes' if it.done else 'no'} |")
+        link = (f" {_cell(it.link)} |" if it.link else " — |") if tickets else ""
+        rows.append(f"| {_cell(it.text)} | {owner} | {due} | {'yes' if it.done else 'no'} |{link}")
     return rows
 
 

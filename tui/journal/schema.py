@@ -27,6 +27,18 @@ replaces it (see sync.absorb).
 
 An event of a kind this version does not know is valid (later versions add
 kinds); the timeline shows its text.
+
+Kinds added with updates that leave the terminal (tui/integrations/):
+- `comms`: an update given to an audience: its text, and data `audience`, `send` (true when oncall
+  was asked to deliver it to the audience's targets) and `targets` (as written in the config:
+  `env:NAME`, `file:PATH` or a URL without secrets; never the secret itself).
+- `send`: one delivery attempt of a `comms` event: data `comms` (its id), `audience`, `results`
+  (target as written -> true/false) and `result` (`sent` when every target took it, else `queued`).
+  A `comms` event with `send` whose targets have not all said true is queued: every
+  `oncall journal sync` and the app retry it, and its text stays in the `comms` event.
+- `silence`: an Alertmanager silence this incident created (`action` `created`: `silence` id,
+  `labels`, `ends_at`, `alertmanager`) or expired (`action` `expired`, `silence`).
+- `hook`: a configured hook ran (`hook` event name, `argv` or `target`, `ok`); its text is one sentence.
 """
 
 from __future__ import annotations
@@ -58,7 +70,7 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 # Incident fields whose value must be text (or None: cleared).
 _TEXT_VALUES = frozenset({
     "title", "severity", "category", "status", "created_by", "impact", "root_cause", "trigger", "alert",
-    "decision", "decision_reason", "missed_signals", "what_worked", "summary",
+    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta",
 })
 _TIMES = frozenset(TIME_FIELDS)
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from tui.errors import OncallError
 from tui.metrics import jsonread
-from tui.metrics.bounded import OFFLOAD_BYTES, ReplyFault, fetch
+from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
 from tui.metrics.offload import offload
 from tui.metrics.prometheus import safe_url
 from tui.metrics.shapes import Unreadable, mapping, string_list, string_map, text
@@ -122,6 +122,33 @@ def _alert(item: Any, index: int) -> Alert:
     )
 
 
+@dataclass(frozen=True)
+class Silence:
+    id: str
+    state: str  # active | pending | expired
+    matchers: Mapping[str, str]  # the equality matchers (name -> value)
+    starts_at: str
+    ends_at: str
+    created_by: str
+    comment: str
+
+
+def _silence(item: Any, index: int) -> Silence:
+    where = f"silence {index + 1}"
+    item = mapping(item, where)
+    status = mapping(item.get("status"), f"the status of {where}")
+    matchers = {}
+    raw = item.get("matchers")
+    for m in raw if isinstance(raw, list) else []:
+        m = mapping(m, f"a matcher of {where}")
+        if m.get("isRegex") is False and m.get("isEqual", True) is True:
+            matchers[text(m.get("name"), f"a matcher of {where}")] = text(m.get("value"), f"a matcher of {where}")
+    return Silence(id=text(item.get("id"), f"the id of {where}"), state=text(status.get("state"), where),
+                   matchers=matchers, starts_at=text(item.get("startsAt"), where),
+                   ends_at=text(item.get("endsAt"), where), created_by=text(item.get("createdBy"), where),
+                   comment=text(item.get("comment"), where))
+
+
 def parse_alerts(body: bytes, include_suppressed: bool) -> Alerts:
     """Alerts from a `/api/v2/alerts` body, oldest first, at most MAX_ALERTS; raises Unreadable."""
     try:
@@ -173,8 +200,52 @@ class AlertmanagerClient:
         """Active alerts, oldest first; silenced and inhibited ones only with `include_suppressed`."""
         hide = "false" if not include_suppressed else "true"
         params = {"active": "true", "silenced": hide, "inhibited": hide}
+        reply = await self._request("GET", "api/v2/alerts", params=params)
         try:
-            reply = await fetch(self._http, "GET", "api/v2/alerts", deadline=self.timeout, params=params)
+            alerts: Alerts = await offload(len(reply.body) > OFFLOAD_BYTES, parse_alerts, reply.body,
+                                           include_suppressed)
+        except Unreadable as exc:
+            raise self._unreadable(exc.reason) from None
+        return alerts
+
+    async def create_silence(self, labels: Mapping[str, str], starts_at: str, ends_at: str, *,
+                             created_by: str, comment: str) -> str:
+        """A silence matching exactly these labels (equality, no regex) for the span given; returns its id."""
+        body = {"matchers": [{"name": k, "value": v, "isRegex": False, "isEqual": True}
+                             for k, v in sorted(labels.items())],
+                "startsAt": starts_at, "endsAt": ends_at, "createdBy": created_by, "comment": comment}
+        reply = await self._request("POST", "api/v2/silences", json=body, what="refused the silence")
+        try:
+            sid = mapping(jsonread.loads(reply.body), "the reply").get("silenceID")
+        except (ValueError, Unreadable):
+            sid = None
+        if not isinstance(sid, str) or not sid:
+            raise self._unreadable("no silence id")
+        return sid
+
+    async def expire_silence(self, silence_id: str) -> None:
+        """End a silence now (an already expired or unknown one is not an error: the silence is gone)."""
+        reply = await self._request("DELETE", f"api/v2/silence/{quote(silence_id, safe='')}", allow=(404, 500))
+        del reply
+
+    async def silences(self) -> list[Silence]:
+        """Every silence Alertmanager knows, active and pending first."""
+        reply = await self._request("GET", "api/v2/silences")
+        try:
+            items = jsonread.loads(reply.body, split_depth=1)
+            if not isinstance(items, list):
+                raise Unreadable("not a silence list")
+            out = [_silence(item, i) for i, item in enumerate(items[:MAX_ALERTS])]
+        except ValueError:
+            raise self._unreadable("not JSON") from None
+        except Unreadable as exc:
+            raise self._unreadable(exc.reason) from None
+        return sorted(out, key=lambda s: (s.state != "active", s.ends_at))
+
+    async def _request(self, method: str, path: str, *, what: str = "answered", allow: tuple[int, ...] = (),
+                       **options: Any) -> Reply:
+        try:
+            reply = await fetch(self._http, method, path, deadline=self.timeout, **options)
         except (TimeoutError, httpx.TimeoutException):
             raise AlertmanagerError(f"Alertmanager at {self.url} did not answer within {self.timeout:g}s; "
                                     "check that it is up.") from None
@@ -187,15 +258,14 @@ class AlertmanagerClient:
                 raise AlertmanagerError(f"Alertmanager at {self.url} sent a reply {exc.reason}; check that the "
                                         "URL points at Alertmanager (API v2).") from None
             raise self._unreadable(exc.reason) from None
-        if reply.status >= 400:
-            raise AlertmanagerError(f"Alertmanager at {self.url} answered HTTP {reply.status}; check that "
-                                    "the URL is Alertmanager's base URL and that it is healthy.")
-        try:
-            alerts: Alerts = await offload(len(reply.body) > OFFLOAD_BYTES, parse_alerts, reply.body,
-                                           include_suppressed)
-        except Unreadable as exc:
-            raise self._unreadable(exc.reason) from None
-        return alerts
+        if reply.status >= 400 and reply.status not in allow:
+            if what == "answered":
+                raise AlertmanagerError(f"Alertmanager at {self.url} answered HTTP {reply.status}; check that "
+                                        "the URL is Alertmanager's base URL and that it is healthy.")
+            said = " ".join(reply.body[:200].decode("utf-8", "replace").split()).rstrip(".")
+            raise AlertmanagerError(f"Alertmanager at {self.url} {what} (HTTP {reply.status}"
+                                    + (f": {said}" if said else "") + "); check the labels and the duration.")
+        return reply
 
     def _unreadable(self, reason: str) -> AlertmanagerError:
         return AlertmanagerError(f"Alertmanager at {self.url} sent a reply oncall cannot read: {reason}; check "

@@ -26,16 +26,24 @@ class JSONTooDeep(ValueError):
     pass
 
 
-def loads(text: str | bytes, split_depth: int = DEFAULT_SPLIT_DEPTH,
-          each: Callable[[Any], Any] | None = None) -> Any:
+# each(element, holder): what to store in place of one element of the list at a key path; `holder`
+# is the mapping that list belongs to, as read so far (keys written before the list are in it).
+Each = Callable[[Any, dict[str, Any]], Any]
+
+
+def loads(text: str | bytes, split_depth: int = DEFAULT_SPLIT_DEPTH, *,
+          each: Each | None = None, at: tuple[str, ...] = ()) -> Any:
     """`json.loads`, walking containers above `split_depth` in Python; raises ValueError on bad input.
 
-    `each` is applied to every element of a list at `split_depth` (a Prometheus series) as soon as it
-    is decoded, so what it builds from the element replaces it before the next one is read."""
+    `each` sees every element of the list at key path `at` (("data", "result"): each Prometheus
+    series) the moment it is decoded, and what it returns is stored instead, so a reader can keep
+    what it needs of each element before the next one is read. `at` must end above `split_depth`."""
+    if each is not None and len(at) + 1 != split_depth:
+        raise ValueError("jsonread: `at` must name the containers down to split_depth")
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8")  # UnicodeDecodeError is a ValueError
     try:
-        return _walk(text, split_depth, each)
+        return _walk(text, split_depth, each, at)
     except RecursionError:
         raise JSONTooDeep("nested too deeply") from None
 
@@ -50,7 +58,7 @@ def _key(text: str, i: int) -> tuple[str, int]:
     return key, _SKIP.match(text, i + 1).end()  # type: ignore[union-attr]
 
 
-def _walk(text: str, split_depth: int, each: Callable[[Any], Any] | None = None) -> Any:
+def _walk(text: str, split_depth: int, each: Each | None, at: tuple[str, ...]) -> Any:
     skip = _SKIP.match
     stack: list[tuple[Any, str | None]] = []  # (open container, the key its next value goes to)
     key: str | None
@@ -83,7 +91,9 @@ def _walk(text: str, split_depth: int, each: Callable[[Any], Any] | None = None)
                 return value
             container, key = stack[-1]
             if key is None:
-                container.append(each(value) if each is not None and len(stack) == split_depth else value)
+                if each is not None and len(stack) == split_depth and _on_path(stack, at):
+                    value = each(value, stack[-2][0])
+                container.append(value)
             else:
                 container[key] = value
             sep = text[i:i + 1]
@@ -98,3 +108,8 @@ def _walk(text: str, split_depth: int, each: Callable[[Any], Any] | None = None)
             stack.pop()
             value = container
             i += 1
+
+
+def _on_path(stack: list[tuple[Any, str | None]], at: tuple[str, ...]) -> bool:
+    """True when the list on top of `stack` is the one at key path `at` (a mapping holds each step)."""
+    return all(isinstance(stack[i][0], dict) and stack[i][1] == key for i, key in enumerate(at))

@@ -2,9 +2,9 @@
 
 Parsing 20 MB of range data in the event loop would hold it for a third of a second; in
 a thread, the loop gets the interpreter back between series (tui.metrics.jsonread). The
-parse also keeps the collector's work small: range samples become arrays as each series
-is read (tui.metrics.shapes.compact_series), so no surge of containers lives long enough
-to set off the full collections that once held the interpreter 100 ms at a time.
+parse also keeps the collector's work small: each series is checked and ranked as it is
+read and only the worst few are kept (tui.metrics.shapes.SeriesReader), so no surge of
+objects lives long enough to set off full collections (60-100 ms of a held interpreter each).
 """
 
 from __future__ import annotations

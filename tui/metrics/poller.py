@@ -17,14 +17,25 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.metrics.offload import offload
 from tui.metrics.periodic import Periodic
 from tui.metrics.prometheus import PrometheusClient, PrometheusError, QueryResult, range_step
-from tui.metrics.readings import STALE_AFTER_INTERVALS, Reading, Series, Snapshot, SourceStatus, reading_from_samples, worst_history
+from tui.metrics.readings import (
+    STALE_AFTER_INTERVALS,
+    Reading,
+    Series,
+    Snapshot,
+    SourceStatus,
+    WorstSeries,
+    labels_text,
+    reading_from_samples,
+    worst_history,
+)
+from tui.metrics.trend import TREND_STEP, TREND_WINDOW
 from tui.metrics.units import format_value
 from tui.runbook.model import Metric, Runbook
 from tui.runbook.render import RenderError, render_query
@@ -35,6 +46,9 @@ DEFAULT_HISTORY_WINDOW = 1800.0  # the sparkline covers the last 30 minutes
 DEFAULT_HISTORY_POINTS = 120
 # Above this many series in one poll, readings are built in a thread (a few ms of sorting otherwise).
 OFFLOAD_SERIES = 500
+
+# Per series (by labels_text): its last TREND_WINDOW seconds, for the trend and how long a state has held.
+Recent = dict[str, list[tuple[float, float]]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,24 @@ def metric_queries(runbook: Runbook, params: Mapping[str, str]) -> list[MetricQu
     return queries
 
 
+def _recent_from(series: Sequence[Series]) -> Recent:
+    return {labels_text(s.labels): list(s.points) for s in series}
+
+
+def _with_poll(recent: Recent, reading: Reading, now: float) -> Recent:
+    """The recent points with this poll's value of each kept series added, and none older than the window."""
+    since = now - TREND_WINDOW
+    out: Recent = {}
+    for s in reading.series:
+        key = s.labels_text
+        out[key] = [p for p in recent.get(key, ()) if since <= p[0] < now] + [(now, s.value)]
+    return out
+
+
+async def _skipped() -> None:
+    return None
+
+
 async def _refused(message: str) -> QueryResult:
     raise PrometheusError(message, "query")
 
@@ -79,7 +111,8 @@ class Poller(Periodic):
                  on_snapshot: Callable[[Snapshot], Any] | None = None, *, interval: float = 5.0,
                  history_window: float = DEFAULT_HISTORY_WINDOW, history_points: int = DEFAULT_HISTORY_POINTS,
                  history_every: float | None = None, max_backoff: float | None = None,
-                 clock: Callable[[], float] = time.time, owns_client: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, owns_client: bool = False,
+                 trend_step: float | None = None) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
         super().__init__()
@@ -92,11 +125,15 @@ class Poller(Periodic):
         # The sparkline moves slowly; refreshing it every few polls keeps polls cheap.
         self.history_every = history_every if history_every is not None else max(30.0, 6 * interval)
         self.max_backoff = max_backoff if max_backoff is not None else max(60.0, interval)
+        # The recent range's step: each poll adds a point between fetches, so the poll interval is fine enough.
+        self.trend_step = trend_step if trend_step is not None else min(TREND_STEP, max(1.0, float(round(interval))))
         self._clock = clock
         self._owns_client = owns_client
         self._readings: dict[str, Reading] = {}
         self._history: dict[str, tuple[Series, ...]] = {}
         self._history_at: float | None = None
+        # The recent range (fetched with the history) plus every poll's value since: a trend as fresh as the poll.
+        self._recent: dict[str, Recent] = {}
         self._failures = 0
         self._lock = asyncio.Lock()
 
@@ -118,6 +155,7 @@ class Poller(Periodic):
         # A reading stays only while its query is unchanged: a new parameter is a new series.
         self._readings = {k: r for k, r in self._readings.items() if keep.get(k) == r.query}
         self._history = {k: h for k, h in self._history.items() if k in self._readings}
+        self._recent = {k: r for k, r in self._recent.items() if k in self._readings}
         self._history_at = None
         self.poll_now()
 
@@ -158,22 +196,36 @@ class Poller(Periodic):
         """One poll of every query at once (plus range data when `history`); never overlaps another."""
         async with self._lock:
             queries = self.queries
-            calls = [self.client.query(q.query) if q.error is None else _refused(q.error) for q in queries]
+            # Only the worst series are kept as a reply is read: the rest never outlive their parse.
+            calls: list[Coroutine[Any, Any, QueryResult | None]] = [
+                self.client.query(q.query, keep=WorstSeries(q.metric)) if q.error is None else _refused(q.error)
+                for q in queries]
             if history and self._failures == 0:
                 end = self._clock()
                 start, step = end - self.history_window, range_step(self.history_window, self.history_points)
-                calls += [self.client.query_range(q.query, start, end, step) if q.error is None else _refused(q.error)
-                          for q in queries]
+                calls += [self.client.query_range(q.query, start, end, step, keep=WorstSeries(q.metric))
+                          if q.error is None else _refused(q.error) for q in queries]
+                # The trend's fine-grained minutes, except for a query known to return more series than
+                # are kept: its thousands of series would double the poll's work, and its trend comes
+                # from the sparkline's range plus each poll's value instead.
+                wide = {name for name, r in self._readings.items() if r.series_total}
+                calls += [_skipped() if q.name in wide else
+                          self.client.query_range(q.query, end - TREND_WINDOW, end, self.trend_step,
+                                                  keep=WorstSeries(q.metric))
+                          if q.error is None else _refused(q.error) for q in queries]
             results = await asyncio.gather(*calls, return_exceptions=True)
             now = self._clock()
-            instant, ranges = results[: len(queries)], results[len(queries):]
+            n = len(queries)
+            instant, ranges, recents = results[:n], results[n:2 * n], results[2 * n:]
             # Rating and sorting thousands of series is work for a thread, not for the screen's loop.
             size = sum(len(r.series) for r in results if isinstance(r, QueryResult))
-            fresh, histories = await offload(size > OFFLOAD_SERIES, self._fresh, queries, instant, ranges, now)
+            fresh, histories, recent = await offload(size > OFFLOAD_SERIES, self._fresh, queries, instant, ranges,
+                                                     recents, now)
             current = {q.name: q.query for q in self.queries}  # set_queries() may have run meanwhile
+            sent = {q.name: q.query for q in queries}
+            self._recent.update({k: r for k, r in recent.items() if current.get(k) == sent[k]})
             if ranges:
                 self._history_at = now
-                sent = {q.name: q.query for q in queries}
                 self._history.update({k: h for k, h in histories.items() if current.get(k) == sent[k]})
             down = next((r for r in instant if isinstance(r, PrometheusError) and r.server_down), None)
             readings = {q.name: fresh[q.name] if q.name in fresh else self._failed(q, res, now, down is not None)
@@ -184,18 +236,28 @@ class Poller(Periodic):
             return self.last
 
     def _fresh(self, queries: tuple[MetricQuery, ...], instant: Sequence[object], ranges: Sequence[object],
-               now: float) -> tuple[dict[str, Reading], dict[str, tuple[Series, ...]]]:
-        """Readings for the queries that answered, and their new range data (worst series only).
+               recents: Sequence[object], now: float
+               ) -> tuple[dict[str, Reading], dict[str, tuple[Series, ...]], dict[str, Recent]]:
+        """Readings for the queries that answered, their new range data (worst series only) and recent points.
 
         Pure (reads this poller, changes nothing), so it may run in a thread."""
         histories = {q.name: worst_history(res.series, q.metric)
                      for q, res in zip(queries, ranges) if isinstance(res, QueryResult)}
+        fetched = {q.name: res for q, res in zip(queries, recents) if isinstance(res, QueryResult)}
         fresh: dict[str, Reading] = {}
+        recent: dict[str, Recent] = {}
         for q, res in zip(queries, instant):
-            if isinstance(res, QueryResult):
-                history = histories.get(q.name, self._history.get(q.name, ()))
-                fresh[q.name] = reading_from_samples(q.metric, q.query, res.samples(), now, history=history)
-        return fresh, histories
+            if not isinstance(res, QueryResult):
+                continue
+            history = histories.get(q.name, self._history.get(q.name, ()))
+            found = fetched.get(q.name)
+            points = (_recent_from(worst_history(found.series, q.metric)) if found is not None
+                      else self._recent.get(q.name, {}))
+            reading = reading_from_samples(q.metric, q.query, res.samples(), now, history=history, recent=points,
+                                           warnings=res.warnings, partial=res.partial, returned=res.returned)
+            fresh[q.name] = reading
+            recent[q.name] = _with_poll(points, reading, now)
+        return fresh, histories, recent
 
     def _failed(self, q: MetricQuery, result: object, now: float, down: bool) -> Reading:
         """The reading of a query that did not answer: the last one, marked down or (in time) stale."""

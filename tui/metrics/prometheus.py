@@ -19,20 +19,21 @@ from __future__ import annotations
 import math
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from tui.config import secret_header_values
 from tui.errors import OncallError
 from tui.metrics import jsonread
 from tui.metrics.bounded import OFFLOAD_BYTES, Reply, ReplyFault, fetch
 from tui.metrics.jsonread import JSONTooDeep
 from tui.metrics.offload import offload
 from tui.metrics.readings import Series
-from tui.metrics.shapes import Unreadable, compact_series, prometheus_result
+from tui.metrics.shapes import Keep, SeriesReader, Unreadable, is_partial, prometheus_result
 
 MAX_POINTS = 11_000  # Prometheus refuses query_range answers with more points per series
 DEFAULT_TIMEOUT = 10.0
@@ -79,6 +80,8 @@ class QueryResult:
     result_type: str  # vector | scalar | matrix | string
     series: tuple[Series, ...]  # vector/scalar: one point each; matrix: many
     warnings: tuple[str, ...] = ()
+    returned: int = 0  # series with a sample the server sent (a keeper may have left some out of `series`)
+    partial: bool = False  # the engine said the answer may be incomplete (warnings, or isPartial)
 
     def samples(self) -> list[tuple[Mapping[str, str], float]]:
         """(labels, latest value) per series."""
@@ -90,18 +93,32 @@ def _one_line(text: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def request_headers(extra: Mapping[str, str] | Iterable[tuple[str, str]] = (), token: str | None = None
+                    ) -> dict[str, str]:
+    """Every header oncall sends a Prometheus-compatible server, in one place: the configured ones
+    (`prometheus_headers`, e.g. X-Scope-OrgID for Mimir/Cortex; checked by tui.config.parse_headers),
+    then oncall's own, which win (Accept, and the bearer token)."""
+    headers = dict(extra.items() if isinstance(extra, Mapping) else extra)
+    headers["Accept"] = "application/json"
+    if token:
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 class PrometheusClient:
     def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
                  password: str | None = None, ca_file: str | None = None, insecure: bool = False,
-                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None,
+                 headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        """`base_url` as given, path prefix and all (`http://HOST/prometheus`, `…/select/0/prometheus`):
+        the API paths are appended to it."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise OncallError(f"{safe_url(base_url)!r} is not an http(s) URL; pass --prometheus http://HOST:9090.")
         self.url = safe_url(base_url).rstrip("/")
-        self._secrets = tuple(s for s in (token, password, parts.password) if s)
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        sent = request_headers(headers, token)
+        self._secrets = tuple(s for s in (token, password, parts.password, *secret_header_values(sent)) if s)
         auth = httpx.BasicAuth(username, password or "") if username else None
         verify: ssl.SSLContext | bool = True
         if insecure:
@@ -116,7 +133,7 @@ class PrometheusClient:
         # ~0.2 ms), and httpcore scans its whole pool on every request state change, so 50
         # connections for a 50-query poll cost 2x the time of 8 (measured in bench/b_metrics.py).
         limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=headers, auth=auth,
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=sent, auth=auth,
                                        verify=verify, timeout=timeout, limits=limits, transport=transport)
 
     @classmethod
@@ -127,7 +144,8 @@ class PrometheusClient:
             raise OncallError("No Prometheus URL is set; pass --prometheus URL or set ONCALL_PROMETHEUS_URL.")
         return cls(url, token=settings.prometheus_token, username=settings.prometheus_username,
                    password=settings.prometheus_password, ca_file=settings.prometheus_ca_file,
-                   insecure=settings.prometheus_insecure, timeout=timeout, transport=transport)
+                   insecure=settings.prometheus_insecure, timeout=timeout, transport=transport,
+                   headers=getattr(settings, "prometheus_headers", ()))
 
     def __repr__(self) -> str:
         return f"PrometheusClient({self.url!r})"
@@ -143,18 +161,21 @@ class PrometheusClient:
 
     # -- queries ---------------------------------------------------------------
 
-    async def query(self, promql: str, at: float | None = None) -> QueryResult:
-        """An instant query (`/api/v1/query`), evaluated now or at unix time `at`."""
+    async def query(self, promql: str, at: float | None = None, keep: Keep | None = None) -> QueryResult:
+        """An instant query (`/api/v1/query`), evaluated now or at unix time `at`.
+
+        `keep`: what to keep of the series as they are read (e.g. the worst 200); default all."""
         params = {"query": promql}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        return await self._result(await self._call("api/v1/query", params))
+        return await self._result(await self._call("api/v1/query", params), keep)
 
-    async def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
+    async def query_range(self, promql: str, start: float, end: float, step: float,
+                          keep: Keep | None = None) -> QueryResult:
         """A range query (`/api/v1/query_range`); the step is raised to stay under 11,000 points."""
         step = max(step, math.ceil((end - start) / (MAX_POINTS - 2)) or 1)
         params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
-        return await self._result(await self._call("api/v1/query_range", params))
+        return await self._result(await self._call("api/v1/query_range", params), keep)
 
     async def query_recent(self, promql: str, window: float = 1800.0, points: int = 120) -> QueryResult:
         """The last `window` seconds of `promql`, about `points` points: sparkline data."""
@@ -197,20 +218,21 @@ class PrometheusClient:
         return self._fail(f"Prometheus at {self.url} sent a reply oncall cannot read: {reason}; check that "
                           "the URL points at Prometheus or a server that speaks its API.", "malformed")
 
-    async def _result(self, reply: Reply) -> QueryResult:
+    async def _result(self, reply: Reply, keep: Keep | None) -> QueryResult:
         """Decode and check the reply; a large one in a thread, so the event loop keeps running meanwhile."""
-        result: QueryResult = await offload(len(reply.body) > OFFLOAD_BYTES, self._read, reply)
+        result: QueryResult = await offload(len(reply.body) > OFFLOAD_BYTES, self._read, reply, keep)
         return result
 
-    def _read(self, reply: Reply) -> QueryResult:
-        return self._parse(self._decode(reply))
+    def _read(self, reply: Reply, keep: Keep | None) -> QueryResult:
+        reader = SeriesReader(keep)
+        return self._parse(self._decode(reply, reader), reader)
 
-    def _decode(self, reply: Reply) -> Any:
+    def _decode(self, reply: Reply, reader: SeriesReader) -> Any:
         status = reply.status
         body: Any = None
         too_deep = False
         try:
-            body = jsonread.loads(reply.body, each=compact_series)
+            body = jsonread.loads(reply.body, each=reader, at=SeriesReader.AT)
         except JSONTooDeep:
             too_deep = True
         except ValueError:
@@ -233,7 +255,8 @@ class PrometheusClient:
                              "ONCALL_PROMETHEUS_TOKEN or the configured username and password.", "auth")
         if status == 404:
             raise self._fail(f"Prometheus at {self.url} has no query API (HTTP 404); pass its base URL, "
-                             "such as http://HOST:9090.", "http")
+                             "such as http://HOST:9090, with the path prefix it is served under, if any "
+                             "(http://HOST/prometheus).", "http")
         if status >= 400:
             reason = _one_line(reply.reason or "error", 60)
             raise self._fail(f"Prometheus at {self.url} answered HTTP {status} ({reason}); check that it "
@@ -245,11 +268,12 @@ class PrometheusClient:
                              "that the URL points at Prometheus, not at a proxy or login page.", "malformed")
         return body
 
-    def _parse(self, body: dict[str, Any]) -> QueryResult:
+    def _parse(self, body: dict[str, Any], reader: SeriesReader) -> QueryResult:
         try:
-            rtype, series, warnings = prometheus_result(body)
+            rtype, series, warnings = prometheus_result(body, reader)
+            partial = is_partial(body) or bool(warnings)
         except Unreadable as exc:
             raise self._unreadable(exc.reason) from None
         if rtype == "string":
             raise self._fail("The query returns a string, not a number; fix the query in the runbook.", "query")
-        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings))
+        return QueryResult(rtype, series, tuple(_one_line(w) for w in warnings), reader.keep.returned, partial)

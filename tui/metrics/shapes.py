@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from tui.metrics.readings import Points, Series
 
@@ -97,8 +97,6 @@ def _series(item: Any, index: int, matrix: bool) -> Series:
     if not matrix:
         return Series(labels, (_point(item["value"], f"the sample of {where}"),))
     values = item["values"]
-    if isinstance(values, Points):  # compacted while the reply was read (compact_series), checked then
-        return Series(labels, values)
     if not isinstance(values, list):
         raise Unreadable(f"the values of {where} are {_type(values)}, not a list")
     times, numbers = array("d"), array("d")
@@ -110,27 +108,85 @@ def _series(item: Any, index: int, matrix: bool) -> Series:
     return Series(labels, Points(times, numbers))
 
 
-def compact_series(item: Any) -> Any:
-    """A range series with its samples as Points, the moment it is read: the reply's 600,000 little
-    [time, "value"] lists then die young, one series at a time, instead of all living until the reply is
-    whole (their collection held the interpreter 100 ms and more). Anything malformed is left as it is,
-    for `_series` to name."""
-    if not isinstance(item, dict) or not isinstance(item.get("values"), list):
-        return item
-    times, numbers = array("d"), array("d")
-    try:
-        for pair in item["values"]:
-            ts, value = _point(pair, "")
-            times.append(ts)
-            numbers.append(value)
-    except Unreadable:
-        return item
-    item["values"] = Points(times, numbers)
-    return item
+class Keep(Protocol):
+    """Where a reader puts each series it has checked (tui.metrics.readings.WorstSeries keeps the worst)."""
+
+    returned: int  # series with a sample offered so far
+
+    def offer(self, series: Series) -> None: ...
+
+    def kept(self) -> tuple[Series, ...]: ...
 
 
-def prometheus_result(body: dict[str, Any]) -> tuple[str, tuple[Series, ...], tuple[str, ...]]:
-    """(resultType, series, warnings) of a success reply whose `data` is a mapping."""
+class _All:
+    def __init__(self) -> None:
+        self.returned = 0
+        self._series: list[Series] = []
+
+    def offer(self, series: Series) -> None:
+        self.returned += bool(series.points)
+        self._series.append(series)
+
+    def kept(self) -> tuple[Series, ...]:
+        return tuple(self._series)
+
+
+class SeriesReader:
+    """jsonread's `each` for a Prometheus reply: every series is checked and handed to `keep` the moment
+    it is read, and nothing of it stays in the parsed reply. With a keeper that keeps the worst 200 of
+    5,000 series, the rest die young, one at a time, instead of all living until the reply is whole and
+    being walked by a full collection of the collector (60 ms of a held interpreter per poll, measured).
+    The first malformed series is remembered and named by `prometheus_result`, as if read afterwards."""
+
+    AT = ("data", "result")
+
+    def __init__(self, keep: Keep | None = None) -> None:
+        self.keep: Keep = keep if keep is not None else _All()
+        self.count = 0  # series taken while the reply was read
+        self.result_type: str | None = None  # as the reply said it before its result
+        self.problem: Unreadable | None = None
+
+    def __call__(self, item: Any, holder: dict[str, Any]) -> Any:
+        rtype = holder.get("resultType")
+        if rtype not in ("vector", "matrix"):  # a scalar's pair, or a type not said yet: left in place
+            return item
+        self.result_type = rtype
+        if self.problem is None:
+            try:
+                self.keep.offer(_series(item, self.count, rtype == "matrix"))
+            except Unreadable as exc:
+                self.problem = exc
+        self.count += 1
+        return None
+
+    def series(self, rtype: str, result: list[Any]) -> tuple[Series, ...]:
+        """The kept series of a reply of type `rtype`; raises the first problem met."""
+        if self.result_type not in (None, rtype):
+            raise Unreadable(f"the result type is given twice ({self.result_type} and {rtype})")
+        if self.problem is not None:
+            raise self.problem
+        if self.result_type is None:  # the type came after the result (no server does that)
+            for item in result:
+                self(item, {"resultType": rtype})
+            if self.problem is not None:
+                raise self.problem
+        return self.keep.kept()
+
+
+def is_partial(body: dict[str, Any]) -> bool:
+    """VictoriaMetrics' `isPartial: true` (its cluster answered without every storage node)."""
+    flag = body.get("isPartial")
+    if flag is not None and not isinstance(flag, bool):
+        raise Unreadable(f"the isPartial field is {_type(flag)}, not a boolean")
+    return flag is True
+
+
+def prometheus_result(body: dict[str, Any], reader: SeriesReader | None = None,
+                      ) -> tuple[str, tuple[Series, ...], tuple[str, ...]]:
+    """(resultType, series, warnings) of a success reply whose `data` is a mapping.
+
+    `reader`: the SeriesReader the reply was parsed with (its series are then already read)."""
+    # Prometheus 2.x and Thanos say "may be incomplete" in `warnings`; Prometheus 3 puts mere hints in `infos`.
     warnings = string_list(body.get("warnings"), "the warnings field")[:MAX_WARNINGS]
     data = body["data"]
     rtype = data.get("resultType")
@@ -144,5 +200,4 @@ def prometheus_result(body: dict[str, Any]) -> tuple[str, tuple[Series, ...], tu
         return rtype, (), warnings
     if not isinstance(result, list):
         raise Unreadable(f"the {rtype} result is {_type(result)}, not a list")
-    matrix = rtype == "matrix"
-    return rtype, tuple(_series(item, i, matrix) for i, item in enumerate(result)), warnings
+    return rtype, (reader or SeriesReader()).series(rtype, result), warnings

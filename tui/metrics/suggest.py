@@ -6,10 +6,16 @@ person confirms it with a key. Rules:
 - A command result (the step's `command`, run by the person) is the most
   specific evidence, so a choice it matches wins over a metric state.
 - Choices are tried in the runbook's order; the first that matches is suggested.
-- `{exit: N}` matches a finished command with that exit code; `{output: REGEX}`
-  is searched (multi-line) in the last MiB of output, finished or not.
+- `{exit: N}` matches a finished command with that exit code; `{exit: nonzero}`
+  one that finished and failed (a non-zero code, a signal, a timeout, or it never
+  started); `{output: REGEX}` is searched (multi-line) in the last MiB of output,
+  finished or not.
 - A metric's `stale` choice also answers `down`: in both cases there is no
   fresh value, and the runbook's advice for that case applies.
+- A `settling` or `partial` metric suggests nothing: its value speaks of the
+  past, or of part of the data. `{state: crit, for: 5m}` needs the state to have
+  held that long; `falling`/`rising`/`flat` match the metric's trend while its
+  value is fresh.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from tui.metrics.readings import Reading
-from tui.metrics.thresholds import crossing_text
-from tui.runbook.model import Choice, Step
+from tui.metrics.readings import Reading, wait_words
+from tui.metrics.thresholds import HOLD_STATES, crossing_text
+from tui.runbook.model import Choice, Step, When
 
 OUTPUT_SEARCH_LIMIT = 1 << 20
 
@@ -54,6 +60,9 @@ def _from_command(step: Step, result: CommandResult) -> Suggestion | None:
             continue
         if when.exit is not None and result.exit_code is not None and result.exit_code == when.exit:
             return Suggestion(index, choice, f"{name} exited with code {result.exit_code}")
+        if when.nonzero and _failed(result):
+            how = f"exited with code {result.exit_code}" if result.exit_code is not None else "failed"
+            return Suggestion(index, choice, f"{name} {how}")
         if when.output is not None:
             try:
                 found = re.search(when.output, tail, re.MULTILINE)
@@ -63,6 +72,15 @@ def _from_command(step: Step, result: CommandResult) -> Suggestion | None:
                 line = " ".join(found.group(0).split())[:80]
                 return Suggestion(index, choice, f"{name} printed {line!r}, matching {when.output!r}")
     return None
+
+
+def _failed(result: CommandResult) -> bool:
+    """Finished and not a success: a non-zero code, or no code at all once it ended (signal, timeout, never ran)."""
+    if result.exit_code is not None:
+        return result.exit_code != 0
+    # CommandOutcome's "timed out after 30 s", "killed by SIGKILL", "did not start"; a cancel is the person's choice
+    status = getattr(result, "status", None)
+    return isinstance(status, str) and bool(status) and not status.startswith("exit") and status != "cancelled"
 
 
 def _reason(reading: Reading) -> str:
@@ -79,13 +97,33 @@ def _reason(reading: Reading) -> str:
     return f"{name} {reading.display}{where} {crossing_text(reading.state, reading.metric)}"
 
 
+def _matches(when: When, reading: Reading) -> str | None:
+    """Why `when` matches the reading (a reason's tail), or None."""
+    state = reading.state
+    if when.trend is not None:
+        return f" and is {when.trend}" if state in ("ok", "warn", "crit") and reading.trend == when.trend else None
+    wanted = ("stale", "down") if state in ("stale", "down") else (state,)
+    if when.state not in wanted:
+        return None
+    if when.hold:
+        held = reading.held_s()
+        if held is None or held < when.hold:
+            return None
+        return f" for {wait_words(held)}"
+    return ""
+
+
 def _from_metric(step: Step, reading: Reading) -> Suggestion | None:
     if step.metric is not None and reading.name != step.metric:
         return None
-    wanted = ("stale", "down") if reading.state in ("stale", "down") else (reading.state,)
+    if reading.state in HOLD_STATES:  # settling or partial: wait, do not guess
+        return None
     for index, choice in enumerate(step.choices):
-        if choice.when is not None and choice.when.state in wanted:
-            return Suggestion(index, choice, _reason(reading))
+        if choice.when is None:
+            continue
+        tail = _matches(choice.when, reading)
+        if tail is not None:
+            return Suggestion(index, choice, _reason(reading) + tail)
     return None
 
 

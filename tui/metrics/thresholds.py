@@ -5,8 +5,9 @@ otherwise; "past" means strictly above for `direction: above` and strictly
 below for `direction: below` (a 5% line is crossed by 5.1%, not by 5.0%).
 NaN (0/0, e.g. a ratio with no traffic) is `nodata`: it says nothing about
 the system, so it must not look healthy. Other states come from the source:
-`nodata` (empty result), `stale` (no fresh value for three poll intervals)
-and `down` (Prometheus cannot be reached).
+`nodata` (empty result), `stale` (no fresh value for three poll intervals),
+`down` (Prometheus cannot be reached) and `partial` (the engine said its answer
+may be incomplete); `settling` comes from the incident (tui.metrics.settling).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from tui.metrics.units import format_value
 from tui.runbook.model import Metric
 
 # How each state is written on screen: never colour alone.
-STATE_WORDS = {"ok": "ok", "warn": "WARN", "crit": "CRIT", "stale": "STALE", "nodata": "NO DATA", "down": "DOWN"}
+STATE_WORDS = {"ok": "ok", "warn": "WARN", "crit": "CRIT", "stale": "STALE", "nodata": "NO DATA", "down": "DOWN",
+               "settling": "SETTLING", "partial": "PARTIAL"}
 # Series ranking for "the worst series": a breach outranks ok, ok outranks NaN.
 _RANK = {"crit": 3, "warn": 2, "ok": 1, "nodata": 0}
 # States in which the shown value is a fresh, trustworthy evaluation.
 LIVE_STATES = frozenset({"ok", "warn", "crit", "nodata"})
+# States whose value is fresh but must not pre-select an answer (tui.metrics.settling, the engine's warnings).
+HOLD_STATES = frozenset({"settling", "partial"})
 
 
 def _past(value: float, line: float, direction: str) -> bool:

@@ -2,7 +2,8 @@
 
 Policy, each finding at the file, line and column it is about:
 
-- a command that changes things (tui.runbook.mutating) not marked `danger: true`;
+- a command that changes things (tui.runbook.mutating) not marked `danger: true` (nor `read_only: true`,
+  a reviewer's statement that this one changes nothing, such as a probe that POSTs a question);
 - a shell pipeline whose failure would read as success: `a | b || echo fine` runs the
   fallback when `a` fails (every `shell:` runs with pipefail, so the pipeline does fail;
   the `||` then hides it), and `set +o pipefail`, which turns the protection off;
@@ -85,13 +86,21 @@ def shell_commands(script: str) -> list[ShellCommand]:
     return out
 
 
+def _fails(cmd: ShellCommand) -> bool:
+    """A fallback that fails on its own (`exit 1`, `false`) passes the failure on instead of hiding it."""
+    if cmd.argv == ["false"]:
+        return True
+    return cmd.argv[:1] in (["exit"], ["return"]) and len(cmd.argv) > 1 and cmd.argv[1] not in ("0", "")
+
+
 def _hidden_failures(commands: list[ShellCommand]) -> Iterator[tuple[int, str]]:
     piped = 0
-    for cmd in commands:
+    for i, cmd in enumerate(commands):
         if cmd.argv[:1] == ["set"] and "+o" in cmd.argv and "pipefail" in cmd.argv:
             yield cmd.line, "`set +o pipefail` lets a failed command in a pipeline pass unnoticed; remove it"
         piped = piped + 1 if cmd.before == "|" else 1
-        if cmd.after == "||" and piped >= 2:
+        fallback = commands[i + 1] if i + 1 < len(commands) else None
+        if cmd.after == "||" and piped >= 2 and not (fallback is not None and _fails(fallback)):
             yield cmd.line, ("a failure anywhere in this pipeline falls into the `||` fallback and reads as "
                              "success; test the command that can fail on its own (out=$(cmd) || exit 1)")
 
@@ -134,7 +143,8 @@ def _command_findings(path: str, root: yaml.Node, source: list[str]) -> Iterator
     for key, cmd in commands.value:
         if not isinstance(key, yaml.ScalarNode) or not isinstance(cmd, yaml.MappingNode):
             continue
-        name, danger = key.value, _is_true(_child(cmd, "danger"))
+        # read_only: a reviewer has stated the command changes nothing though its form looks like a write
+        name, danger = key.value, _is_true(_child(cmd, "danger")) or _is_true(_child(cmd, "read_only"))
         run, shell = _child(cmd, "run"), _child(cmd, "shell")
         if isinstance(run, yaml.SequenceNode):
             argv = [item.value for item in run.value if isinstance(item, yaml.ScalarNode)]

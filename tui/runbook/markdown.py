@@ -58,9 +58,12 @@ def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
             when = ""
             if choice.when is not None:
                 w = choice.when
-                when = (f" (suggested when the metric is {md_text(w.state)})" if w.state else
+                held = f" for {md_text(_span(w.hold))}" if w.hold else ""
+                when = (f" (suggested when the metric is {md_text(w.state)}{held})" if w.state else
+                        f" (suggested when the metric is {md_text(w.trend)})" if w.trend else
+                        " (suggested when the command fails)" if w.nonzero else
                         f" (suggested when the command exits {md_text(w.exit)})" if w.exit is not None else
-                        f" (suggested when the output matches {md_code(w.output)})")
+                        f" (suggested when the output matches {md_code(w.output or '')})")
             out.append(f"{i}. {md_text(choice.label)} → {_where(choice.next, runbook)}{when}")
     if step.kind == StepKind.DO and step.next:
         out += ["", f"Then → {_where(step.next, runbook)}"]
@@ -69,12 +72,18 @@ def _step(step: Step, runbook: Runbook, number: int) -> list[str]:
     return out + [""]
 
 
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
 def runbook_markdown(runbook: Runbook) -> str:
     rb = runbook
     out = [f"# {md_text(rb.title)}", "", *_prose(rb.summary), "",
            f"- **Id:** {md_code(rb.id)} (version {md_text(rb.version)})",
            f"- **Category:** {md_text(rb.category)}",
            f"- **Severity hint:** {md_text(rb.severity_hint)}"]
+    if rb.last_reviewed:
+        out.append(f"- **Last reviewed:** {md_text(rb.last_reviewed)}")
     if rb.owners:
         out.append(f"- **Owners:** {', '.join(md_text(o) for o in rb.owners)}")
     if rb.tags:
@@ -103,6 +112,7 @@ def runbook_markdown(runbook: Runbook) -> str:
         for cmd in rb.commands.values():
             flags = [f"timeout {cmd.timeout:g}s"] + (["**DANGER: changes production, needs confirmation**"]
                                                     if cmd.danger else [])
+            flags += ["read-only (reviewed: changes nothing)"] if cmd.read_only else []
             out += [f"### {md_code(cmd.name)}: {md_text(cmd.title)}", "", "; ".join(flags), ""]
             if cmd.run is not None:
                 out += ["argv, run without a shell:", "", *md_fence(json.dumps(list(cmd.run)), "json"), ""]

@@ -16,7 +16,8 @@ CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-ou
 SEVERITIES = ("critical", "high", "medium", "low")
 UNITS = ("percent-ratio", "percent", "seconds", "ms", "count", "bytes", "none")
 DIRECTIONS = ("above", "below")
-METRIC_STATES = ("ok", "warn", "crit", "stale", "nodata")
+METRIC_STATES = ("ok", "warn", "crit", "stale", "nodata")  # a choice's `when:` (settling and partial never pre-select)
+TRENDS = ("rising", "falling", "flat")  # `when: falling`: the metric's recent direction (tui.metrics.trend)
 OUTCOMES = ("resolved", "escalate", "handoff")
 STEP_STATUSES = ("investigating", "contained", "resolved")
 JUMP_PREFIX = "runbook:"
@@ -60,15 +61,28 @@ class Command:
     shell: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     danger: bool = False
+    read_only: bool = False  # reviewed: changes nothing though it looks like a write (lint does not flag it)
 
 
 @dataclass(frozen=True)
 class When:
-    """What pre-selects a choice: a metric state, an exit code or an output regex."""
+    """What pre-selects a choice: a metric state (held for `hold` seconds), a trend, an exit code
+    (or any failure: `nonzero`) or an output regex."""
 
     state: str | None = None
     exit: int | None = None
     output: str | None = None
+    trend: str | None = None
+    hold: float | None = None  # {state: crit, for: 5m}: the state has held at least this many seconds
+    nonzero: bool = False  # {exit: nonzero}: the command finished and failed
+
+    @property
+    def reads_metric(self) -> bool:
+        return self.state is not None or self.trend is not None
+
+    @property
+    def reads_command(self) -> bool:
+        return self.exit is not None or self.output is not None or self.nonzero
 
 
 @dataclass(frozen=True)
@@ -122,11 +136,17 @@ class AlertMatch:
         return all(labels.get(k) == v for k, v in self.labels.items())
 
 
+# When an audience's first update is due: from the page, once impact is confirmed, once mitigation is
+# chosen, once scope and ETA are known (tui/integrations/audiences.py holds the rule).
+COMMS_TRIGGERS = ("opened", "impact", "mitigation", "scope_eta")
+
+
 @dataclass(frozen=True)
 class Comms:
     name: str
     every: float | None  # seconds between updates; None = once
     template: str
+    trigger: str | None = None  # when it is first due (COMMS_TRIGGERS); None: by its name, else from the page
 
 
 @dataclass(frozen=True)

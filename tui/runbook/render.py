@@ -50,7 +50,7 @@ def placeholders(text: str) -> list[str]:
 
 
 def substitute(text: str, values: Mapping[str, str], quote: Callable[[str], str] = str,
-               missing: Callable[[str], str] | None = None) -> str:
+               missing: Callable[[str], str] | None = None, pattern: re.Pattern[str] = PLACEHOLDER) -> str:
     def repl(m: re.Match[str]) -> str:
         name = m.group(1)
         if name is None:
@@ -61,7 +61,7 @@ def substitute(text: str, values: Mapping[str, str], quote: Callable[[str], str]
             return missing(name)
         raise no_value(name)
 
-    return PLACEHOLDER.sub(repl, text)
+    return pattern.sub(repl, text)
 
 
 # Bash reads these lowercase variables itself, and curl, wget, kubectl and pip read the *_proxy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.runbook import spec as s
-from tui.runbook.model import METRIC_STATES
+from tui.runbook.model import METRIC_STATES, TRENDS
 
 
 def _doc(node: dict[str, Any], spec: s.Spec) -> dict[str, Any]:
@@ -52,8 +52,14 @@ def to_schema(spec: s.Spec) -> dict[str, Any]:
     if isinstance(spec, s.When):
         return _doc({"oneOf": [
             {"enum": list(METRIC_STATES), "description": "state of the step's metric"},
-            {"type": "object", "properties": {"exit": {"type": "integer"}}, "required": ["exit"],
-             "additionalProperties": False, "description": "exit code of the step's command"},
+            {"enum": list(TRENDS), "description": "direction of the step's metric over the last 5 minutes"},
+            {"type": "object", "properties": {"state": {"enum": list(METRIC_STATES)},
+                                              "for": {"type": "string", "pattern": s.DURATION_PATTERN}},
+             "required": ["state"], "additionalProperties": False,
+             "description": "state of the step's metric, held at least `for` (5m, 90s)"},
+            {"type": "object", "properties": {"exit": {"oneOf": [{"type": "integer"}, {"const": "nonzero"}]}},
+             "required": ["exit"], "additionalProperties": False,
+             "description": "exit code of the step's command, or nonzero for any failure"},
             {"type": "object", "properties": {"output": {"type": "string"}}, "required": ["output"],
              "additionalProperties": False, "description": "regex searched in the step's command output"},
         ]}, spec)

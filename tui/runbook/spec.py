@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.runbook.kinds import KINDS, StepKind
-from tui.runbook.model import CATEGORIES, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
+from tui.runbook.model import CATEGORIES, COMMS_TRIGGERS, DIRECTIONS, METRIC_STATES, OUTCOMES, SEVERITIES, STEP_STATUSES, UNITS
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[a-z_][a-z0-9_-]*$"
@@ -82,7 +82,7 @@ class Obj(Spec):
 
 @dataclass
 class When(Spec):
-    """A metric state, or {exit: N}, or {output: REGEX}."""
+    """A metric state or trend, {state: S, for: 5m}, {exit: N}, {exit: nonzero} or {output: REGEX}."""
 
     doc: str = "what pre-selects this choice"
 
@@ -125,6 +125,9 @@ COMMAND = Obj(
                           "\"${env.NAME}\" reads the environment's var NAME the same way"),
         "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
         "danger": Bool(doc="changes production: needs a typed confirmation"),
+        "read_only": Bool(doc="a reviewer's statement that the command changes nothing although its form "
+                              "looks like a write (a probe that POSTs a question); oncall lint then does not "
+                              "flag it"),
     },
     required=("title",),
     one_of=("run", "shell"),
@@ -168,8 +171,12 @@ ALERT = Obj(
 COMMS = Obj(
     {
         "every": Text(pattern=DURATION_PATTERN, hint="write a duration such as 10m, 30s or 1h",
-                      doc="how often the update is due"),
-        "template": Text(doc="message with ${severity}, ${title}, ${status}, ${impact}, params..."),
+                      doc="how often the update is due (without it: once, when its trigger holds)"),
+        "trigger": Enum(COMMS_TRIGGERS, doc="when the first update is due: opened (from the page), impact "
+                        "(confirmed), mitigation (chosen), scope_eta (scope and ETA known); by default from "
+                        "the audience's name (status_page: impact, support: mitigation, executives: scope_eta)"),
+        "template": Text(doc="message with ${severity}, ${title}, ${status}, ${impact}, ${changed}, "
+                             "${next_update}, params...; a closing update drops the sentence with ${next_update}"),
     },
     required=("template",),
 )
@@ -205,7 +212,7 @@ STEP_REQUIRED = {str(kind): row.required for kind, row in KINDS.items()}
 
 # Incident fields a comms template may use besides the params.
 COMMS_FIELDS = ("severity", "title", "status", "impact", "category", "lead", "elapsed",
-                "incident", "runbook", "next_update", "summary")
+                "incident", "runbook", "next_update", "summary", "changed", "eta", "decision")
 
 
 __all__ = ["COMMS_FIELDS", "METRIC_STATES", "RUNBOOK", "STEP_FIELDS", "STEP_REQUIRED"]

@@ -34,6 +34,7 @@ from tui.runbook.render import (
     shell_text,
 )
 from tui.runbook.shellscan import param_uses
+from tui.times import duration_s
 
 
 class Bad(enum.Enum):
@@ -257,17 +258,20 @@ class Checker:
                 out[key] = value
         return out
 
-    def _check_When(self, node: yaml.Node, kp: KeyPath, label: str) -> m.When | str | Bad:
+    def _check_When(self, node: yaml.Node, kp: KeyPath, label: str) -> m.When | Bad:
         if isinstance(node, yaml.ScalarNode):
             value = node.value.replace("-", "") if node.value == "no-data" else node.value
-            return self._check_Enum(yaml.ScalarNode(node.tag, value, node.start_mark, node.end_mark, node.style),
-                                    s.Enum(m.METRIC_STATES), label)
+            if value in m.TRENDS:
+                return m.When(trend=value)
+            state = self._check_Enum(yaml.ScalarNode(node.tag, value, node.start_mark, node.end_mark, node.style),
+                                     s.Enum(m.METRIC_STATES + m.TRENDS), label)
+            return m.When(state=state) if isinstance(state, str) else BAD
         if isinstance(node, yaml.MappingNode):
             keys = self._keys(node, label)
-            if len(keys) == 1 and keys[0][0] == "exit":
-                code = self.check(keys[0][1], s.Int(), kp + ("exit",), f"{label}.exit")
-                return m.When(exit=code) if isinstance(code, int) else BAD
-            if len(keys) == 1 and keys[0][0] == "output":
+            names = sorted(k[0] for k in keys)
+            if names == ["exit"]:
+                return self._when_exit(keys[0][1], kp, label)
+            if names == ["output"]:
                 regex = self.check(keys[0][1], s.Text(), kp + ("output",), f"{label}.output")
                 if not isinstance(regex, str):
                     return BAD
@@ -277,9 +281,33 @@ class Checker:
                     self.error(pos(keys[0][1]), f"{label}.output is not a valid regular expression: {exc}")
                     return BAD
                 return m.When(output=regex)
-        self.error(pos(node), f"{label} must be a metric state ({', '.join(m.METRIC_STATES)}), "
-                              "{exit: N} or {output: REGEX}")
+            if names in (["state"], ["for", "state"]):
+                return self._when_held({k: v for k, v, _, _ in keys}, kp, label)
+        self.error(pos(node), f"{label} must be a metric state ({', '.join(m.METRIC_STATES)}), a trend "
+                              f"({', '.join(m.TRENDS)}), {{state: STATE, for: 5m}}, {{exit: N}}, {{exit: nonzero}} "
+                              "or {output: REGEX}")
         return BAD
+
+    def _when_exit(self, node: yaml.Node, kp: KeyPath, label: str) -> m.When | Bad:
+        if isinstance(node, yaml.ScalarNode) and node.value == "nonzero":
+            return m.When(nonzero=True)
+        if isinstance(node, yaml.ScalarNode) and not re.fullmatch(r"-?[0-9]+", node.value):
+            self.error(pos(node), f"{label}.exit must be an exit code such as 3, or nonzero for any failure, "
+                                  f"not {node.value[:40]!r}")
+            return BAD
+        code = self.check(node, s.Int(), kp + ("exit",), f"{label}.exit")
+        return m.When(exit=code) if isinstance(code, int) else BAD
+
+    def _when_held(self, nodes: dict[str, yaml.Node], kp: KeyPath, label: str) -> m.When | Bad:
+        state = self.check(nodes["state"], s.Enum(m.METRIC_STATES), kp + ("state",), f"{label}.state")
+        hold: float | None = None
+        if "for" in nodes:
+            text = self.check(nodes["for"], s.Text(pattern=s.DURATION_PATTERN, hint="write a duration such as "
+                                                   "5m, 90s or 1h"), kp + ("for",), f"{label}.for")
+            if not isinstance(text, str):
+                return BAD
+            hold = float(duration_s(text))
+        return m.When(state=state, hold=hold) if isinstance(state, str) else BAD
 
     def _check_Obj(self, node: yaml.Node, spec: s.Obj, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
@@ -418,6 +446,10 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         if isinstance(shell, str) and sections_ok["params"]:
             _shell_uses(c, name, shell, params)
         _dash_defaults(c, name, cmd, params, at)
+        if cmd.get("danger") is True and cmd.get("read_only") is True:
+            c.error(at("commands", name, "read_only"),
+                    f"commands.{name}: danger and read_only contradict each other; a command that changes "
+                    "production is danger: true, one reviewed to change nothing is read_only: true")
 
     for name, comm in mapping(d.get("comms")).items():
         if isinstance(comm, dict):
@@ -476,11 +508,12 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
             refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
             target(choice.get("next"), ("steps", sid, "choices", i, "next"), f"{clabel}.next")
             when = choice.get("when")
-            if isinstance(when, (m.When, str)):
-                if isinstance(when, str) and not step.get("metric"):
+            if isinstance(when, m.When):
+                if when.reads_metric and not step.get("metric"):
+                    what, word = (when.trend, "trend") if when.trend else (when.state, "state")
                     c.error(at("steps", sid, "choices", i, "when"),
-                            f"{clabel}.when {when!r} is a metric state, but the step has no metric; add metric:")
-                if isinstance(when, m.When) and not step.get("command"):
+                            f"{clabel}.when {what!r} is a metric {word}, but the step has no metric; add metric:")
+                if when.reads_command and not step.get("command"):
                     c.error(at("steps", sid, "choices", i, "when"),
                             f"{clabel}.when reads a command's result, but the step has no command; add command:")
 
@@ -605,8 +638,8 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
     comms = {}
     for name, cm in d.get("comms", {}).items():
         every = cm.get("every")
-        seconds = None if every is None else int(every[:-1]) * {"s": 1, "m": 60, "h": 3600}[every[-1]]
-        comms[name] = m.Comms(name, seconds, cm["template"])
+        seconds = None if every is None else duration_s(every)
+        comms[name] = m.Comms(name, seconds, cm["template"], cm.get("trigger"))
     return m.Runbook(
         id=d["id"], title=d["title"], version=d["version"], summary=d["summary"], category=d["category"],
         severity_hint=d["severity_hint"], start=d["start"], steps=steps,
@@ -616,7 +649,8 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
         metrics={n: m.Metric(n, x["title"], x["query"], x.get("unit", "none"), x.get("warn"), x.get("crit"),
                              x.get("direction", "above")) for n, x in d.get("metrics", {}).items()},
         commands={n: m.Command(n, x["title"], tuple(x["run"]) if "run" in x else None, x.get("shell"),
-                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False))
+                               x.get("timeout", m.DEFAULT_TIMEOUT), x.get("danger", False),
+                               x.get("read_only", False))
                   for n, x in d.get("commands", {}).items()},
         comms=comms, path=path, last_reviewed=d.get("last_reviewed"),
     )

@@ -79,6 +79,7 @@ class IncidentScreen(Screen[None]):
         Binding("t", "status", "status", id="incident.status"),
         Binding("i", "findings", "findings", id="incident.findings"),
         Binding("u", "comms", "update", id="incident.comms"),
+        Binding("L", "silence", "silence", key_display="L", id="incident.silence"),
         Binding("x", "export", "report", id="incident.export"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
@@ -169,6 +170,8 @@ class IncidentScreen(Screen[None]):
         if self.services.settings.shared_journal is not None:
             self.sync_now()
             self.set_interval(self.services.sync_every, self.sync_now)
+        if self.controller.integrations is not None:
+            self.set_interval(self.services.retry_every, self.retry_updates)
 
     async def on_unmount(self) -> None:
         self.commands.cancel()
@@ -187,8 +190,8 @@ class IncidentScreen(Screen[None]):
 
     def tick(self) -> None:
         self._to(IncidentBar)(IncidentChanged(self.controller))
-        if self.snapshot is not None:
-            self._to(MetricsPane)(SnapshotArrived(self.snapshot, self._now()))
+        if self.snapshot is not None:  # every second: a settling countdown moves, a passed window suggests
+            self._take_snapshot(self.snapshot)
         if self.commands.running is not None:
             self._to(OutputPane)(CommandTitle(self.commands.title()))
         self._journal_title()
@@ -200,6 +203,8 @@ class IncidentScreen(Screen[None]):
             return step.kind == "ask"
         if action == "tick":
             return bool(step.checklist)
+        if action == "silence":
+            return self.controller.can_silence()
         if action in ("run_first", "pick_command"):
             return bool(self.controller.current.commands) and (action == "pick_command" or bool(step.offered_commands))
         if action == "cancel_command":
@@ -352,6 +357,9 @@ class IncidentScreen(Screen[None]):
     def action_comms(self) -> None:
         self.forms.comms()
 
+    def action_silence(self) -> None:
+        self.forms.silence()
+
     def action_export(self) -> None:
         self.forms.export()
 
@@ -451,11 +459,22 @@ class IncidentScreen(Screen[None]):
         if not self.is_mounted:
             return
         self.snapshot = message.snapshot
+        self._take_snapshot(message.snapshot)
+
+    def _take_snapshot(self, snapshot: Snapshot) -> None:
+        """The readings as this incident sees them (settling after a fix) to the controller, the pane and the step."""
         now = self._now()
-        suggestion = self.controller.take_snapshot(message.snapshot, now)
-        self._to(MetricsPane)(SnapshotArrived(message.snapshot, now))
+        before = set(self.controller.settling)
+        try:
+            suggestion = self.controller.take_snapshot(snapshot, now)
+        except OncallError as exc:  # the journal refused the settling note; the readings are kept
+            self.oncall.fail(str(exc))
+            suggestion = self.controller.walker.suggestion.index if self.controller.walker.suggestion else None
+        self._to(MetricsPane)(SnapshotArrived(self.controller.snapshot or snapshot, now))
         self._follow_suggestion(suggestion)
         self.render_step()
+        if set(self.controller.settling) != before:  # a settling note was journaled
+            self.refresh_journal()
 
     # -- journal ------------------------------------------------------------
 
@@ -481,6 +500,15 @@ class IncidentScreen(Screen[None]):
     @work(thread=True, group="sync", exclusive=True, exit_on_error=False, name="journal sync")
     def sync_now(self) -> None:
         self.post_message(SyncFinished(self.controller.sync()))
+
+    @work(thread=True, group="retry", exclusive=True, exit_on_error=False, name="retry queued updates")
+    def retry_updates(self) -> None:
+        """Queued updates go out again once their targets answer (every `retry_every` seconds)."""
+        results = self.controller.retry_updates()
+        sent = [r for r in results if r.sent]
+        if sent:
+            self.app.call_from_thread(self.app.notify, " ".join(r.sentence() for r in sent))
+            self.app.call_from_thread(self.refresh_journal)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.sync_status = message.status

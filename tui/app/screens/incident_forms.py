@@ -135,18 +135,78 @@ class IncidentForms:
                                              "Escape cancels"), saved)
 
     def comms(self) -> None:
-        from tui.app.screens.comms import CommsScreen
+        from tui.app.screens.comms import AudienceDraft, CommsScreen
 
         controller = self.controller
-        due = controller.clock.hhmm(controller.comms_due())
-        state = f"OVERDUE since {due}" if controller.comms_overdue() else f"next due {due}"
+        now = controller.clock.now()
+        drafts, current = [], None
+        for st in controller.audience_states():
+            name = st.audience.name
+            reminder = st.reminder(controller.clock.hhmm(st.due) if st.due else None, now)
+            drafts.append(AudienceDraft(name, f"{st.audience.label} · {st.audience.cadence()} · {reminder}",
+                                        controller.comms_text(name), controller.can_send(name)))
+            if current is None and (st.closing or st.overdue(now) or st.waiting):
+                current = len(drafts) - 1  # the most pressing one first
+        if current is None:
+            current = next((i for i, d in enumerate(drafts) if d.name == "internal"), 0)
 
-        def sent(text: str | None) -> None:
-            if text is not None and self.journaled(lambda: controller.mark_comms_sent(text)):
-                self.app.notify("Update marked as sent; the next reminder is reset.")
+        def done(result: tuple[str, str, str] | None) -> None:
+            if result is None:
+                return
+            audience, how, text = result
+            if how == "send":
+                self.send(audience, text)
+            elif self.journaled(lambda: controller.mark_comms_sent(text, audience)):
+                self.app.notify(f"Update for {audience.replace('_', ' ')} marked as sent; its reminder is reset.")
                 self.changed()
 
-        self.app.push_screen(CommsScreen(controller.comms_text(), state), sent)
+        self.app.push_screen(CommsScreen(drafts, current), done)
+
+    def send(self, audience: str, text: str) -> None:
+        """Deliver off the UI thread (Apprise blocks for its timeouts); the outcome comes back as a toast."""
+        controller, app = self.controller, self.app
+
+        def work() -> None:
+            try:
+                result = controller.send_update(audience, text)
+            except OncallError as exc:
+                app.call_from_thread(self.fail, str(exc))
+                return
+            app.call_from_thread(app.notify, result.sentence(), severity="information" if result.sent else "warning")
+            app.call_from_thread(self.journaled, lambda: None)  # the journal pane shows the update and the send
+            app.call_from_thread(self.changed)
+
+        app.notify(f"Sending the update for {audience.replace('_', ' ')}…")
+        app.run_worker(work, thread=True, exit_on_error=False, group="send", name="send update")
+
+    def silence(self) -> None:
+        """L: silence the alert this incident handles for a chosen time (Alertmanager, off the UI thread)."""
+        controller, app = self.controller, self.app
+        choices = (("30 minutes", 1800.0), ("1 hour", 3600.0), ("2 hours", 7200.0), ("4 hours", 14400.0))
+        active = controller.silences()
+        now = ", ".join(f"{s.alertname} until {s.ends_at[11:16]} UTC" for s in active) or "none yet"
+
+        def work(seconds: float) -> None:
+            try:
+                made = controller.silence(seconds)
+            except OncallError as exc:
+                app.call_from_thread(self.fail, str(exc))
+                return
+            app.call_from_thread(app.notify, f"Silenced {made.alertname} until {made.ends_at[11:16]} UTC; "
+                                 "resolving the incident expires it.")
+            app.call_from_thread(self.journaled, lambda: None)
+            app.call_from_thread(self.changed)
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                app.run_worker(lambda: work(choices[index][1]), thread=True, exit_on_error=False,
+                               group="silence", name="silence alert")
+
+        app.push_screen(ChoiceScreen(f"Silence {controller.incident.alert} for… (active: {now})",
+                                     [label for label, _ in choices], current=2,
+                                     purpose="Silence the alert this incident handles, by its exact labels, in "
+                                             "Alertmanager; the comment names the incident and you, and resolving "
+                                             "the incident expires it."), picked)
 
     def report_path(self) -> Path:
         return self.reports / f"{self.controller.incident_id}.md"

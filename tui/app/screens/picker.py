@@ -13,12 +13,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.shown import plain_line, shown, styled
 from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
+from tui.app.widgets.key_bar import KeyBar
 from tui.config import environment_for_labels
 
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
@@ -58,7 +59,7 @@ class PickerScreen(Screen):
             yield OptionList(id="choices")
             yield Static(id="picker-detail")
             yield Static(id="picker-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_items()
@@ -89,15 +90,23 @@ class PickerScreen(Screen):
                         if not r.incident.drill or app.services.drill]
             except Exception:  # a damaged journal must not hide the runbooks; its pane says why
                 listed = []
+            from tui.integrations.silences import active
+
             self.open_rows = {r.id: r for r in listed}
             for row in listed:
                 inc = row.incident
+                try:
+                    silenced = active(journal.events(inc.id))
+                except Exception:  # as above: a damaged journal hides nothing else
+                    silenced = []
                 drill = "[reverse $warning b] DRILL [/] " if inc.drill else ""
                 add(f"join:{inc.id}", styled(
-                    "[reverse b] OPEN [/] " + drill + "$sev $title [dim]· $where · lead $lead · $age ago · $status[/]",
+                    "[reverse b] OPEN [/] " + drill + "$sev $title [dim]· $where · lead $lead · $age ago · $status"
+                    "$silenced[/]",
                     sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=plain_line(inc.title),
                     where=plain_line(row.where), lead=plain_line(row.lead), age=row.age,
-                    status=plain_line(inc.status)))
+                    status=plain_line(inc.status),
+                    silenced=plain_line(" · silenced " + ", ".join(x.alertname for x in silenced)) if silenced else ""))
         for i, link in enumerate(app.alert_links or []):
             alert = link.alert
             text = f"{alert.name} {link.runbook or ''} {alert.summary}".lower()

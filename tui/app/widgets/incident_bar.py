@@ -28,6 +28,8 @@ def bar_content(session: IncidentController, width: int = 200) -> Content:
     due = session.clock.hhmm(session.comms_due())
     if session.comms_overdue():
         update = styled("[reverse $error b] update OVERDUE [/]")
+    elif getattr(inc, "status", "") == "resolved":
+        update = Content("no more updates due")
     else:
         update = styled("update due $due", due=due)
     sev_text = SEVERITY_LABELS.get(severity, "SEV?") + ("" if narrow else f" {severity}")
@@ -42,6 +44,7 @@ def bar_content(session: IncidentController, width: int = 200) -> Content:
         shown_line(f"you: {', '.join(roles) if roles else 'responder'}"),  # roles, status: the shared journal's
         shown_line(getattr(inc, "status", "investigating")),
         update,
+        *_outbound(session, narrow),
     ]
     fixed = sum(len(c.plain) + 1 for c in head) + sum(len(c.plain) + len(SEP) for c in tail)
     title = plain_line(getattr(inc, "title", session.runbook.title))
@@ -50,6 +53,25 @@ def bar_content(session: IncidentController, width: int = 200) -> Content:
         title = title[: room - 1] + "…"
     body = Content(SEP).join([styled("[b]$title[/]", title=title), *tail])
     return Content(" ").join([*head, body])
+
+
+def _outbound(session: IncidentController, narrow: bool) -> list[Content]:
+    """The other audiences' reminders, queued updates and the incident's silences, when there are any."""
+    out = []
+    now = session.clock.now()
+    due = [st.audience.label for st in session.audience_states()
+           if st.audience.name != "internal" and (st.closing or st.waiting or st.overdue(now))]
+    if due:
+        out.append(styled("[b $warning]$what[/]", what=f"+{len(due)} due" if narrow or len(due) > 2
+                          else f"{' + '.join(due)} due"))
+    queued = session.queued_updates()
+    if queued:
+        out.append(styled("[reverse $warning] $n queued [/]", n=str(queued)))
+    silences = session.silences()
+    if silences:
+        out.append(shown_line(f"silenced {len(silences)}" if narrow else
+                              "silenced " + ", ".join(s.alertname for s in silences)))
+    return out
 
 
 def _sev_style(severity: str) -> str:

@@ -16,7 +16,8 @@ from tui.clock import Clock
 from tui.times import parse_time
 
 KIND_STYLES = {"decision": "bold", "command": "cyan", "note": "", "comms": "magenta", "status": "yellow",
-               "role": "yellow", "metric": "dim", "action-item": "green"}
+               "role": "yellow", "metric": "dim", "action-item": "green", "send": "magenta", "silence": "yellow",
+               "hook": "dim"}
 
 
 INDENT = "      "  # a note's later lines start under its author, past the time

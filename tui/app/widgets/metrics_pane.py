@@ -19,7 +19,7 @@ from tui.app.shown import shown, shown_line, styled
 
 SPARKS = "▁▂▃▄▅▆▇█"
 STATE_STYLES = {"ok": "$success", "warn": "$warning b", "crit": "$error b", "stale": "dim i", "nodata": "dim",
-                "down": "$error i"}
+                "down": "$error i", "settling": "$warning i", "partial": "$warning i"}
 
 
 def sparkline(values: Sequence[float], width: int = 10) -> str:
@@ -53,7 +53,8 @@ class MetricsPane(Static):
         live = "live" if source.up else "DOWN"
         self.border_title = shown_line(f"METRICS  {where} · {live} · every {snap.interval:g}s")
         width = self.size.width or 80  # the content width: border and padding are already out
-        label_w = max([len(r.label) for r in snap.readings.values()] + [0])
+        labels = {name: r.label_at(now) for name, r in snap.readings.items()}
+        label_w = max([len(label) for label in labels.values()] + [0])
         # Names get what the value (8) and the state leave, never less than 10 characters.
         name_w = max(10, min(max([len(n) for n in snap.readings] + [6]), width - 10 - label_w))
         rows: list[Content] = []
@@ -62,7 +63,7 @@ class MetricsPane(Static):
         if not snap.readings:
             rows.append(Content("This runbook has no metrics."))
         for name, r in snap.readings.items():
-            label = r.label + (" SIM" if getattr(r, "simulated", False) and not simulated else "")
+            label = labels[name] + (" SIM" if getattr(r, "simulated", False) and not simulated else "")
             room = min(10, width - (name_w + 10 + max(label_w, len(label))) - 1)
             spark = " " + sparkline(r.sparkline(), room) if room >= 4 else ""
             style = STATE_STYLES.get(r.state, "")
@@ -72,6 +73,9 @@ class MetricsPane(Static):
                 name=name[:name_w].ljust(name_w), value=r.display.rjust(8), spark=spark, label=label))
             if r.series_note:  # "showing the worst 200 of 5,000 series"
                 rows.append(styled("[dim]  $note[/]", note=r.series_note))
+            hold = r.hold_text(now)
+            if hold:  # settling: "wait 11 min: the 15-minute window still holds …"; partial: what the engine said
+                rows.append(styled("[$warning]  $hold[/]", hold=hold))
         self.update(Content("\n").join(rows))
 
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:

@@ -69,8 +69,12 @@ class StepView(VerticalScroll, can_focus=False):
             if reading is None:
                 lines.append(styled("[dim]$name: no value (see the metrics pane)[/]", name=step.metric))
             else:
+                now = session.clock.now().timestamp()
                 lines.append(styled("$name  [b]$value[/]  $label",
-                                                 name=step.metric, value=reading.display, label=reading.label))
+                                                 name=step.metric, value=reading.display, label=reading.label_at(now)))
+                hold = reading.hold_text(now)
+                if hold:  # why nothing is suggested yet, and how long to wait
+                    lines.append(styled("[$warning b]$hold.[/]", hold=hold[0].upper() + hold[1:]))
         result = session.result_for_step()
         if result is not None and step.command == result.name:
             lines.append(shown(f"{result.name}: {result.status_text}"))
