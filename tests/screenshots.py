@@ -222,7 +222,7 @@ def deterministic_journal() -> Iterator[None]:
     Each journal write advances the wall clock by one second from NOW.
     """
     import tui.journal.journal as journal_module
-    import tui.journal.report as report_module
+    import tui.report.markdown as report_module
     from tui.journal.clock import iso_utc as real_iso_utc
 
     ticks = itertools.count()
@@ -328,6 +328,12 @@ async def report(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def chart(pilot: Any) -> None:
+    await question(pilot)
+    await pilot.press("g")  # the step's metric, refusal_rate, in the terminal
+    await settle(pilot)
+
+
 SCENES: dict[str, Scene] = {
     "picker": picker,
     "params": params,
@@ -337,6 +343,7 @@ SCENES: dict[str, Scene] = {
     "help": help_screen,
     "comms": comms,
     "report": report,
+    "chart": chart,
 }
 
 
@@ -348,12 +355,96 @@ async def shoot(name: str, scene: Scene, out: Path, size: tuple[int, int] = SIZE
             return Path(app.save_screenshot(f"{name}.svg", str(out)))
 
 
+def demo_report(folder: Path) -> Any:
+    """The report of a demo refusal spike, fixed in time: the ratio past warn from 02:04, paged at 02:08, rolled
+    back at 02:30, contained at 02:31, back under warn by ~02:36, resolved at 02:40 (NOW is 02:48)."""
+    import math
+
+    from tui.journal import Journal
+    from tui.report.build import assemble
+    from tui.report.impact import Curve, Span, measure
+    from tui.runbook.library import load_library
+
+    runbook = load_library([write_library(folder / "runbooks")]).get("refusal-spike")
+    at = {"min": 8.0}
+    start = NOW.timestamp() - 48 * 60  # 02:00
+
+    def ms() -> int:
+        return int((start + at["min"] * 60) * 1000)
+
+    journal = Journal(folder / "journal.json", user="alice", sync_on_write="off", now_ms=ms)
+    iid = journal.new_incident(runbook.title, runbook=runbook.id, alert="AssistantRefusalSpike",
+                               detected_at=datetime.fromtimestamp(ms() / 1000, UTC).isoformat()).id
+    steps: list[tuple[float, Callable[[], object]]] = [
+        (9, lambda: journal.set_fields(iid, roles={"communications lead": "bob"})),
+        (12, lambda: journal.add_event(iid, "command", "ran prompt_history", {
+            "command": "prompt_history", "runbook": runbook.id, "title": "Show prompt deploys", "status": "ok",
+            "exit_code": 0, "display": "python3 -c 'print(...)'", "output": "v41  02:11  deployed by ci"})),
+        (14, lambda: journal.add_event(iid, "decision", "recent-change: Yes, roll it back", {
+            "action": "answer", "runbook": runbook.id, "step": "recent-change", "label": "Yes, roll it back"})),
+        (20, lambda: journal.add_event(iid, "comms", "[SEV2] Refusal spike: rolling the prompt back",
+                                       {"channel": "internal"})),
+        (30, lambda: journal.add_event(iid, "command", "ran rollback_prompt", {
+            "command": "rollback_prompt", "runbook": runbook.id, "title": "Roll the prompt back", "danger": True,
+            "status": "ok", "exit_code": 0, "display": "echo rolled support-assistant back to v40",
+            "output": "rolled support-assistant back to v40"})),
+        (31, lambda: journal.set_fields(iid, status="contained")),
+        (40, lambda: journal.set_fields(
+            iid, status="resolved", impact="1 in 8 support answers refused a harmless request",
+            trigger="prompt v41 deployed at 02:11", root_cause="v41's safety preamble applied to billing questions",
+            five_whys="billing refused; preamble too broad; no billing evals; evals have no owner",
+            reached_users="prompt deploys have no canary", what_worked="the refusal alert paged within 4 minutes")),
+        (41, lambda: journal.add_action_item(iid, "Add billing cases to the prompt evals", "bob", "2026-12-01")),
+    ]
+    for minute, write in steps:
+        at["min"] = minute
+        write()
+
+    def ratio(minute: float) -> float:
+        if minute < 4:
+            return 0.011
+        if minute < 30:
+            return min(0.124, 0.011 + 0.03 * (minute - 4))
+        return max(0.009, 0.124 * math.exp(-(minute - 30) / 2.2))
+
+    metric = runbook.metrics["refusal_rate"]
+    points = tuple((start + i * 30, ratio(i / 2)) for i in range(96))
+    curve = Curve(metric, runbook.id, metric.query, points)
+    incident = journal.incident(iid)
+    now = NOW.timestamp()
+    report = assemble(journal, incident, (runbook,), measure(incident, [curve], Span(start - 600, now), now), now)
+    return report, journal
+
+
+def report_page(out: Path) -> Path:
+    """screenshots/report-page.png: the HTML report of the demo incident, rendered by headless Chromium."""
+    from tests.fixtures.browser import render_png
+    from tui.report.build import write_report
+
+    with deterministic_journal():
+        folder = scene_dir("report-page")
+        report, journal = demo_report(folder)
+        try:
+            page = folder / "report.html"
+            write_report(report, "html", page)
+        finally:
+            journal.close()
+    png = out / "report-page.png"
+    done = render_png(page, png, (1000, 2600))
+    if done.returncode != 0 or not png.exists():
+        raise SystemExit(f"chromium could not render {page}: {done.stderr[-500:]}")
+    return png
+
+
+PAGES = {"report-page": report_page}  # drawn by a browser, not by the app
+
+
 def main(argv: list[str] | None = None) -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    names = (argv if argv is not None else sys.argv[1:]) or list(SCENES)
+    names = (argv if argv is not None else sys.argv[1:]) or [*SCENES, *PAGES]
     for name in names:
-        path = asyncio.run(shoot(name, SCENES[name], out))
+        path = PAGES[name](out) if name in PAGES else asyncio.run(shoot(name, SCENES[name], out))
         print(path.relative_to(ROOT))
     return 0
 

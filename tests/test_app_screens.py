@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from tui.app.factory import make_app
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, NoteScreen
 from tui.app.screens.incident import IncidentScreen
 from tui.app.screens.picker import PickerScreen
+from tui.app.screens.report import ReportScreen
 from tui.journal import Journal
+from tui.runbook.model import SEVERITIES
 
 FLOOD = """\
 id: flood
@@ -298,9 +301,10 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
         assert "[SEV1] Refusal spike" in app.screen.current_text
         await pilot.press("m")
         await pilot.press("x")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))  # built in a thread
+        assert "→ " + str(screen.forms.report_path()) in str(app.screen.query_one(".dialog-title").render())
         await pilot.press("w")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.forms.report_path().with_suffix(".html").exists())
 
         journal = journal_of(app)
         incident = journal.incident(iid)
@@ -313,6 +317,9 @@ async def test_severity_roles_update_action_item_and_report(tmp_path: Path):
         report = screen.forms.report_path().read_text()
         assert report.startswith("# Post-incident report: Refusal spike in the support assistant")
         assert "add a test" in report
+        said = messages(app)
+        assert any(f"Wrote the report (Markdown) to {screen.forms.report_path()}" in m and "one HTML page" in m
+                   for m in said), said
         journal.close()
 
 
@@ -493,3 +500,114 @@ async def test_a_bug_stops_the_app_with_a_crash_log_and_the_journal_intact(tmp_p
     [decision] = [e for e in journal.events(screen.controller.incident_id) if e.kind == "decision"]
     assert decision.data["label"] == "Yes, above 5%"
     journal.close()
+
+
+async def test_choosing_the_current_severity_again_is_journaled(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        current = screen.controller.severity()
+        await pilot.press("s")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press(str(SEVERITIES.index(current) + 1))
+        await pilot.pause()
+        journal = journal_of(app)
+        [event] = [e for e in journal.events(screen.controller.incident_id) if e.data.get("field") == "severity"]
+        assert event.text.startswith("Severity confirmed:") and event.data["to"] == current
+        journal.close()
+
+
+async def test_g_draws_the_steps_metric_in_the_terminal_with_its_lines_and_the_page(tmp_path: Path):
+    from textual_plotext import PlotextPlot
+
+    from tui.app.screens.chart import ChartScreen
+
+    app = make_app(settings_for(tmp_path), metrics=static_metrics, clock=fixed_clock(), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        await wait_for(pilot, lambda: screen.snapshot is not None)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChartScreen))
+        chart = app.screen
+        assert chart.reading.metric.name == "refusal_rate"  # the step's metric
+        assert "Share of answers that refuse (refusal_rate)" in str(chart.query_one(".dialog-title").render())
+        assert "paged: the incident opened" in str(chart.query_one("#chart-legend").render())
+        drawn = re.sub(r"\x1b\[[0-9;]*m", "", chart.query_one(PlotextPlot).plt.build())
+        assert "12.4%" in drawn and "1.1%" in drawn  # the y axis in the metric's unit, lowest to latest value
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+async def test_g_without_metrics_says_why(tmp_path: Path):
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_incident(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("No history of refusal_rate yet" in m for m in messages(app))
+
+
+def test_the_chart_library_is_imported_only_when_a_chart_opens() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.app.app, tui.app.screens.incident; "
+            "sys.exit('textual_plotext' in sys.modules or 'plotext' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+async def test_the_findings_form_reaches_its_last_field_at_80x24(tmp_path: Path):
+    from tui.app.screens.dialogs import FormScreen
+    from tui.app.widgets.field import Field
+    from tui.incident import FINDINGS
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        fields = list(app.screen.query(Field))
+        assert len(fields) == len(FINDINGS) == 10  # five whys, why it reached users and the ETA among them
+        for _ in fields[:-1]:
+            await pilot.press("enter")
+        await pilot.pause()
+        last = fields[-1]
+        assert last.has_focus
+        assert app.screen.region.contains_region(last.region) and last.region.height > 0  # scrolled into view
+        await pilot.press(*"the alert", "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        journal = journal_of(app)
+        last_name = FINDINGS[-1][0]
+        assert getattr(journal.incident(screen.controller.incident_id), last_name) == "the alert"
+        journal.close()
+
+
+async def test_the_chart_shows_outside_text_as_text() -> None:
+    from textual.app import App
+    from textual_plotext import PlotextPlot
+
+    from tui.app.screens.chart import ChartScreen
+    from tui.metrics.readings import Series, reading_from_samples
+    from tui.report.chart import Mark
+    from tui.runbook.model import Metric
+
+    hostile = "[bold]b[/] \x1b[31mred\x1b]0;pwned\x07"
+    metric = Metric("m", "Title " + hostile, "q", unit="percent-ratio", warn=0.02, crit=0.05)
+    now = 1_800_000_000.0
+    history = (Series({"model": hostile}, tuple((now - 60 * i, 0.01 * i) for i in range(10, 0, -1))),)
+    reading = reading_from_samples(metric, "q", [({}, 0.1)], now, history=history)
+
+    class One(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(ChartScreen(reading, [Mark(now - 120, "ran " + hostile, "fix")], now=now))
+
+    app = One()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        chart = app.screen
+        # Markup stays characters, colour codes are dropped, the OSC is made visible (tui/text.py's plain).
+        assert "Title [bold]b[/] red␛]0;pwned␇" in str(chart.query_one(".dialog-title").render())
+        assert "ran [bold]b[/] red␛]0;pwned␇" in str(chart.query_one("#chart-legend").render())
+        drawn = chart.query_one(PlotextPlot).plt.build()
+        assert "\x1b]0;" not in drawn and "\x1b[31mred" not in drawn

@@ -133,3 +133,30 @@ async def _walk(app: Any, clock: Any, sources: list[Source]) -> None:
         await wait_for(pilot, lambda: screen.controller.readings["restarts_15m"].state == "crit")
         await wait_for(pilot, lambda: screen.selected == 0)  # the window is clean: 6 restarts now mean it
         assert "SETTLING" not in str(pane.render())
+
+
+async def test_at_80_columns_the_pane_says_settling_and_the_countdown_without_the_state_underneath(tmp_path: Path):
+    clock = fixed_clock()
+    sources: list[Source] = []
+
+    def factory(queries: list[Any], on_snapshot: Callable[[Any], None]) -> Source:
+        sources.append(Source(queries, on_snapshot, clock))
+        return sources[-1]
+
+    settings = settings_for(tmp_path, runbook_dirs=(write_library(tmp_path / "rb", {"gpu.yaml": GPU}),))
+    app = make_app(settings, clock=clock, metrics=factory, cursor_blink=False)
+    with deterministic_journal():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.loaded is not None)
+            app.open_runbook("gpu-restarts")
+            await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: "restarts_15m" in screen.controller.readings)
+            await pilot.press("enter")
+            fixed = screen.controller.remediation
+            assert fixed is not None
+            clock.fixed = datetime.fromtimestamp(fixed.at, UTC)
+            sources[-1].push()
+            pane = screen.query_one("#metrics")
+            await wait_for(pilot, lambda: "SETTLING 15:00" in str(pane.render()))
+            assert "(CRIT" not in str(pane.render())

@@ -94,9 +94,12 @@ async def test_a_whole_drill_to_its_outcome_and_score(tmp_path: Path, catalog) -
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
         await pilot.press("enter")  # resolved: the outcome scores the drill
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
-        report = app.screen.markdown
-        assert "# Drill report:" in report and "**Score: 95/100**" in report
-        assert "- severity: 5/10" in report and "The severity is critical; this incident is high." in report
+        report, score = app.screen.markdown, app.screen.aside  # the report, the score beside it
+        assert report.startswith("# Post-incident report:") and "game-day **drill**" in report
+        assert "## What reduced harm" in report and "rollback_prompt" in report
+        assert "from the metrics" in report and "Missed signal:" in report  # the simulation, read like Prometheus
+        assert "# Drill report:" in score and "**Score: 95/100**" in score
+        assert "- severity: 5/10" in score and "The severity is critical; this incident is high." in score
         await pilot.press("escape")
         await pilot.press("q", "y")
         await pilot.pause()
@@ -185,7 +188,7 @@ async def test_gpu_drill_after_the_rollback_waits_out_the_window_before_pre_sele
         assert screen.controller.step.id == "rollback"
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("2")  # rollback
+        await pilot.press(str(screen.controller.step.offered_commands.index("rollback") + 1))
         await wait_for(pilot, lambda: isinstance(app.screen, DangerScreen))
         await pilot.press(*"rollback", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))

@@ -13,8 +13,8 @@ from tui.drill.hooks import Drills
 from tui.drill.score import SCORE_KEY, score_drill
 from tui.incident import IncidentController
 from tui.journal import Journal
-from tui.journal.report import render_report
 from tui.launch import prepare_command
+from tui.report.markdown import render_report
 
 
 @pytest.fixture(scope="module")

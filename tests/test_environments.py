@@ -249,6 +249,7 @@ def test_the_journal_names_the_environment_and_an_incident_of_another_refuses_da
         runs = [e for e in journal.events(iid) if e.kind == "command"]
         assert runs[0].data["environment"] == "prod-eu" and "in environment prod-eu" in runs[0].text
         assert journal.incident(iid).environment == "prod-eu"
-        from tui.journal.report import render_report
+        from tui.report.markdown import render_report
 
-        assert "prod-eu" in render_report(journal, iid).split("## Impact")[0]
+        summary = render_report(journal, iid).split("## Impact")[0]
+        assert "| Environment | prod-eu |" in summary

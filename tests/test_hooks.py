@@ -12,7 +12,7 @@ from tui.config import Settings
 from tui.incident import IncidentRecord
 from tui.integrations.hooks import run_hooks
 from tui.integrations.service import Integrations
-from tui.journal.report import render_report
+from tui.report.markdown import render_report
 
 FILE_TICKET = ("import sys; title, body = sys.argv[1:3]; "
                "assert 'Corrective action from incident' in body; "

@@ -9,7 +9,7 @@ import pytest
 
 from tests.screenshots import NOW, fixed_clock, write_library
 from tui.errors import OncallError
-from tui.incident import CommandOutcome, IncidentController
+from tui.incident import FINDINGS, CommandOutcome, IncidentController
 from tui.journal import Journal
 from tui.metrics.readings import reading_from_samples
 from tui.runbook.library import load_library
@@ -132,6 +132,10 @@ def test_severity_roles_and_notes_are_journaled(journal, library):
     kinds = [(e.kind, e.text) for e in journal.events(session.incident_id)]
     assert ("note", "paged the prompt owner") in kinds
     assert any(k == "role" and "bob is technical lead" in t for k, t in kinds)
+    session.set_severity("critical")  # choosing it again is a decision too: journaled, so a drill scores it
+    confirmed = [e for e in journal.events(session.incident_id) if e.data.get("confirmed")]
+    assert [e.text for e in confirmed] == ["Severity confirmed: SEV1 (critical)."]
+    assert confirmed[0].data["field"] == "severity"
     with pytest.raises(OncallError, match="empty"):
         session.note("   ")
 
@@ -173,14 +177,17 @@ def test_replay_walks_the_journaled_decisions_again(journal, library):
 def test_findings_are_saved_as_fields_and_noted_in_the_timeline(journal, library):
     session = start(journal, library)
     values = session.findings()
-    assert values == [""] * 8  # the seven the report needs, and the ETA the executives' update waits for
+    names = [name for name, _ in FINDINGS]
+    assert values == [""] * len(names) and {"five_whys", "reached_users", "eta"} <= set(names)
     values[0] = "1 in 8 answers refused for 40 minutes"
-    values[3] = "rollback"
-    values[4] = "v40 is a clean rollback point; the fix needs a prompt review"
-    assert session.set_findings(values) == ["impact", "decision", "decision_reason"]
+    values[names.index("decision")] = "rollback"
+    values[names.index("decision_reason")] = "v40 is a clean rollback point; the fix needs a prompt review"
+    values[names.index("five_whys")] = "refusals; preamble too broad"
+    assert session.set_findings(values) == ["impact", "five_whys", "decision", "decision_reason"]
     incident = journal.incident(session.incident_id)
     assert incident.impact == "1 in 8 answers refused for 40 minutes"
-    assert (incident.decision, incident.decision_reason) == ("rollback", values[4])
+    assert incident.five_whys == "refusals; preamble too broad"
+    assert (incident.decision, incident.decision_reason) == ("rollback", values[names.index("decision_reason")])
     [note] = [e for e in journal.events(session.incident_id) if e.kind == "note"]
     assert note.text.startswith("Findings: Impact: 1 in 8 answers refused")
     assert session.set_findings(values) == []  # nothing changed, nothing written

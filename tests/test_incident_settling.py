@@ -94,3 +94,19 @@ def test_the_latest_remediation_counts_and_a_command_that_never_started_is_none(
     assert found is not None and (found.what, found.at) == ("rollback ran", 1795312800.0)
     later = latest(events, contained_at="2026-11-22T02:03:00Z")
     assert later is not None and later.what == CONTAINED
+
+
+def test_a_stale_value_while_settling_is_no_end_of_the_wait(journal, library):
+    from tui.metrics.readings import Reading
+
+    session = controller(journal, library)
+    session.set_status("contained")
+    now = NOW.timestamp()
+    session.take_snapshot(snapshot(session, 0.124, now + 10), now + 10)
+    metric = session.runbook.metrics["refusal_rate"]
+    down = Snapshot({"refusal_rate": Reading(metric, metric.query, "down", 0.124, at=now + 20)}, now + 20, 5.0)
+    session.take_snapshot(down, now + 20)  # Prometheus went away for a moment
+    session.take_snapshot(snapshot(session, 0.124, now + 30), now + 30)  # back, still inside the window
+    session.take_snapshot(snapshot(session, 0.01, now + 400), now + 400)  # the window has passed
+    notes = [e for e in journal.events(session.incident_id) if e.kind == "metric"]
+    assert [e.data["state"] for e in notes] == ["settling", "ok"]

@@ -8,8 +8,8 @@ import sys
 
 from tests.fixtures.journal import run_oncall
 from tui.journal.model import INCIDENT_ID
-from tui.journal.report import SECTIONS
 from tui.journal.sync import read_shared
+from tui.report.markdown import SECTIONS
 
 
 def _ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -130,6 +130,6 @@ def test_export_writes_every_section_of_the_report(journal_paths) -> None:
 
 
 def test_the_journal_commands_never_import_textual() -> None:
-    code = ("import sys, tui.commands.journal_cmd, tui.journal.report; "
+    code = ("import sys, tui.commands.journal_cmd, tui.report.markdown; "
             "sys.exit(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

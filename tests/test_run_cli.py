@@ -220,6 +220,7 @@ def test_with_an_incident_the_run_lands_in_the_journal(home, tmp_path: Path) -> 
     assert done.returncode == 3 and done.stdout == "before\n"
     with open_journal(settings, sync_on_write="off") as journal:
         events = [e for e in journal.events(incident.id) if e.kind == "command"]
+        assert journal.incident(incident.id).runbooks == ("cli-test",)  # the report reads its metrics
     assert len(events) == 1
     event = events[0]
     assert event.author == "bob"

@@ -41,3 +41,12 @@ def test_a_diagnostic_fails_when_kubectl_fails(tmp_path: Path, library, runbook:
     result = subprocess.run(list(prepared.argv), capture_output=True, text=True, env=env, timeout=30)
     assert result.returncode != 0, result.stdout
     assert cheerful not in result.stdout
+
+
+def test_the_library_passes_its_own_lint_with_drills_required(capsys) -> None:
+    from tui.cli import main
+
+    code = main(["lint", str(BUNDLED_RUNBOOKS), "--require-drills", "--today", "2026-12-01"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "", out
+    assert err.strip().endswith("linted, 0 findings")

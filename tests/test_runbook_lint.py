@@ -158,6 +158,8 @@ def test_bad_today_is_a_usage_error(tmp_path: Path) -> None:
     (["curl", "--data-binary", "@f", "https://x"], "curl with a request body (a POST)"),
     (["python3", "-c", "c.set_registered_model_alias('m', 'champion', 3)"],
      "MLflow registry change (set_registered_model_alias)"),
+    (["gh", "workflow", "disable", "deploy.yml", "-R", "o/r"], "gh workflow disable"),
+    (["gh", "run", "list", "--workflow", "deploy.yml"], None),
     (["kubectl", "get", "pods"], None),
     (["kubectl", "rollout", "history", "deploy/x"], None),
     (["helm", "status", "api"], None),

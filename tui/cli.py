@@ -164,9 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("status", help="investigating, identified, contained, monitoring, resolved, abandoned or duplicate")
     p.add_argument("--of", metavar="OTHER", help="with duplicate: the incident that carries on")
-    p = jsub.add_parser("export", parents=[jc], help="write the post-incident report (Markdown)")
+    p = jsub.add_parser("export", parents=[_common(prometheus=True, journal=True)],
+                        help="write the post-incident report (Markdown or one HTML page)")
     p.add_argument("id")
-    p.add_argument("--out", metavar="FILE")
+    p.add_argument("--format", choices=["md", "html"], default="md",
+                   help="md: Markdown, charts as SVG files beside it; html: one self-contained page")
+    p.add_argument("--out", metavar="PATH", help="the file to write (folders are created); default: stdout")
     jsub.add_parser("sync", parents=[jc], help="one sync pass with the shared journal; retries queued updates")
     p = jsub.add_parser("update", parents=[_common(journal=True)], help="draft, and send, one update")
     p.add_argument("id")

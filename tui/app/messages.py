@@ -8,7 +8,7 @@ These messages do not bubble: the poster names the one node that acts on them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -88,6 +88,19 @@ class SyncFinished(Message, bubble=False):
     def __init__(self, status: SyncStatus) -> None:
         super().__init__()
         self.status = status
+
+
+class ReportBuilt(Message, bubble=False):
+    """The post-incident report, built in a thread (it reads the metrics): for the screen to show.
+
+    `report` is a tui.report.build.Report, or None with `error` (one sentence); `score` is the drill's
+    score when a drill reached its outcome (shown beside the report)."""
+
+    def __init__(self, report: Any, error: str | None = None, score: Any = None) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
+        self.score = score
 
 
 class IncidentChanged(Message, bubble=False):

@@ -12,12 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.atomic import atomic_write
 from tui.clock import Clock
 from tui.errors import OncallError
 from tui.incident.record import IncidentRecord
 from tui.journal import Journal, open_journal
-from tui.journal.report import render_report
 from tui.text import json_text, plain, plain_line
 
 
@@ -31,6 +29,8 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
             return int(getattr(comms_cmd, f"journal_{action}")(args, journal, settings, _sync))
         if action == "status":
             return _status(args, journal, settings)
+        if action == "export":
+            return _export(args, journal, settings)
         return _ACTIONS[action](args, journal)
     finally:
         if journal.notice:  # entries set aside by the schema: said once, whatever the action
@@ -132,18 +132,20 @@ def _show(args: argparse.Namespace, journal: Journal) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace, journal: Journal) -> int:
+def _export(args: argparse.Namespace, journal: Journal, settings: Any) -> int:
+    """The report, with the impact and charts from Prometheus when it is set and answers."""
+    from tui.report.build import build_report, write_report
+
     _refresh(journal)
-    report = render_report(journal, args.id)
+    report = build_report(journal, args.id, settings)
     if not args.out:
-        sys.stdout.write(report)
+        sys.stdout.write(report.html() if args.format == "html" else report.markdown())
+        if report.svgs and args.format == "md":
+            print(f"oncall: {len(report.svgs)} chart(s) are drawn only with --out (SVG files beside the Markdown) "
+                  "or --format html.", file=sys.stderr)
         return 0
-    out = Path(args.out).expanduser()
-    try:
-        atomic_write(out, report.encode())
-    except OSError as exc:
-        raise OncallError(f"Cannot write the report to {out}: {exc.strerror or exc}; choose another --out.") from None
-    print(f"Wrote the report to {out}.")
+    written = write_report(report, args.format, Path(args.out).expanduser())
+    print(plain_line(written.sentence))
     return 0
 
 
@@ -159,4 +161,4 @@ def _sync(args: argparse.Namespace, journal: Journal) -> int:
     return 0
 
 
-_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "export": _export, "sync": _sync}
+_ACTIONS = {"new": _new, "note": _note, "list": _list, "show": _show, "sync": _sync}

@@ -65,6 +65,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         sink.finish()
         if journal is not None and record is not None:
             record.command_ran(prepared, result, settings_secrets(settings))
+            journal.add_runbook(record.incident_id, runbook.id)  # its metrics go into the report
             synced = journal.last_sync
             if synced is not None and not synced.ok and synced.message:
                 print(f"oncall: {synced.message}", file=sys.stderr)  # it says the run is saved locally

@@ -25,10 +25,13 @@ from tui.launch.command import PreparedCommand
 from tui.metrics.alerts import Alert, AlertLink, link_alerts, params_from_labels
 from tui.metrics.poller import MetricQuery
 from tui.metrics.units import format_value
+from tui.report.impact import Curve, Span
 from tui.runbook.model import Runbook
 from tui.times import parse_time
 
 log = logging.getLogger(__name__)
+REPORT_LEAD = 1800.0  # simulated seconds before the page the drill's report charts
+REPORT_POINTS = 240
 
 
 def iso(t: float) -> str:
@@ -211,6 +214,18 @@ class Drills:
         drill.incident_id = incident_id
         drill._firing = {a.alertname for a in sim.alerts_at()}  # already journaled when they fired
         return drill
+    def report_curves(self, incident: Any, now: float) -> tuple[list[Curve], Span] | None:
+        """A drill's metrics for its report, as Prometheus would have read them: the simulation sampled from
+        REPORT_LEAD simulated seconds before the page to now (None for an incident that is not a drill here)."""
+        drill = self.for_incident(incident.id)
+        if drill is None:
+            return None
+        sim = drill.sim
+        span = Span(min(sim.wall_at(-REPORT_LEAD), now - 1.0), now)
+        times = [span.start + (span.end - span.start) * i / (REPORT_POINTS - 1) for i in range(REPORT_POINTS)]
+        curves = [Curve(metric, sim.runbook.id, metric.query, tuple((t, sim.value(name, sim.sim_at(t))) for t in times))
+                  for name, metric in sim.runbook.metrics.items() if name in sim.scenario.curves]
+        return curves, span
 
     def finish(self, journal: Any, incident_id: str) -> DrillReport:
         """Score the drill of this incident, keep the score in its journal, and return it."""

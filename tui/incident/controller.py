@@ -307,6 +307,9 @@ class IncidentController(IncidentRecord):
     def _journal_settling(self, now: float) -> None:
         """A `metric` event when a metric starts settling (with the wait) and when it stops (with its state)."""
         now_settling = {k: r for k, r in self.readings.items() if r.state == "settling"}
+        # No fresh value (stale, down) says nothing about the window: the wait goes on, unjournaled.
+        now_settling.update({k: r for k, r in self.settling.items() if k not in now_settling
+                             and k in self.readings and self.readings[k].state in ("stale", "down")})
         started = [r for k, r in now_settling.items() if k not in self.settling]
         ended = [(k, r) for k, r in self.settling.items() if k not in now_settling]
         self.settling = now_settling

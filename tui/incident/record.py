@@ -28,7 +28,9 @@ ROLES = ("incident lead", "technical lead", "communications lead", "support liai
 FINDINGS = (
     ("impact", "Impact: who and what is affected, since when"),
     ("trigger", "Trigger: the change or event that set it off"),
+    ("reached_users", "Why it reached users: what did not catch it (tests, canary)"),
     ("root_cause", "Root cause"),
+    ("five_whys", "Five whys: each answer to why?, separated by ;"),
     ("decision", "Decision: rollback or fix-forward"),
     ("decision_reason", "Why that decision"),
     ("missed_signals", "Missed signals: what could have warned earlier"),
@@ -127,10 +129,15 @@ class IncidentRecord:
         return list(changed)
 
     def set_severity(self, severity: str) -> None:
-        before = self.incident.severity
+        """Set the severity; choosing the one it already has is journaled as confirmed (a decision too)."""
+        before = self.incident
+        if severity == before.severity:
+            self.journal.add_event(self.incident_id, "status",
+                                   f"Severity confirmed: {before.severity_label} ({severity}).",
+                                   {"field": "severity", "from": severity, "to": severity, "confirmed": True})
+            return
         self.journal.set_fields(self.incident_id, severity=severity)
-        if severity != before:
-            self._event("severity_changed")
+        self._event("severity_changed")
 
     def set_roles(self, roles: Mapping[str, str]) -> None:
         clean = {role: name.strip() for role, name in roles.items() if name and name.strip()}

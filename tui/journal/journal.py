@@ -47,7 +47,8 @@ from tui.journal.sync import SyncStatus, sync_pass
 
 SyncMode = Literal["background", "inline", "off"]
 _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_reason", "missed_signals",
-                "what_worked", "summary", "created_by", "eta", "environment", "alert_fingerprint", "duplicate_of")
+                "what_worked", "summary", "created_by", "eta", "reached_users", "five_whys", "environment",
+                "alert_fingerprint", "duplicate_of")
 
 
 def _stamp_of(table: str, doc: dict[str, Any]) -> str | None:

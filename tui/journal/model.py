@@ -32,7 +32,7 @@ FIELDS = (
     "title", "severity", "category", "status", "runbooks", "params", "drill",
     "detected_at", "contained_at", "resolved_at", "created_at", "created_by",
     "impact", "root_cause", "trigger", "alert", "alert_started_at",
-    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta",
+    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta", "reached_users", "five_whys",
     "environment", "alert_fingerprint", "duplicate_of", "local",
 )
 ROLE_PREFIX = "role:"
@@ -152,6 +152,8 @@ class Incident:
     what_worked: str | None = None
     summary: str | None = None
     eta: str | None = None  # when the responders expect it fixed, as they wrote it (for the executives' update)
+    reached_users: str | None = None  # why it reached users (not caught by tests, canary, review)
+    five_whys: str | None = None  # one "why" a line, down to the root cause
     environment: str | None = None  # where it is worked (config.yaml's environments)
     alert_fingerprint: str | None = None  # Alertmanager's id of the alert it was opened for: joined, not duplicated
     duplicate_of: str | None = None  # status duplicate: the incident that carries on

@@ -70,7 +70,7 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 # Incident fields whose value must be text (or None: cleared).
 _TEXT_VALUES = frozenset({
     "title", "severity", "category", "status", "created_by", "impact", "root_cause", "trigger", "alert",
-    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta",
+    "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta", "reached_users", "five_whys",
 })
 _TIMES = frozenset(TIME_FIELDS)
 

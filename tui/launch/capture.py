@@ -36,6 +36,7 @@ def command_event(prepared: PreparedCommand, result: RunResult,
     data: dict[str, Any] = {
         "runbook": prepared.runbook_id,
         "command": prepared.name,
+        "title": prepared.title,  # the report names a command by its title, the full text once in an appendix
         "argv": [_scrub(arg, secrets) for arg in result.argv],
         "display": _scrub(result.display, secrets),
         "params": {k: _scrub(v, secrets) for k, v in prepared.params.items()},

@@ -152,9 +152,12 @@ class Reading:
             return f"{self.word} ({state_label(self.base_state, self.metric)})"
         return state_label(self.state, self.metric)
 
-    def label_at(self, now: float) -> str:
-        """The label with a settling metric's live countdown: "SETTLING 10:58 (CRIT >3)"."""
+    def label_at(self, now: float, *, short: bool = False) -> str:
+        """The label with a settling metric's live countdown: "SETTLING 10:58 (CRIT >3)"; `short`
+        leaves out the state underneath ("SETTLING 10:58"), for a narrow pane."""
         left = self.settles_in(now)
+        if short and self.base_state is not None:
+            return self.word if left is None else f"{self.word} {countdown(left)}"
         if left is None:
             return self.label
         return f"{self.word} {countdown(left)} ({state_label(self.base_state or 'ok', self.metric)})"

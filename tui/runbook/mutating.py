@@ -26,6 +26,8 @@ SUBCOMMANDS: dict[str, set[str | tuple[str, str]]] = {
              ("rollouts", "abort"), ("rollouts", "undo"), ("rollouts", "promote"), ("rollouts", "retry"),
              ("rollouts", "set"), ("rollouts", "pause"), ("rollouts", "restart")},
     "flux": {"suspend", "resume", "reconcile", "delete", "create"},
+    "gh": {("workflow", "disable"), ("workflow", "enable"), ("workflow", "run"), ("run", "cancel"), ("run", "rerun"),
+           ("pr", "merge"), ("release", "create"), ("release", "delete")},
     "terraform": {"apply", "destroy", "import", "taint"},
     "git": {"push", "commit", "revert", "reset", "merge", "rebase", "tag"},
     "docker": {"rm", "stop", "kill", "restart", "run", "push"},

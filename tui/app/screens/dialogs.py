@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -99,7 +99,8 @@ class FormScreen(ModalScreen[list[str] | None]):
         self.PURPOSE = title
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # Scrolls when the fields outgrow the terminal (the findings form at 80x24): focus brings each into view.
+        with VerticalScroll(classes="dialog form"):
             yield Static(shown_line(self.title_text), classes="dialog-title")
             for i, (label, value) in enumerate(self.fields):
                 yield Label(shown_line(label))

@@ -27,6 +27,7 @@ from tui.app.messages import (
     JournalChanged,
     JournalStatus,
     MetricsUnavailable,
+    ReportBuilt,
     SnapshotArrived,
     StepChanged,
     SyncFinished,
@@ -81,6 +82,7 @@ class IncidentScreen(Screen[None]):
         Binding("u", "comms", "update", id="incident.comms"),
         Binding("L", "silence", "silence", key_display="L", id="incident.silence"),
         Binding("x", "export", "report", id="incident.export"),
+        Binding("g", "chart", "chart", id="incident.chart"),
         Binding("slash", "search", "search", key_display="/", id="incident.search"),
         Binding("question_mark", "app.help", "help", key_display="?", id="incident.help"),
         Binding("q", "app.quit_app", "quit", id="incident.quit"),
@@ -237,7 +239,7 @@ class IncidentScreen(Screen[None]):
         score = self.controller.take_drill_score()
         if score is not None:
             self.refresh_journal()
-            self.forms.drill_score(score)
+            self._build_report(score)  # the drill's outcome shows the report, its score beside it
         return move
 
     def action_answer(self, n: int) -> None:
@@ -361,7 +363,42 @@ class IncidentScreen(Screen[None]):
         self.forms.silence()
 
     def action_export(self) -> None:
-        self.forms.export()
+        self.notify("Building the report (reading the metrics over the incident)…", timeout=3)
+        self._build_report(None)
+
+    def action_chart(self) -> None:
+        """The step's metric (else the runbook's first) over the sparkline's window, in the terminal."""
+        controller = self.controller
+        name = controller.step.metric or next(iter(controller.current.metrics), None)
+        if name is None:
+            self.notify("This runbook has no metrics to chart.")
+            return
+        reading = controller.readings.get(name)
+        if reading is None or not any(s.points for s in reading.history):
+            self.notify(f"No history of {name} yet; the chart needs the metrics source to answer first.")
+            return
+        from tui.app.screens.chart import ChartScreen  # plotext is imported only now: start-up does not pay for it
+        from tui.report.markdown import event_marks
+
+        marks = event_marks(controller.incident, controller.events(), [controller.current])
+        self.app.push_screen(ChartScreen(reading, marks, now=controller.clock.now().timestamp()))
+
+    @work(thread=True, group="report", exclusive=True, exit_on_error=False, name="post-incident report")
+    def _build_report(self, score: Any) -> None:
+        from tui.report.build import build_report
+
+        controller = self.controller
+        try:
+            hooks = self.services.drill_hooks  # a drill's metrics come from its simulation
+            report = build_report(controller.journal, controller.incident_id, self.services.settings,
+                                  runbooks=self.forms.runbooks(), source=hooks.report_curves if hooks else None)
+        except OncallError as exc:
+            self.post_message(ReportBuilt(None, str(exc), score))
+            return
+        self.post_message(ReportBuilt(report, None, score))
+
+    def on_report_built(self, message: ReportBuilt) -> None:
+        self.forms.offer_report(message.report, message.error, message.score)
 
     def action_search(self) -> None:
         from tui.app.screens.picker import PickerScreen

@@ -22,7 +22,7 @@ from tui.incident import (
     DrillScore,
     IncidentController,
 )
-from tui.runbook.model import SEVERITIES
+from tui.runbook.model import SEVERITIES, Runbook
 
 STATUS_HELP = {
     "abandoned": "abandoned: opened by mistake or not an incident (closed)",
@@ -69,8 +69,8 @@ class IncidentForms:
         labels = [f"{SEVERITY_LABELS[s]} {s}: {SEVERITY_HELP[s]}" for s in SEVERITIES]
 
         def picked(index: int | None) -> None:
-            if index is not None and SEVERITIES[index] != current and \
-                    self.journaled(lambda: self.controller.set_severity(SEVERITIES[index])):
+            # Choosing the current one is journaled too: confirming the severity is a decision.
+            if index is not None and self.journaled(lambda: self.controller.set_severity(SEVERITIES[index])):
                 self.changed()
 
         self.app.push_screen(ChoiceScreen("Severity of this incident", labels,
@@ -211,35 +211,52 @@ class IncidentForms:
     def report_path(self) -> Path:
         return self.reports / f"{self.controller.incident_id}.md"
 
-    def export(self) -> None:
-        from tui.journal.report import render_report
+    def runbooks(self) -> list[Runbook]:
+        """The incident's runbooks (the one worked, and those jumped into): the report reads their metrics."""
+        controller = self.controller
+        found = {controller.runbook.id: controller.runbook, controller.current.id: controller.current}
+        for rid in controller.incident.runbooks:
+            if rid not in found and controller.resolver is not None:
+                try:
+                    found[rid] = controller.resolver(rid)
+                except OncallError:
+                    continue
+        return list(found.values())
 
-        try:
-            markdown = render_report(self.controller.journal, self.controller.incident_id)
-        except OncallError as exc:
-            self.fail(str(exc))
-            return
-        self._offer(markdown, self.report_path(), "Report")
-
-    def drill_score(self, score: DrillScore) -> None:
-        """A drill reached its outcome: the controller scored it (the hook journaled the score); show it."""
-        if score.markdown is None:
-            self.fail(score.error or "The drill could not be scored; its journal is kept.")
-            return
-        self._offer(score.markdown, self.reports / f"{self.controller.incident_id}-drill-score.md", "Drill score")
-
-    def _offer(self, markdown: str, path: Path, what: str) -> None:
+    def offer_report(self, report: Any, error: str | None, score: DrillScore | None = None) -> None:
+        """Show the report (a drill's score beside it); w writes the Markdown with its charts and the HTML page."""
         from tui.app.screens.report import ReportScreen
+        from tui.report.build import write_report
+
+        if report is None:
+            self.fail(error or "The report could not be built; the journal is kept.")
+            return
+        md_path = self.report_path()
+        html_path = md_path.with_suffix(".html")
+        score_path = self.reports / f"{self.controller.incident_id}-drill-score.md"
+        aside = None
+        if score is not None:
+            aside = score.markdown if score.markdown is not None else (
+                score.error or "The drill could not be scored; its journal is kept.")
 
         def write(yes: bool | None) -> None:
             if not yes:
                 return
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(path, markdown)
-            except OSError as exc:
-                self.fail(f"Cannot write {path}: {exc.strerror}; check the folder's permissions.")
+                said = [write_report(report, "md", md_path).sentence, write_report(report, "html", html_path).sentence]
+                if score is not None and score.markdown is not None:
+                    atomic_write(score_path, score.markdown)
+                    said.append(f"Wrote the drill's score to {score_path}.")
+            except OncallError as exc:
+                self.fail(str(exc))
                 return
-            self.app.notify(f"{what} written to {path}")
+            except OSError as exc:
+                self.fail(f"Cannot write {score_path}: {exc.strerror}; check the folder's permissions.")
+                return
+            self.app.notify(" ".join(said), timeout=15)
 
-        self.app.push_screen(ReportScreen(markdown, str(path)), write)
+        charts = len(report.svgs)
+        where = f"{md_path}" + (f" (+ {charts} chart{'s' if charts != 1 else ''})" if charts else "") + \
+            f" and {html_path.name}"
+        self.app.push_screen(ReportScreen(report.markdown(), where, aside=aside,
+                                          measured=report.impact.why or "Impact measured from the metrics."), write)

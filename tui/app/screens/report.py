@@ -1,10 +1,12 @@
-"""x : the post-incident report, previewed, then written to a file."""
+"""x : the post-incident report, previewed, then written (Markdown with its charts, and one HTML page).
+
+At a drill's outcome the same dialog opens with the drill's score beside the report."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
@@ -12,27 +14,37 @@ from tui.app.shown import shown, shown_line
 
 
 class ReportScreen(ModalScreen[bool]):
-    """Returns True when the person asked to write the file."""
+    """Returns True when the person asked to write the files."""
 
     BINDINGS = [
-        Binding("w", "write", "write file", id="report.write"),
+        Binding("w", "write", "write files", id="report.write"),
         Binding("c", "copy", "copy", id="report.copy"),
         Binding("escape", "close", "close", key_display="esc", id="report.close"),
     ]
-    PURPOSE = "The post-incident report, written from the journal. w writes it to the file named at the top."
+    PURPOSE = ("The post-incident report, written from the journal and the metrics. w writes the Markdown "
+               "(charts as SVG beside it) and one HTML page, where the top line says.")
 
-    def __init__(self, markdown: str, path: str) -> None:
+    def __init__(self, markdown: str, path: str, *, aside: str | None = None, measured: str = "") -> None:
         super().__init__()
         self.markdown = markdown
         self.path = path
+        self.aside = aside  # a drill's score, shown beside the report
+        self.measured = measured  # one sentence: whether the impact came from the metrics
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog report"):
             yield Static(shown_line(f"Post-incident report → {self.path}"), classes="dialog-title")
-            with VerticalScroll(id="report-scroll"):
-                # The Markdown source, shown as text (the report generator already escaped what it quotes).
-                yield Static(shown(self.markdown), id="report-text")
-            yield Static("w writes the file · c copies · ↑↓ scroll · Esc closes", classes="dialog-hint")
+            if self.measured:
+                yield Static(shown_line(self.measured), id="report-measured")
+            with Horizontal(id="report-body"):
+                with VerticalScroll(id="report-scroll"):
+                    # The Markdown source, shown as text (the report generator already escaped what it quotes).
+                    yield Static(shown(self.markdown), id="report-text")
+                if self.aside is not None:
+                    with VerticalScroll(id="report-aside"):
+                        yield Static(shown(self.aside), id="score-text")
+            yield Static("w writes the Markdown, its charts and the HTML page · c copies · ↑↓ scroll · Esc closes",
+                         classes="dialog-hint")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -55,6 +55,9 @@ class MetricsPane(Static):
         width = self.size.width or 80  # the content width: border and padding are already out
         labels = {name: r.label_at(now) for name, r in snap.readings.items()}
         label_w = max([len(label) for label in labels.values()] + [0])
+        if width - 10 - label_w < 10:  # narrow (80x24): "SETTLING 0:43" without the "(CRIT >3)" underneath
+            labels = {name: r.label_at(now, short=True) for name, r in snap.readings.items()}
+            label_w = max([len(label) for label in labels.values()] + [0])
         # Names get what the value (8) and the state leave, never less than 10 characters.
         name_w = max(10, min(max([len(n) for n in snap.readings] + [6]), width - 10 - label_w))
         rows: list[Content] = []
