@@ -114,20 +114,20 @@ async def test_an_alerts_cluster_label_picks_its_environment(servers, metrics_ru
 
     app = make_app(settings, alert="LLMRefusalSpike", cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen", tries=1000)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen", tries=3000)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen), tries=3000)
         controller = app.screen.controller
         assert controller.incident.environment == "prod-eu" and controller.environment == "prod-eu"
         assert controller.env_values()["env.kube_context"] == "eu-prod-2"
         assert controller.incident.alert_fingerprint == alerts["LLMRefusalSpike"].fingerprint
-        await wait_for(pilot, lambda: "refusal_rate" in controller.readings, tries=1000)  # the environment's Prometheus
+        await wait_for(pilot, lambda: "refusal_rate" in controller.readings, tries=3000)  # the environment's Prometheus
         assert controller.readings["refusal_rate"].state == "crit"
         first = controller.incident_id
     # `oncall --alert` again joins the incident opened for that alert's fingerprint: no second one.
     again = make_app(settings, alert="LLMRefusalSpike", cursor_blink=False)
     async with again.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(again.screen, IncidentScreen), tries=1000)
+        await wait_for(pilot, lambda: isinstance(again.screen, IncidentScreen), tries=3000)
         assert again.screen.controller.incident_id == first
     assert len(again.journal.incidents()) == 1
 
