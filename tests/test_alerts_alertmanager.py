@@ -79,3 +79,65 @@ async def test_not_an_alert_list(fault_server):
         fault_server.mode = "notfound"
         with pytest.raises(AlertmanagerError, match="answered HTTP 404"):
             await client.alerts()
+
+
+ENVIRONMENTS = """\
+environments:
+  prod-eu:
+    match: {cluster: eu-prod-2}
+    protected: true
+    vars: {kube_context: eu-prod-2}
+  staging:
+    match: {cluster: staging-1}
+    vars: {kube_context: staging-1}
+"""
+
+
+async def test_an_alerts_cluster_label_picks_its_environment(servers, metrics_runbooks, tmp_path):
+    """A real alert carrying `cluster: eu-prod-2` opens its incident in prod-eu: the incident records
+    it, its commands act there, and the screen says so; an alert without one names none."""
+    from tests.screenshots import wait_for
+    from tui.app.factory import make_app
+    from tui.app.screens.incident import IncidentScreen
+    from tui.config import environment_for_labels, load_settings
+
+    config = tmp_path / "config.yaml"  # only prod-eu knows a Prometheus: the incident's metrics must come from it
+    config.write_text(ENVIRONMENTS.replace("    protected: true\n",
+                                           f"    protected: true\n    prometheus_url: {servers.prometheus_url}\n"))
+    settings = load_settings({"runbooks": [str(metrics_runbooks)], "alertmanager": servers.alertmanager_url,
+                              "journal": str(tmp_path / "journal.json"), "user": "alice"},
+                             env={}, config_path=config)
+    async with AlertmanagerClient(servers.alertmanager_url) as client:
+        alerts = {a.name: a for a in await client.alerts()}
+    assert environment_for_labels(settings, alerts["LLMRefusalSpike"].labels) == "prod-eu"
+    assert environment_for_labels(settings, alerts["ModelAccuracyDrop"].labels) is None
+
+    app = make_app(settings, alert="LLMRefusalSpike", cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen", tries=3000)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen), tries=3000)
+        controller = app.screen.controller
+        assert controller.incident.environment == "prod-eu" and controller.environment == "prod-eu"
+        assert controller.env_values()["env.kube_context"] == "eu-prod-2"
+        assert controller.incident.alert_fingerprint == alerts["LLMRefusalSpike"].fingerprint
+        await wait_for(pilot, lambda: "refusal_rate" in controller.readings, tries=3000)  # the environment's Prometheus
+        assert controller.readings["refusal_rate"].state == "crit"
+        first = controller.incident_id
+    # `oncall --alert` again joins the incident opened for that alert's fingerprint: no second one.
+    again = make_app(settings, alert="LLMRefusalSpike", cursor_blink=False)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, IncidentScreen), tries=3000)
+        assert again.screen.controller.incident_id == first
+    assert len(again.journal.incidents()) == 1
+
+
+def test_metrics_read_the_environments_prometheus(servers, metrics_runbooks, tmp_path, capsys, monkeypatch):
+    config = tmp_path / "oncall" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(f"environments:\n  prod-eu: {{prometheus_url: '{servers.prometheus_url}'}}\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no --prometheus: only the environment names one
+    code = main(["metrics", "llm-false-refusals", "--runbooks", str(metrics_runbooks), "--env", "prod-eu",
+                 "--param", "model=support-assistant", "--json"])
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert code == 0 and rows["refusal_rate"]["state"] == "crit"

@@ -69,7 +69,8 @@ def journal_of(app: Any) -> Journal:
 
 async def open_incident(pilot: Any, runbook: str = "refusal-spike") -> IncidentScreen:
     app = pilot.app
-    await wait_for(pilot, lambda: app.loaded is not None)
+    # The journal too: opening a runbook first looks for an open incident to offer to resume.
+    await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
     app.open_runbook(runbook)
     await pilot.pause()
     if not isinstance(app.screen, IncidentScreen):
@@ -126,7 +127,7 @@ async def test_an_unknown_runbook_flag_is_one_sentence_and_the_picker_stays(tmp_
 async def test_params_form_refuses_a_value_that_breaks_the_pattern(tmp_path: Path):
     app = make_app(settings_for(tmp_path), runbook="refusal-spike", cursor_blink=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen" and bool(app.screen.query("#param-service")))
         field = app.screen.query_one("#param-service")
         field.value = "Bad Name; rm -rf /"
         await pilot.press("enter")

@@ -207,7 +207,7 @@ async def test_the_picker_shows_hostile_alerts_runbooks_and_incidents_as_text(tm
         await pilot.pause()
         picker = app.screen
         assert any(k.startswith("join:") for k in picker.keys) and "alert:0" in picker.keys
-        assert_safe(app, "JOIN", "Teammate [/] [bold]b", "ALERT", "Hostile[/] [bold]b", "␛]0;pwned␇",
+        assert_safe(app, "OPEN", "Teammate [/] [bold]b", "ALERT", "Hostile[/] [bold]b", "␛]0;pwned␇",
                     "Hostile title [/]")
         options = picker.query_one("#choices")
         options.highlighted = picker.keys.index("alert:0")
@@ -222,7 +222,11 @@ async def test_the_picker_shows_hostile_alerts_runbooks_and_incidents_as_text(tm
         await pilot.press("escape")
         await pilot.pause()
         options.highlighted = picker.keys.index("alert:0")
-        await pilot.press("enter")  # the alert's label fills the parameter form: drawn visibly, kept exact
+        await pilot.press("enter")  # the runbook has the teammate's open incident: the resume offer first
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
+        await pilot.pause()
+        assert_safe(app, "Teammate [/] [bold]b", "bob [/] [bold]b")
+        await pilot.press("n")  # a new incident: the alert's label fills the parameter form, drawn visibly, kept exact
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ParamsScreen")
         await pilot.pause()
         assert_safe(app, "m1 ␛]0;pwned", "�2J")  # (Rich drops the BEL itself)

@@ -49,6 +49,8 @@ def _common(*, runbooks: bool = True, prometheus: bool = False, alertmanager: bo
     # SUPPRESS keeps a subcommand's absent flag from hiding the same flag given before it.
     p = Parser(add_help=False)
     s = argparse.SUPPRESS
+    p.add_argument("--env", metavar="NAME", default=s,
+                   help="the environment to act in (config.yaml's environments; ONCALL_ENV)")
     if runbooks:
         p.add_argument("--runbooks", action="append", metavar="DIR", default=s,
                        help="runbook folder (repeatable; replaces the configured ones)")
@@ -125,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="COMMAND")
     p.add_argument("--param", action="append", type=_param, default=[], metavar="K=V")
     p.add_argument("--yes", action="store_true", help="the typed confirmation for danger commands")
+    p.add_argument("--confirm", metavar="NAME", help="with --yes: the protected environment's name")
     p.add_argument("--dry-run", action="store_true", help="print the command and run nothing")
     p.add_argument("--incident", metavar="ID", help="record the run in this incident")
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
@@ -157,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = jsub.add_parser("note", parents=[jc], help="add a note to an incident")
     p.add_argument("id")
     p.add_argument("text")
+    p = jsub.add_parser("status", parents=[jc], help="set where an incident stands")
+    p.add_argument("id")
+    p.add_argument("status", help="investigating, identified, contained, monitoring, resolved, abandoned or duplicate")
+    p.add_argument("--of", metavar="OTHER", help="with duplicate: the incident that carries on")
     p = jsub.add_parser("export", parents=[_common(prometheus=True, journal=True)],
                         help="write the post-incident report (Markdown or one HTML page)")
     p.add_argument("id")
@@ -188,7 +195,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     from tui.config import load_settings
 
     flags = {k: getattr(args, k, None) for k in
-             ("runbooks", "prometheus", "alertmanager", "journal", "shared", "user", "read_only")}
+             ("runbooks", "prometheus", "alertmanager", "journal", "shared", "user", "read_only", "env")}
     return load_settings(flags)
 
 

@@ -64,6 +64,30 @@ def _default_user() -> str:
         return "responder"
 
 
+# A name a person types to confirm (protected environments) and reads on screen: short and plain.
+ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
+VAR_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")  # like a parameter's, so `${env.NAME}` reads like `${name}`
+BUILTIN_VARS = ("name", "prometheus_url", "alertmanager_url")  # ${env.name} ... given by oncall itself
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One entry of config.yaml's `environments:`: where commands and metrics act, and how carefully."""
+
+    name: str
+    match: Mapping[str, str] = field(default_factory=dict)  # alert labels that mean this environment
+    protected: bool = False  # danger commands need the environment's name typed (--confirm NAME)
+    read_only: bool = False
+    prometheus_url: str | None = None
+    prometheus_headers: Mapping[str, str] = field(default_factory=dict)
+    alertmanager_url: str | None = None
+    vars: Mapping[str, str] = field(default_factory=dict)  # ${env.NAME} in commands and queries
+    env: Mapping[str, str] = field(default_factory=dict)  # exported to every command
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        return bool(self.match) and all(labels.get(k) == v for k, v in self.match.items())
+
+
 @dataclass(frozen=True)
 class Settings:
     runbook_dirs: tuple[Path, ...] = (BUNDLED_RUNBOOKS,)
@@ -84,6 +108,17 @@ class Settings:
     theme: str | None = None
     # binding id -> keys ("incident.note": "N", "step.back": "backspace,b"): applied with Textual's set_keymap
     keymap: Mapping[str, str] = field(default_factory=dict)
+    environments: Mapping[str, Environment] = field(default_factory=dict)  # config.yaml's `environments:`
+    environment: str | None = None  # the one in effect (--env, ONCALL_ENV, or an alert's labels); None: none
+    # Derived by load_settings, not read from anywhere (metadata "derived"):
+    # chosen by --env/ONCALL_ENV/`environment:`: an incident whose alert is another environment's refuses danger
+    env_pinned: bool = field(default=False, metadata={"derived": True})
+    # the fields a flag set: an environment never overrides those
+    given: frozenset[str] = field(default=frozenset(), metadata={"derived": True})
+
+    @property
+    def active_environment(self) -> Environment | None:
+        return self.environments.get(self.environment) if self.environment else None
     # audience -> Apprise targets, each a URL without secrets, `env:NAME` or `file:PATH` (tui/integrations/targets.py)
     notify: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # incident event -> argv commands or Apprise targets, run when it happens (tui/integrations/hooks.py)
@@ -178,6 +213,59 @@ def _keymap(value: Any, name: str) -> dict[str, str]:
     return {k.strip(): v.replace(" ", "") for k, v in value.items()}
 
 
+_ENV_KEYS = ("match", "protected", "read_only", "prometheus_url", "prometheus_headers", "alertmanager_url",
+             "vars", "env")
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _string_map(value: Any, where: str, key: re.Pattern[str] | None = None, what: str = "names") -> dict[str, str]:
+    """A mapping of text to text; YAML's numbers and booleans as values are taken as the text they read as."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} must be a mapping of {what} to values; see the README's Environments section.")
+    out = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or (key is not None and not key.match(k)):
+            raise UsageError(f"{where}: {_shown(k)} is not a valid name; use letters, digits and _.")
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        if isinstance(v, int | float):
+            v = str(v)
+        if not isinstance(v, str) or "\x00" in v:
+            raise UsageError(f"{where}: the value of {k} must be text.")
+        out[k] = v
+    return out
+
+
+def _environments(value: Any, name: str) -> dict[str, Environment]:
+    """config.yaml's `environments:` (see the README): name -> what it sets."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{name} must map environment names to their settings; see the README's Environments section.")
+    out = {}
+    for env_name, body in value.items():
+        where = f"{name}, environment {_shown(env_name)}"
+        if not isinstance(env_name, str) or not ENV_NAME.match(env_name):
+            raise UsageError(f"{where}: a name is letters, digits, '.', '_' and '-', up to 63; rename it.")
+        body = {} if body is None else body
+        if not isinstance(body, dict):
+            raise UsageError(f"{where} must be a mapping (match, protected, vars, env, ...).")
+        unknown = sorted(str(k) for k in body if k not in _ENV_KEYS)
+        if unknown:
+            raise UsageError(f"{where}: unknown key {unknown[0]!r}; known keys are {', '.join(_ENV_KEYS)}.")
+        variables = _string_map(body.get("vars"), f"{where}: vars", VAR_NAME, "lowercase names")
+        builtin = [v for v in variables if v in BUILTIN_VARS]
+        if builtin:
+            raise UsageError(f"{where}: vars.{builtin[0]} is set by oncall itself (${{env.{builtin[0]}}}); "
+                             "rename the variable.")
+        urls = {k: _text(body[k], f"{where}: {k}") for k in ("prometheus_url", "alertmanager_url") if body.get(k)}
+        out[env_name] = Environment(
+            name=env_name, match=_string_map(body.get("match"), f"{where}: match", _ENV_VAR, "label names"),
+            protected=parse_bool(body.get("protected", False), f"{where}: protected"),
+            read_only=parse_bool(body.get("read_only", False), f"{where}: read_only"),
+            prometheus_headers=parse_headers(body.get("prometheus_headers") or {}, f"{where}: prometheus_headers"),
+            vars=variables, env=_string_map(body.get("env"), f"{where}: env", _ENV_VAR, "variable names"), **urls)
+    return out
 def _notify(value: Any, name: str) -> dict[str, tuple[str, ...]]:
     """audience -> a list of Apprise targets (config.yaml only). Secrets are checked where targets are used."""
     if not isinstance(value, dict) or not all(
@@ -320,6 +408,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("poll_interval", "poll_interval", None, None, _seconds),
     Setting("theme", "theme", None, None, _text),
     Setting("keymap", "keymap", None, None, _keymap),
+    Setting("environments", "environments", None, None, _environments),
+    Setting("environment", "environment", "ONCALL_ENV", "env", _text),
     Setting("notify", "notify", None, None, _notify),
     Setting("hooks", "hooks", None, None, _hooks),
     Setting("approval_severities", "approval", None, None, _approval),
@@ -333,7 +423,11 @@ def settings_secrets(settings: Any) -> tuple[str, ...]:
     password, and a password written into a configured URL (http://user:PASSWORD@host)."""
     values = [getattr(settings, "prometheus_token", None), getattr(settings, "prometheus_password", None),
               *secret_header_values(getattr(settings, "prometheus_headers", None) or ())]
-    for url in (getattr(settings, "prometheus_url", None), getattr(settings, "alertmanager_url", None)):
+    urls = [getattr(settings, "prometheus_url", None), getattr(settings, "alertmanager_url", None)]
+    for env in (getattr(settings, "environments", None) or {}).values():  # any of them may be worked in
+        urls += [env.prometheus_url, env.alertmanager_url]
+        values += secret_header_values(env.prometheus_headers)
+    for url in urls:
         try:
             values.append(urlsplit(url).password if url else None)
         except ValueError:  # not a URL at all; the client says so when it is used
@@ -385,4 +479,70 @@ def load_settings(flags: dict[str, Any] | None = None, env: Mapping[str, str] | 
     for s in SETTINGS:
         if s.flag is not None and s.flag in flags:
             values[s.field] = s.convert(flags[s.flag], _flag_name(s.flag))
-    return replace(Settings(), **values)
+    given = frozenset(s.field for s in SETTINGS if s.flag is not None and s.flag in flags)
+    settings = replace(Settings(), **values, given=given)
+    if settings.environment:
+        settings = with_environment(replace(settings, environment=None), settings.environment, pinned=True)
+    return settings
+
+
+# --- environments -----------------------------------------------------------------------------
+
+def with_environment(settings: Settings, name: str, *, pinned: bool = False) -> Settings:
+    """The settings for working in environment `name`: its Prometheus, Alertmanager and headers over the
+    global ones (a flag still wins), read-only when either says so. The one place an environment overrides."""
+    env = settings.environments.get(name)
+    if env is None:
+        known = ", ".join(sorted(settings.environments)) or "none are defined in config.yaml"
+        raise UsageError(f"There is no environment {name!r} (known: {known}); pick one of them with --env NAME.")
+    overrides: dict[str, Any] = {"environment": name, "env_pinned": pinned or settings.env_pinned,
+                                 "read_only": settings.read_only or env.read_only}
+    for key in ("prometheus_url", "alertmanager_url"):
+        value = getattr(env, key)
+        if value and key not in settings.given:
+            overrides[key] = value
+    if env.prometheus_headers:  # name by name over the global ones (a header's name is case-insensitive)
+        mine = {k.lower() for k in env.prometheus_headers}
+        overrides["prometheus_headers"] = (*((k, v) for k, v in settings.prometheus_headers if k.lower() not in mine),
+                                           *env.prometheus_headers.items())
+    return replace(settings, **overrides)
+
+
+def for_incident(settings: Settings, environment: str | None) -> Settings:
+    """The settings an incident is worked with: the environment oncall is pinned to (--env), else the
+    incident's own (its alert's), else none."""
+    if settings.env_pinned or not environment or environment == settings.environment:
+        return settings
+    if environment not in settings.environments:
+        return settings  # a teammate's environment this config does not know: no vars, no URLs of its own
+    return with_environment(settings, environment)
+
+
+def environment_for_labels(settings: Settings, labels: Mapping[str, str]) -> str | None:
+    """The environment an alert's labels mean: the one whose `match:` they all satisfy, the most specific
+    first (ties by name); None when none matches."""
+    found = sorted((-len(e.match), e.name) for e in settings.environments.values() if e.matches(labels))
+    return found[0][1] if found else None
+
+
+def environment_values(settings: Settings) -> dict[str, str]:
+    """The values of `${env.NAME}`: the environment's vars, and its name and URLs as oncall uses them."""
+    env = settings.active_environment
+    values = {f"env.{k}": v for k, v in (env.vars if env else {}).items()}
+    builtin = {"name": settings.environment, "prometheus_url": settings.prometheus_url,
+               "alertmanager_url": settings.alertmanager_url}
+    values.update({f"env.{k}": v for k, v in builtin.items() if v})
+    return values
+
+
+def command_environment(settings: Settings) -> dict[str, str]:
+    """Exported to every command: the environment's `env:` map, then where oncall itself points
+    (ONCALL_ENV, ONCALL_PROMETHEUS_URL, ONCALL_ALERTMANAGER_URL), so a diagnostic script queries the
+    same Prometheus as the screen."""
+    env = settings.active_environment
+    out = dict(env.env) if env else {}
+    for key, value in (("ONCALL_ENV", settings.environment), ("ONCALL_PROMETHEUS_URL", settings.prometheus_url),
+                       ("ONCALL_ALERTMANAGER_URL", settings.alertmanager_url)):
+        if value:
+            out[key] = value
+    return out

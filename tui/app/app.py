@@ -82,6 +82,8 @@ class OncallApp(App[int]):
         self.alert_links: list[Any] | None = None  # None: not fetched (or no Alertmanager)
         self.alerts_error: str | None = None
         self._pending_start: tuple[Any, dict[str, str], Any] | None = None
+        self._pending_open: tuple[str, dict[str, str] | None, Any] | None = None  # waits for the journal
+        self._pending_alert: str | None = None
         self.fault: str | None = None  # an expected fault that reached no handler
         # A bug that reaches Textual stops the app; its traceback goes to this file, not the terminal.
         self._crash = CrashLog(services.settings.journal_path.parent / "crash.log", services.settings)
@@ -140,6 +142,8 @@ class OncallApp(App[int]):
     def _load_rest(self, library: Any) -> None:
         """Thread, started once the list is on screen: the journal, then the search index."""
         journal, error = self.services.open_journal()
+        if journal is not None and journal.shared is not None:
+            journal.sync()  # before the open incidents are listed: a teammate's are among them
         self.call_from_thread(self._journal_ready, journal, error)
         index = self.services.build_index(library)
         self.call_from_thread(self._index_ready, index)
@@ -164,9 +168,33 @@ class OncallApp(App[int]):
             joinable = False
         if joinable or error:  # otherwise the list on screen is already right
             self._refresh_pickers()
+        if journal is not None and journal.shared is not None:
+            self.set_interval(self.services.sync_every, self._sync_for_picker)
+        if self._pending_alert is not None:
+            alert, self._pending_alert = self._pending_alert, None
+            self.open_alert(alert)
+        if self._pending_open is not None:
+            opening, self._pending_open = self._pending_open, None
+            self.open_runbook(*opening[:2], alert=opening[2])
         if self._pending_start is not None:
             pending, self._pending_start = self._pending_start, None
             self.start_incident(*pending)
+
+    def _sync_for_picker(self) -> None:
+        """While the list is shown, take in the teammates' incidents (the incident screen syncs its own)."""
+        from tui.app.screens.picker import PickerScreen
+
+        if isinstance(self.screen, PickerScreen):
+            self.run_worker(self._picker_sync, name="journal sync", group="picker-sync", thread=True,
+                            exclusive=True, exit_on_error=False)
+
+    def _picker_sync(self) -> None:
+        journal = self.journal
+        if journal is None:
+            return
+        status = journal.sync()
+        if status.ok and status.pulled:
+            self.call_from_thread(self._refresh_pickers)
 
     def _index_ready(self, index: Any) -> None:
         if self.loaded is not None and self.loaded.index is None:
@@ -242,6 +270,9 @@ class OncallApp(App[int]):
         super().notify(plain(message), title=plain_line(title), severity=severity, timeout=timeout, markup=False)
 
     def open_alert(self, name: str) -> None:
+        if self.journal is None and self.loaded is not None and not self.loaded.journal_ready:
+            self._pending_alert = name  # joining the alert's incident needs the journal
+            return
         links = [link for link in (self.alert_links or []) if link.alert.name == name]
         if self.alert_links is None:
             self.fail(self.alerts_error or f"Alerts are not available (no Alertmanager URL); "
@@ -254,6 +285,21 @@ class OncallApp(App[int]):
         if not link.runbook:
             self.fail(f"Alert {name} has no runbook; add `alerts: [{{alertname: {name}}}]` to one.")
             return
+        fingerprint = link.alert.fingerprint
+        journal = self.journal
+        if fingerprint and journal is not None:
+            from tui.incident import IncidentRecord
+
+            try:
+                same = [i for i in IncidentRecord.find_open(journal, fingerprint=fingerprint, drill=self.services.drill)
+                        if i.alert_fingerprint == fingerprint]
+            except OncallError:
+                same = []
+            if same:  # `oncall --alert NAME` joins the incident opened for this very alert
+                self.notify(f"Joined incident {same[0].id}, opened for this alert; to start another, open its "
+                            "runbook from the list and press n.")
+                self.join_incident(same[0].id)
+                return
         self.open_runbook(link.runbook, dict(link.params), alert=link.alert)
 
     def open_runbook(self, runbook_id: str, params: dict[str, str] | None = None, *, alert: Any = None) -> None:
@@ -265,14 +311,49 @@ class OncallApp(App[int]):
         except OncallError as exc:
             self.fail(str(exc))
             return
+        if self.journal is None and self.loaded is not None and not self.loaded.journal_ready:
+            self._pending_open = (runbook_id, params, alert)  # the resume offer needs the journal
+            return
+        self._to_picker()
+        rows = self._resumable(runbook.id, alert)
+        if rows:
+            from tui.app.screens.resume import ResumeScreen
+
+            def answered(choice: str | None) -> None:
+                if choice == "resume":
+                    self.join_incident(rows[0].id)
+                elif choice == "new":
+                    self._new_incident(runbook, params, alert)
+
+            self.push_screen(ResumeScreen(rows[0], self.services.settings.user, len(rows) - 1), answered)
+            return
+        self._new_incident(runbook, params, alert)
+
+    def _resumable(self, runbook_id: str, alert: Any) -> list[Any]:
+        """Open incidents this runbook or alert already has (a teammate's too, once synced), best first."""
+        journal = self.journal
+        if journal is None:
+            return []
+        from tui.incident import IncidentRecord
+        from tui.incident.resume import open_incidents
+
+        try:
+            found = IncidentRecord.find_open(journal, runbook=runbook_id, drill=self.services.drill,
+                                             fingerprint=getattr(alert, "fingerprint", None) or None)
+            ids = {i.id for i in found}
+            return [row for row in open_incidents(journal, self.services.clock, drill=self.services.drill, limit=500)
+                    if row.id in ids]
+        except OncallError:
+            return []
+
+    def _new_incident(self, runbook: Any, params: dict[str, str] | None, alert: Any) -> None:
         from tui.app.screens.params import ParamsScreen
 
-        self._to_picker()
         if runbook.params and not self.services.drill:
             self.push_screen(ParamsScreen(runbook, params or {}),
                              callback=lambda values: self.start_incident(runbook, values, alert) if values else None)
         else:  # a drill's simulation is built on the runbook's defaults (and its alert's labels): no form
-            self.start_incident(runbook, {**runbook.default_params(), **(params or {})}, alert)
+            self.start_incident(runbook, {**runbook.default_params(params), **(params or {})}, alert)
 
     def _to_picker(self) -> None:
         """Back to the picker at the bottom of the stack (an incident left stays open in the journal)."""
@@ -288,12 +369,19 @@ class OncallApp(App[int]):
             reason = self.loaded.journal_error if self.loaded else None
             self.fail(reason or "The journal is not open; start oncall with --journal PATH.")
             return
+        from tui.config import environment_for_labels
         from tui.incident import IncidentRecord  # the core's own: not needed for the first frame
 
+        settings = self.services.settings
+        labels = getattr(alert, "labels", None) or {}
+        environment = environment_for_labels(settings, labels) or settings.environment  # the alert's first
         try:
             record = IncidentRecord.open(journal, self.services.clock, runbook, params, drill=self.services.drill,
                                          alert=alert.name if alert is not None else None,
                                          alert_started_at=getattr(alert, "starts_at", None) or None,
+                                         alert_fingerprint=getattr(alert, "fingerprint", None) or None,
+                                         environment=environment,
+                                         local=self.services.drill and not self.services.share_drills,
                                          integrations=self.services.integrations())
         except OncallError as exc:
             self.fail(str(exc))
@@ -315,16 +403,29 @@ class OncallApp(App[int]):
             self.fail(str(exc))
             return
         params = {k: v for k, v in incident.params.items() if k in runbook.params}
+        hooks = self.services.drill_hooks
+        if hooks is not None and incident.drill:
+            try:  # the simulation takes up where the drill stood: what was fixed stays fixed
+                hooks.resume(journal, incident.id)
+            except OncallError as exc:
+                self.fail(str(exc))
         self._to_picker()
         self._show_incident(incident.id, runbook, {**runbook.default_params(), **params}, replay=True)
 
     def _show_incident(self, incident_id: str, runbook: Any, params: dict[str, str], replay: bool = False) -> None:
         from tui.app.screens.incident import IncidentScreen
+        from tui.config import for_incident
         from tui.incident import IncidentController
 
+        settings = self.services.settings
+        try:
+            environment = self.journal.incident(incident_id).environment
+        except OncallError:
+            environment = None
         controller = IncidentController(self.journal, incident_id, self.services.clock, runbook=runbook,
-                                        params=params, resolver=self.library.get, user=self.services.settings.user,
-                                        drill=self.services.drill_hooks, integrations=self.services.integrations())
+                                        params=params, resolver=self.library.get, user=settings.user,
+                                        drill=self.services.drill_hooks, integrations=self.services.integrations(),
+                                        settings=for_incident(settings, environment))
         if replay:
             try:
                 controller.replay(controller.events())

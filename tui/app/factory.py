@@ -22,7 +22,7 @@ def make_app(settings: Settings, *, library: Library | None = None, journal: Jou
              clock: Clock | None = None, metrics: MetricsFactory | None = None, metrics_label: str | None = None,
              alerts: AlertsFetcher | None = None, runbook: str | None = None, alert: str | None = None,
              theme: str | None = None, drill: bool = False, sync_every: float = 2.0, cursor_blink: bool = True,
-             drill_hooks: Drills | None = None) -> OncallApp:
+             drill_hooks: Drills | None = None, share_drills: bool = False) -> OncallApp:
     """The app. Anything left None comes from `settings` (runbook folders, journal, Prometheus, Alertmanager).
 
     metrics: (queries, on_snapshot) -> source with start(), async stop(), set_queries() (a drill's simulation);
@@ -30,7 +30,7 @@ def make_app(settings: Settings, *, library: Library | None = None, journal: Jou
     """
     services = Services(settings, clock=clock or Clock(), library=library, journal=journal, metrics=metrics,
                         metrics_label=metrics_label, alerts=alerts, drill=drill, sync_every=sync_every,
-                        drill_hooks=drill_hooks)
+                        drill_hooks=drill_hooks, share_drills=share_drills)
     services.prefetch()  # the runbooks load while Textual imports (most of start-up is that import)
     from tui.app.app import OncallApp
 

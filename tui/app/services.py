@@ -65,6 +65,7 @@ class Services:
     # `oncall drill`: tui.drill.hooks.Drills. Its launcher() answers commands instead of tui.launch.launch_for
     # (nothing runs in a drill); finish_markdown(journal, incident_id) scores the drill at its outcome.
     drill_hooks: Drills | None = None
+    share_drills: bool = False  # drills reach the shared journal only when started with --shared on purpose
     sync_every: float = 2.0  # seconds between polls of a git remote (doubling while it fails), or of an unwatchable file
     fallback_every: float = 30.0  # a watched shared file is still polled this often (network disks miss events)
     retry_every: float = 60.0  # seconds between retries of queued updates (tui/integrations/send.py)
@@ -154,14 +155,15 @@ class Services:
         extra = [Doc(f"broken:{e.path}", e.path.name, e.first_error or "") for e in library.broken]
         return library.search_index(extra)  # from the cache: no runbook is unpickled, nothing re-indexed
 
-    def metrics_factory(self) -> MetricsFactory | None:
+    def metrics_factory(self, settings: Settings | None = None) -> MetricsFactory | None:
+        """`settings`: an incident's (its environment's Prometheus); the app's own otherwise."""
         if self.metrics is not None:
             return self.metrics
-        if not self.settings.prometheus_url:
+        settings = settings or self.settings
+        if not settings.prometheus_url:
             return None
         from tui.metrics.poller import Poller
 
-        settings = self.settings
         return lambda queries, on_snapshot: Poller.from_settings(settings, queries, on_snapshot)
 
     def not_connected(self) -> str:

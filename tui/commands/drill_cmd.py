@@ -83,7 +83,10 @@ def drill_app(settings: Settings, catalog: Catalog, scenario_id: str | None, *, 
     drills.journal = journal
     app = make_app(settings, library=catalog.library, journal=journal, metrics=drills.metrics,
                    alerts=drills.alert_links, alert=drills.drills[0].page_alert if scenario_id else None,
-                   theme=theme, drill=True, drill_hooks=drills, cursor_blink=cursor_blink)
+                   theme=theme, drill=True, drill_hooks=drills, cursor_blink=cursor_blink,
+                   # A drill stays out of the shared journal unless --shared was given for it on purpose
+                   # (ONCALL_SHARED_JOURNAL or config.yaml alone do not share a practice run).
+                   share_drills="shared_journal" in settings.given)
     return app, drills
 
 

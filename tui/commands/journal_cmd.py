@@ -27,6 +27,8 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
             from tui.commands import comms_cmd
 
             return int(getattr(comms_cmd, f"journal_{action}")(args, journal, settings, _sync))
+        if action == "status":
+            return _status(args, journal, settings)
         if action == "export":
             return _export(args, journal, settings)
         return _ACTIONS[action](args, journal)
@@ -60,6 +62,20 @@ def _note(args: argparse.Namespace, journal: Journal) -> int:
     event = IncidentRecord(journal, args.id, Clock()).note(args.text)
     _warn_if_unsynced(journal)
     print(f"Noted in {event.incident_id} at {event.time[11:19]} UTC.")
+    return 0
+
+
+def _status(args: argparse.Namespace, journal: Journal, settings: Any) -> int:
+    """The status, as `t` sets it: resolving also expires the incident's silences and runs its hooks."""
+    from tui.integrations.service import Integrations
+
+    _refresh(journal)  # a teammate may have just changed it
+    record = IncidentRecord(journal, journal.resolve_id(args.id), Clock(), integrations=Integrations(settings))
+    record.set_status(args.status, duplicate_of=args.of)
+    _warn_if_unsynced(journal)
+    incident = record.incident
+    of = f" of {incident.duplicate_of}" if incident.status == "duplicate" and incident.duplicate_of else ""
+    print(f"{incident.id} is {plain_line(incident.status)}{of}.")
     return 0
 
 
@@ -98,7 +114,9 @@ def _show(args: argparse.Namespace, journal: Journal) -> int:
     print(f"{incident.id}  {incident.severity_label} ({incident.severity})  {plain_line(incident.status)}"
           + ("  [drill]" if incident.drill else ""))
     print(plain_line(incident.title))
-    print(f"detected {plain_line(incident.detected_at or 'unknown')} · roles: {roles or 'none'}")
+    where = f" · environment {plain_line(incident.environment)}" if incident.environment else ""
+    closed = f" · duplicate of {plain_line(incident.duplicate_of)}" if incident.duplicate_of else ""
+    print(f"detected {plain_line(incident.detected_at or 'unknown')} · roles: {roles or 'none'}{where}{closed}")
     print()
     for ev in events:
         lines = plain(ev.text).splitlines() or [""]

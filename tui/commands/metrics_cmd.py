@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from tui.config import Settings
+from tui.config import Settings, environment_for_labels, environment_values
 from tui.errors import OncallError
 from tui.metrics.alerts import AlertLink, AlertmanagerClient, Alerts, link_alerts
 from tui.metrics.poller import MetricQuery, Poller, metric_queries
@@ -87,7 +87,7 @@ def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
     needed = {n for m in runbook.metrics.values() for n in placeholders(m.query)}
     params = check_params(runbook, dict(args.param), needed=needed)
     fix = _remediation(settings, args.incident) if getattr(args, "incident", None) else None
-    queries = metric_queries(runbook, params)
+    queries = metric_queries(runbook, {**params, **environment_values(settings)})  # ${env.NAME} too
     if not queries:
         if args.json:
             print("[]")
@@ -117,9 +117,10 @@ async def _fetch_alerts(settings: Settings, include_suppressed: bool) -> Alerts:
         return await client.alerts(include_suppressed=include_suppressed)
 
 
-def _link_json(link: AlertLink) -> dict[str, Any]:
+def _link_json(link: AlertLink, settings: Settings) -> dict[str, Any]:
     a = link.alert
     return {
+        "environment": environment_for_labels(settings, a.labels),
         "alertname": a.name, "state": a.state, "startsAt": a.starts_at, "fingerprint": a.fingerprint,
         "labels": dict(a.labels), "annotations": dict(a.annotations), "summary": a.summary,
         "silenced": bool(a.silenced_by), "inhibited": bool(a.inhibited_by),
@@ -138,7 +139,7 @@ def run_alerts(args: argparse.Namespace, settings: Settings) -> int:
     if alerts.note:
         sys.stderr.write(f"oncall: {alerts.note}.\n")
     if args.json:
-        sys.stdout.write(json_text([_link_json(link) for link in links], indent=2) + "\n")
+        sys.stdout.write(json_text([_link_json(link, settings) for link in links], indent=2) + "\n")
         return 0
     if not links:
         print("No firing alerts." if not args.all else "No active alerts.")

@@ -32,28 +32,38 @@ from tui.text import PlainStream
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from tui.config import for_incident
+
     runbook = load_library(settings.runbook_dirs).get(args.id)
-    prepared = prepare_command(runbook, args.name, dict(args.param))
-    if args.dry_run:
-        print(prepared.display, flush=True)
-        if prepared.danger:
-            rule = "read-only mode refuses it" if settings.read_only else "running it needs --yes"
-            print(f"oncall: {prepared.name} is a danger command; {rule}.", file=sys.stderr)
-        return 0
-    check_danger(prepared, read_only=settings.read_only, confirmed=args.yes)
     journal = record = None
     if args.incident:
         from tui.journal import open_journal
 
         journal = open_journal(settings, sync_on_write="inline")  # the shared file is current when we exit
     try:
+        incident_env = None
         if journal is not None:  # an unknown id fails before anything runs
             if journal.shared is not None:
                 journal.sync()  # a teammate's approval, or run, arrives by sync
-            record = IncidentRecord(journal, journal.incident(args.incident).id, Clock())
+            incident = journal.incident(args.incident)
+            record = IncidentRecord(journal, incident.id, Clock())
+            incident_env = incident.environment
+            settings = for_incident(settings, incident_env)
+        prepared = prepare_command(runbook, args.name, dict(args.param), settings, incident_env)
+        if args.dry_run:
+            print(prepared.display, flush=True)
+            if prepared.danger:
+                rule = ("read-only mode refuses it" if settings.read_only else
+                        f"running it needs --yes --confirm {prepared.environment}" if prepared.protected else
+                        "running it needs --yes")
+                print(f"oncall: {prepared.name} is a danger command; {rule}.", file=sys.stderr)
+            return 0
+        check_danger(prepared, read_only=settings.read_only, confirmed=args.yes, confirmed_environment=args.confirm)
+        if record is not None:
             if prepared.danger and (earlier := record.already_ran(prepared)):
                 print(f"oncall: note: {earlier}", file=sys.stderr)
-            approved = record.approval_gate(prepared, settings.approval_severities)  # ApprovalPending: exit 1
+            approved = record.approval_gate(prepared, settings.approval_severities,
+                                            prepared.environment)  # ApprovalPending: exit 1
             if approved is not None:
                 record.approval_used(approved)  # before the run: one approval is one run, even after a crash
         elif prepared.approve:
@@ -61,7 +71,8 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
                               "give --incident ID to ask for the approval.")
         sys.stdout.flush()
         sink = _StdoutSink()
-        launch = launch_for(prepared, settings, confirmed=args.yes, on_output=sink)
+        launch = launch_for(prepared, settings, confirmed=args.yes, on_output=sink,
+                            confirmed_environment=args.confirm)
         caught: list[int] = []
         result = asyncio.run(_run(launch, caught))
         sink.finish()

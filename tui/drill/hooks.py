@@ -143,7 +143,7 @@ class Drills:
         """In place of tui.launch.launch_for: nothing ever runs in a drill."""
         drill = self.for_runbook(prepared.runbook_id)
         if drill is None:
-            return unscripted(prepared, settings, confirmed=confirmed, on_lines=on_lines)
+            return unscripted(prepared, settings, confirmed=confirmed, on_lines=on_lines, **options)
         return drill.launch_for(prepared, settings, confirmed=confirmed, on_lines=on_lines, **options)
 
     # -- the journal ---------------------------------------------------------------
@@ -183,6 +183,37 @@ class Drills:
             text, data = drill.start_event()
             journal.add_event(inc.id, "note", text, data)
 
+    def resume(self, journal: Any, incident_id: str) -> Drill | None:
+        """Take up a drill incident of an earlier session where it stood: its simulation keeps its page time
+        (so the metrics are where they were) and what was already fixed stays fixed. None: not a drill here."""
+        self.journal = self.journal or journal
+        known = self.for_incident(incident_id)
+        if known is not None:
+            return known
+        incident = journal.incident(incident_id)
+        runbook = incident.runbooks[0] if incident.runbooks else None
+        drill = next((d for d in self.drills if d.scenario.runbook == runbook and d.incident_id is None), None)
+        if drill is None or not getattr(incident, "drill", False):
+            return None
+        events = journal.events(incident_id)
+        sim = drill.sim
+        for event in events:
+            paged = ((event.data or {}).get(DRILL_KEY) or {}).get("paged_at") if is_drill_event(event) else None
+            moment = parse_time(paged) if isinstance(paged, str) else None
+            if moment is not None:
+                sim.origin = moment.timestamp()
+                break
+        for event in events:
+            data = event.data or {}
+            if event.kind != "command" or data.get("command") not in drill.scenario.fix_commands:
+                continue
+            ran = parse_time(data.get("started_at")) if data.get("status") != "did not start" else None
+            if ran is not None:
+                sim.fix(sim.sim_at(ran.timestamp()), by=str(data["command"]))
+                break
+        drill.incident_id = incident_id
+        drill._firing = {a.alertname for a in sim.alerts_at()}  # already journaled when they fired
+        return drill
     def report_curves(self, incident: Any, now: float) -> tuple[list[Curve], Span] | None:
         """A drill's metrics for its report, as Prometheus would have read them: the simulation sampled from
         REPORT_LEAD simulated seconds before the page to now (None for an incident that is not a drill here)."""

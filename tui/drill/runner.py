@@ -84,17 +84,21 @@ def launcher_for(sim: Simulation) -> Callable[..., SimulatedLaunch]:
     """A drop-in for tui.launch.launch_for that answers from the scenario instead of running anything."""
 
     def launch_for(prepared: PreparedCommand, settings: Any, *, confirmed: bool = False,
-                   on_lines: LinesCallback | None = None, **_options: Any) -> SimulatedLaunch:
-        check_danger(prepared, read_only=getattr(settings, "read_only", False), confirmed=confirmed)
+                   on_lines: LinesCallback | None = None, confirmed_environment: str | None = None,
+                   **_options: Any) -> SimulatedLaunch:
+        check_danger(prepared, read_only=getattr(settings, "read_only", False), confirmed=confirmed,
+                     confirmed_environment=confirmed_environment)
         return SimulatedLaunch(lambda: sim.run_command(prepared.name, prepared.params), prepared, on_lines=on_lines)
 
     return launch_for
 
 
 def unscripted(prepared: PreparedCommand, settings: Any, *, confirmed: bool = False,
-               on_lines: LinesCallback | None = None, **_options: Any) -> SimulatedLaunch:
+               on_lines: LinesCallback | None = None, confirmed_environment: str | None = None,
+               **_options: Any) -> SimulatedLaunch:
     """A command of a runbook the drill does not simulate (reached by a jump): answered, never run."""
-    check_danger(prepared, read_only=getattr(settings, "read_only", False), confirmed=confirmed)
+    check_danger(prepared, read_only=getattr(settings, "read_only", False), confirmed=confirmed,
+                 confirmed_environment=confirmed_environment)
     line = (f"[{SIMULATED}] {prepared.name}: this drill scripts no output for runbook {prepared.runbook_id}; "
             "nothing was run.")
     return SimulatedLaunch(lambda: CommandReply(prepared.name, (line,), 0, 0.0), prepared, on_lines=on_lines)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from tui.clock import hms
+from tui.config import Settings, environment_values
 from tui.errors import OncallError
 from tui.incident import remediation
 from tui.incident.outcome import CommandOutcome
@@ -78,6 +79,7 @@ class IncidentController(IncidentRecord):
     resolver: Callable[[str], Runbook] | None
     user: str
     drill: DrillScorer | None = None  # set for a drill: scored when its walk reaches an outcome
+    settings: Settings | None = None  # the incident's (tui.config.for_incident): its environment's vars and URLs
     walker: Walker = field(init=False)
     readings: dict[str, Reading] = field(default_factory=dict)  # metric name -> latest reading
     results: dict[tuple[str, str], CommandOutcome] = field(default_factory=dict)  # (runbook, step) -> last result
@@ -111,18 +113,26 @@ class IncidentController(IncidentRecord):
         return self.runbook_params.get(runbook.id, runbook.default_params())
 
     def text(self, template: str) -> str:
-        """Step text for the screen: parameters and live metric values filled in. A parameter's value
-        is marked (‘previous’): spliced bare into prose, "the prompt version previous holds" reads like
-        a typo. A value the runbook already quotes ("${question}") is not marked twice. A metric's value
-        is a number with its unit and reads right as it is."""
+        """Step text for the screen: parameters, the environment's values and live metric values filled
+        in. A parameter's value is marked (‘previous’): spliced bare into prose, "the prompt version
+        previous holds" reads like a typo. A value the runbook already quotes ("${question}") is not
+        marked twice. A metric's value is a number with its unit and reads right as it is."""
         params = self.values()
-        values = {name: mark_value(value) for name, value in params.items()}
+        values = {**self.env_values(), **{name: mark_value(value) for name, value in params.items()}}
         values.update({QUOTED_PREFIX + name: value for name, value in params.items()})
         template = QUOTED.sub(lambda m: f"{m[1]}${{{QUOTED_PREFIX}{m[2]}}}{m[3]}", template)
         for name in self.current.metrics:
             reading = self.readings.get(name)
             values[name] = reading.display if reading is not None and reading.display else "—"
         return render_text(template, values)
+
+    def env_values(self) -> dict[str, str]:
+        """`${env.NAME}` for the incident's environment (none without settings)."""
+        return environment_values(self.settings) if self.settings is not None else {}
+
+    @property
+    def environment(self) -> str | None:
+        return self.settings.environment if self.settings is not None else None
 
     def severity(self) -> str:
         return self.incident.severity or self.runbook.severity_hint
@@ -301,8 +311,8 @@ class IncidentController(IncidentRecord):
         self._journal_settling(now)
         return index
 
-    def set_status(self, status: str) -> None:
-        super().set_status(status)
+    def set_status(self, status: str, duplicate_of: str | None = None) -> None:
+        super().set_status(status, duplicate_of)
         if status == "contained":
             self._remediated(Remediation(self.clock.now().timestamp(), remediation.CONTAINED))
 

@@ -61,16 +61,15 @@ class IncidentRecord:
     @classmethod
     def open(cls, journal: Journal, clock: Clock, runbook: Runbook, params: Mapping[str, str], *,
              drill: bool = False, alert: str | None = None, alert_started_at: str | None = None,
-             integrations: Integrations | None = None) -> IncidentRecord:
-        """A new incident on `runbook`, detected now (by `clock`), opened from `alert` when one fired."""
+             alert_fingerprint: str | None = None, environment: str | None = None,
+             local: bool = False, integrations: Integrations | None = None) -> IncidentRecord:
+        """A new incident on `runbook`, detected now (by `clock`), opened from `alert` when one fired, in one
+        write: a sync never sees it half made (a drill's that must stay `local` reaching the shared file)."""
         incident = journal.new_incident(runbook.title, severity=runbook.severity_hint, category=runbook.category,
-                                        runbook=runbook.id, params=dict(params), drill=drill)
-        fields: dict[str, Any] = {"detected_at": clock.now().isoformat()}
-        if alert is not None:
-            fields["alert"] = alert
-            if alert_started_at:
-                fields["alert_started_at"] = alert_started_at
-        journal.set_fields(incident.id, **fields)
+                                        runbook=runbook.id, params=dict(params), drill=drill, alert=alert,
+                                        alert_started_at=alert_started_at or None,
+                                        detected_at=clock.now().isoformat(), local=local,
+                                        extra={"environment": environment, "alert_fingerprint": alert_fingerprint})
         if integrations is not None:
             integrations.incident_event(journal, incident.id, "opened")
         return cls(journal, incident.id, clock, integrations=integrations)
@@ -78,6 +77,37 @@ class IncidentRecord:
     def _event(self, event: str, item: Any = None) -> None:
         if self.integrations is not None:
             self.integrations.incident_event(self.journal, self.incident_id, event, item)
+
+    @staticmethod
+    def find_open(journal: Journal, *, runbook: str | None = None, fingerprint: str | None = None,
+                  drill: bool | None = None) -> list[Incident]:
+        """Open incidents to resume instead of opening another: those opened for this alert (its
+        fingerprint), else those on this runbook; the most recent first. Read after a sync, a teammate's too."""
+        found = journal.open_incidents(drill)
+        if fingerprint:
+            same = [i for i in found if i.alert_fingerprint == fingerprint]
+            if same:
+                return same
+        return [i for i in found if runbook and i.runbooks and i.runbooks[0] == runbook]
+
+    def set_status(self, status: str, duplicate_of: str | None = None) -> None:
+        """The one place a status is recorded: `resolved` also expires the silences the incident created
+        and runs the `resolved` hooks (contained: the `contained` ones); `duplicate` names the incident
+        that carries on (`duplicate_of`), which must exist."""
+        before = self.incident.status
+        fields: dict[str, Any] = {"status": status}
+        if status == "duplicate":
+            if not duplicate_of:
+                raise OncallError("A duplicate needs the incident it duplicates; give it with --of INCIDENT.")
+            other = self.journal.resolve_id(duplicate_of)
+            if other == self.incident_id:
+                raise OncallError("An incident cannot be a duplicate of itself; name the other incident.")
+            fields["duplicate_of"] = other
+        elif duplicate_of:
+            raise OncallError("--of goes with the status duplicate only.")
+        self.journal.set_fields(self.incident_id, **fields)  # the journal stamps contained_at the first time
+        if status != before and status in ("contained", "resolved"):
+            self._event(status)
 
     @property
     def incident(self) -> Incident:
@@ -108,14 +138,6 @@ class IncidentRecord:
         lines = [f"{labels[name].split(':')[0]}: {value or '(cleared)'}" for name, value in changed.items()]
         self.journal.add_event(self.incident_id, "note", "Findings: " + "; ".join(lines), {"findings": changed})
         return list(changed)
-
-    def set_status(self, status: str) -> None:
-        """The one place a status is recorded: `resolved` also expires the silences the incident created
-        and runs the `resolved` hooks (contained: the `contained` ones)."""
-        before = self.incident.status
-        self.journal.set_fields(self.incident_id, status=status)  # the journal stamps contained_at the first time
-        if status != before and status in ("contained", "resolved"):
-            self._event(status)
 
     def set_severity(self, severity: str) -> None:
         """Set the severity; choosing the one it already has is journaled as confirmed (a decision too)."""
@@ -223,4 +245,5 @@ class IncidentRecord:
     def command_not_started(self, prepared: PreparedCommand, why: str) -> Event:
         return self.journal.add_event(self.incident_id, "command", f"could not run {prepared.name}: {why}",
                                       {"command": prepared.name, "title": prepared.title,
-                                       "runbook": prepared.runbook_id, "status": "did not start"})
+                                       "runbook": prepared.runbook_id, "status": "did not start",
+                                       "environment": prepared.environment})

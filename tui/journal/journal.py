@@ -48,7 +48,8 @@ from tui.journal.sync import SyncStatus, sync_pass
 
 SyncMode = Literal["background", "inline", "off"]
 _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_reason", "missed_signals",
-                "what_worked", "summary", "created_by", "eta", "reached_users", "five_whys")
+                "what_worked", "summary", "created_by", "eta", "reached_users", "five_whys", "environment",
+                "alert_fingerprint", "duplicate_of")
 
 
 def _stamp_of(table: str, doc: dict[str, Any]) -> str | None:
@@ -258,8 +259,12 @@ class Journal:
     def new_incident(self, title: str, severity: str = "high", category: str | None = None,
                      runbook: str | None = None, params: dict[str, str] | None = None, drill: bool = False, *,
                      alert: str | None = None, alert_started_at: str | None = None,
-                     detected_at: str | None = None) -> Incident:
-        """Start an incident: status investigating, the user as incident lead, detected now unless given."""
+                     detected_at: str | None = None, local: bool = False,
+                     extra: dict[str, Any] | None = None) -> Incident:
+        """Start an incident: status investigating, the user as incident lead, detected now unless given.
+
+        `local`: never written to the shared journal (a drill's, unless asked). `extra`: more fields, set in
+        the same first write (so a sync never sees the incident without them)."""
         title = self._clean(title.strip())
         if not title:
             raise OncallError("An incident needs a title; give one with --title.")
@@ -280,6 +285,8 @@ class Journal:
             "created_at": now, "created_by": self.user,
             "alert": self._clean(alert) if alert else None,
             "alert_started_at": check_time("alert_started_at", alert_started_at),
+            **({"local": True} if local else {}),
+            **self._normalise({k: v for k, v in (extra or {}).items() if v is not None}),
         }
         doc = {"id": iid, "fields": {k: register(v, hlc, self.user) for k, v in values.items()}}
         self._storage.put("incidents", [(iid, doc)])
@@ -373,7 +380,7 @@ class Journal:
                 out[name] = [str(r) for r in value or ()]
             elif name == "params":
                 out[name] = redact_data({str(k): str(v) for k, v in (value or {}).items()}, self._secrets)
-            elif name == "drill":
+            elif name in ("drill", "local"):
                 out[name] = bool(value)
             elif name in _TEXT_FIELDS:
                 out[name] = None if value is None else self._clean(str(value))

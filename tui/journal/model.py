@@ -22,7 +22,8 @@ KINDS = ("note", "decision", "command", "metric", "status", "role", "comms", "ac
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_LABELS = {"critical": "SEV1", "high": "SEV2", "medium": "SEV3", "low": "SEV4"}
 CATEGORIES = ("model-failure", "data-pipeline", "infrastructure", "unexpected-output")
-STATUSES = ("investigating", "identified", "contained", "monitoring", "resolved")
+STATUSES = ("investigating", "identified", "contained", "monitoring", "resolved", "abandoned", "duplicate")
+CLOSED_STATUSES = ("resolved", "abandoned", "duplicate")  # nothing left to do: not offered to resume
 LEAD = "incident lead"
 DECISIONS = ("rollback", "fix-forward")
 
@@ -32,6 +33,7 @@ FIELDS = (
     "detected_at", "contained_at", "resolved_at", "created_at", "created_by",
     "impact", "root_cause", "trigger", "alert", "alert_started_at",
     "decision", "decision_reason", "missed_signals", "what_worked", "summary", "eta", "reached_users", "five_whys",
+    "environment", "alert_fingerprint", "duplicate_of", "local",
 )
 ROLE_PREFIX = "role:"
 TIME_FIELDS = ("detected_at", "contained_at", "resolved_at", "created_at", "alert_started_at")
@@ -152,6 +154,10 @@ class Incident:
     eta: str | None = None  # when the responders expect it fixed, as they wrote it (for the executives' update)
     reached_users: str | None = None  # why it reached users (not caught by tests, canary, review)
     five_whys: str | None = None  # one "why" a line, down to the root cause
+    environment: str | None = None  # where it is worked (config.yaml's environments)
+    alert_fingerprint: str | None = None  # Alertmanager's id of the alert it was opened for: joined, not duplicated
+    duplicate_of: str | None = None  # status duplicate: the incident that carries on
+    local: bool = False  # kept out of the shared journal (a drill, unless started with a shared journal on purpose)
     updated: str = ""  # the newest register's clock stamp
 
     @property
@@ -164,7 +170,7 @@ class Incident:
 
     @property
     def is_open(self) -> bool:
-        return self.status != "resolved"
+        return self.status not in CLOSED_STATUSES
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Incident:
@@ -186,7 +192,7 @@ class Incident:
             id=doc["id"], title=values.pop("title", "") or "(untitled)", roles=roles,
             runbooks=tuple(str(r) for r in runbooks) if isinstance(runbooks, list) else (),
             params={str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {},
-            drill=bool(_field(doc, "drill")), updated=updated, **values)
+            drill=bool(_field(doc, "drill")), local=_field(doc, "local") is True, updated=updated, **values)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -196,7 +202,7 @@ class Incident:
         return out
 
 
-_TEXT_FIELDS = frozenset(FIELDS) - {"runbooks", "params", "drill"}
+_TEXT_FIELDS = frozenset(FIELDS) - {"runbooks", "params", "drill", "local"}
 
 
 def _field(doc: dict[str, Any], name: str) -> Any:

@@ -281,7 +281,7 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
             pulled, push = absorb(store, remote)
             if refused is not None and remote.refused:
                 refused(remote.refused)
-            local = State(store.view("incidents"), store.view("events"))
+            local = shareable(store.view("incidents"), store.view("events"))
             push = push or len(local.events) > len(remote.events) or any(
                 doc != remote.incidents.get(iid) for iid, doc in local.incidents.items())
             if push:
@@ -309,6 +309,17 @@ def sync_pass(store: LogStorage, shared: Path, writer: str, *, lock_timeout: flo
         return SyncStatus(ok=False, message=str(exc))
     return SyncStatus(ok=True, synced_at=clock.iso_utc(), responders=authors_of(local.events),
                       pulled=pulled, pushed=push, quarantined=len(remote.refused))
+
+
+def shareable(incidents: dict[str, dict[str, Any]], events: dict[str, dict[str, Any]]) -> State:
+    """What the shared file may hold: every incident but those kept local (a drill's, unless it was started
+    with a shared journal on purpose), and their events."""
+    private = {iid for iid, doc in incidents.items()
+               if ((doc.get("fields") or {}).get("local") or {}).get("value") is True}
+    if not private:
+        return State(incidents, events)
+    return State({iid: doc for iid, doc in incidents.items() if iid not in private},
+                 {eid: doc for eid, doc in events.items() if doc.get("incident_id") not in private})
 
 
 def _carried(remote: State, local: State) -> list[tuple[str, str | None, str]]:

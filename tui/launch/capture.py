@@ -31,7 +31,8 @@ def command_event(prepared: PreparedCommand, result: RunResult,
     """The (text, data) of a `command` journal event for this run."""
     secrets = [s for s in secrets if s]
     output = result.output(head=JOURNAL_HEAD, tail=JOURNAL_TAIL, max_chars=JOURNAL_LINE_CHARS)
-    text = f"ran {prepared.name}: {result.display} ({result.status}, {result.duration:.1f} s)"
+    where = f" in environment {prepared.environment}" if prepared.environment else ""
+    text = f"ran {prepared.name}: {result.display} ({result.status}, {result.duration:.1f} s){where}"
     data: dict[str, Any] = {
         "runbook": prepared.runbook_id,
         "command": prepared.name,
@@ -40,6 +41,7 @@ def command_event(prepared: PreparedCommand, result: RunResult,
         "display": _scrub(result.display, secrets),
         "params": {k: _scrub(v, secrets) for k, v in prepared.params.items()},
         "danger": prepared.danger,
+        "environment": prepared.environment,
         "status": result.status,
         "exit_code": result.exit_code,
         "signal": result.signal,

@@ -16,12 +16,16 @@ from tui.launch.danger import check_danger
 from tui.launch.process import Launch, LinesCallback, OutputCallback
 from tui.runbook.model import Runbook
 from tui.runbook.render import (
+    check_env_values,
     check_leading_dash,
     check_params,
     display_command,
+    is_env_name,
+    no_value,
     placeholders,
     render_command,
     shell_params,
+    shell_var,
 )
 
 if TYPE_CHECKING:
@@ -43,11 +47,22 @@ class PreparedCommand:
     danger: bool = False
     approve: bool = False  # the runbook asks for another responder's approval (two-person rule)
     shell: bool = False  # a `shell:` command, run as bash -o pipefail -c SCRIPT
-    env: dict[str, str] = field(default_factory=dict)  # a shell command's parameters, exported to it
+    env: dict[str, str] = field(default_factory=dict)  # exported to it: a shell command's values, the environment's env
+    environment: str | None = None  # the environment it acts in (config.yaml's `environments:`)
+    protected: bool = False  # that environment asks for its name before a danger command
+    conflict: str | None = None  # why this incident must not change that environment (its alert is another's)
 
 
-def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str]) -> PreparedCommand:
-    """Check every parameter against its pattern and render the command; nothing runs yet."""
+def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], settings: Settings | None = None,
+                    incident_environment: str | None = None) -> PreparedCommand:
+    """Check every parameter against its pattern and render the command; nothing runs yet.
+
+    `settings` gives the environment: its `${env.NAME}` values (data, like parameters: exported to a shell
+    script, one argv element otherwise) and its `env:` map. `incident_environment` is the environment the
+    incident's alert belongs to: a danger command is refused when oncall is pinned to another.
+    """
+    from tui.config import command_environment, environment_values
+
     command = runbook.commands.get(name)
     if command is None:
         known = ", ".join(runbook.commands) or "none"
@@ -56,14 +71,32 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str]) -> P
         names = list(dict.fromkeys(n for arg in command.run for n in placeholders(arg)))
     else:
         names = shell_params(command, runbook)  # refuses a use that could make a value code
-    merged = check_params(runbook, values, needed=names)
+    available = environment_values(settings) if settings is not None else {}
+    env_used: dict[str, str] = {}
+    for n in names:
+        if is_env_name(n):
+            if n not in available:
+                raise no_value(n)
+            env_used[n] = available[n]
+    merged = check_params(runbook, values, needed=[n for n in names if not is_env_name(n)])
     used = {n: merged[n] for n in names if n in merged}
     check_leading_dash(runbook, used, used)
-    env = used if command.run is None else {}
+    check_env_values(env_used, argv=command.run is not None)
+    env = {**used, **{shell_var(n): v for n, v in env_used.items()}} if command.run is None else {}
+    rendered = {**merged, **env_used}
+    environment = settings.environment if settings is not None else None
+    active = settings.active_environment if settings is not None else None
+    conflict = None
+    if settings is not None and settings.env_pinned and incident_environment and incident_environment != environment:
+        conflict = (f"the incident belongs to environment {incident_environment} (its alert's) but oncall points "
+                    f"at {environment}; run oncall with --env {incident_environment} to change it")
     return PreparedCommand(
         runbook_id=runbook.id, name=name, title=command.title,
-        argv=tuple(render_command(command, merged)), display=display_command(command, merged, env),
-        params=used, timeout=command.timeout, danger=command.danger, approve=command.approve, shell=command.run is None, env=dict(env),
+        argv=tuple(render_command(command, rendered)), display=display_command(command, rendered, env),
+        params=used, timeout=command.timeout, danger=command.danger, approve=command.approve,
+        shell=command.run is None,
+        env={**(command_environment(settings) if settings is not None else {}), **env},
+        environment=environment, protected=bool(active and active.protected), conflict=conflict,
     )
 
 
@@ -81,7 +114,7 @@ def new_log_path(runs_dir: Path, prepared: PreparedCommand, now: datetime | None
 
 def launch_for(prepared: PreparedCommand, settings: Settings, *, confirmed: bool = False,
                on_lines: LinesCallback | None = None, on_output: OutputCallback | None = None,
-               **options: object) -> Launch:
+               confirmed_environment: str | None = None, **options: object) -> Launch:
     """A Launch for a prepared command, after the danger gate (raises DangerRefused).
 
     settings.read_only feeds the gate; the full log goes under settings.runs_dir.
@@ -90,7 +123,8 @@ def launch_for(prepared: PreparedCommand, settings: Settings, *, confirmed: bool
     from tui.config import settings_secrets
 
     options.setdefault("log_secrets", settings_secrets(settings))  # oncall's own secrets never reach the log
-    check_danger(prepared, read_only=settings.read_only, confirmed=confirmed)
+    check_danger(prepared, read_only=settings.read_only, confirmed=confirmed,
+                 confirmed_environment=confirmed_environment)
     return Launch(prepared.argv, timeout=prepared.timeout, display=prepared.display,
                   on_lines=on_lines, on_output=on_output, log_path=new_log_path(settings.runs_dir, prepared),
                   env={**child_env(), **prepared.env}, **options)  # type: ignore[arg-type]

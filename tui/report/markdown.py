@@ -111,6 +111,12 @@ def _approvals(events: list[Event]) -> list[str]:
 
 # ---- sections ----------------------------------------------------------------------------
 
+def environments_of(inc: Incident, events: list[Event]) -> list[str]:
+    """Where the incident was worked: its own environment, then every other one a command ran in."""
+    found = [inc.environment] + [e.data.get("environment") for e in events if e.kind == "command"]
+    return list(dict.fromkeys(str(name) for name in found if isinstance(name, str) and name))
+
+
 def _summary(ctx: _Context) -> list[str]:
     inc = ctx.incident
     roles = "; ".join(f"{role}: {name}" for role, name in sorted(inc.roles.items()))
@@ -130,6 +136,7 @@ def _summary(ctx: _Context) -> list[str]:
         ("Time to resolve", _secs(r.resolve) if inc.resolved_at else "not resolved yet"),
         ("Roles", _cell(roles) or "none recorded"),
         ("Runbooks", ", ".join(md_code(rb, cell=True) for rb in inc.runbooks) or "none recorded"),
+        *([("Environment", _cell(", ".join(envs)))] if (envs := environments_of(inc, ctx.events)) else []),
         ("Responders", _cell(", ".join(responders)) or "none recorded"),
     ]
     lines = ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]

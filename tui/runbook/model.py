@@ -6,6 +6,7 @@ runs it can trust every reference in it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,8 +171,31 @@ class Runbook:
     path: Path | None = None
     last_reviewed: str | None = None  # YYYY-MM-DD
 
-    def default_params(self) -> dict[str, str]:
-        return {p.name: p.default for p in self.params.values() if p.default is not None}
+    def default_params(self, given: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The defaults, for the values `given` (typed, or an alert's labels).
+
+        A default may derive from other parameters (`deployment: {default: "${model}-predictor"}`): it is
+        filled from them, and left out (to be asked) when one has no value. A plain default that holds the
+        default of a parameter given another value is left out too: `fraud-detector-predictor` says
+        nothing about the deployment of an alert for model=credit-risk.
+        """
+        from tui.runbook.render import derived_default
+
+        given = given or {}
+        plain = {p.name: p.default for p in self.params.values() if p.default is not None and "${" not in p.default}
+        known = {**plain, **given}
+        changed = [plain[n] for n, v in given.items() if n in plain and v != plain[n] and len(plain[n]) >= 3]
+        out = {}
+        for p in self.params.values():
+            if p.default is None:
+                continue
+            if "${" in p.default:
+                value = derived_default(p.default, known)
+                if value is not None:
+                    out[p.name] = value
+            elif p.name in given or not any(old in p.default for old in changed):
+                out[p.name] = p.default
+        return out
 
     def jumps(self) -> set[str]:
         return {c.jump for s in self.steps.values() for c in s.choices if c.jump} | {

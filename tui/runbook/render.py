@@ -16,12 +16,32 @@ from collections.abc import Callable, Iterable, Mapping
 from tui.errors import OncallError
 from tui.runbook.model import Command, Runbook
 
-PLACEHOLDER = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `${name}` is a parameter, `${env.name}` a variable of the environment oncall works in (config.yaml).
+PLACEHOLDER = re.compile(r"\$\$\{|\$\{((?:env\.)?[A-Za-z_][A-Za-z0-9_]*)\}")
 NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+ENV_PREFIX = "env."
+SHELL_ENV_PREFIX = "ONCALL_ENV_"  # `${env.kube_context}` reaches a shell script as "${ONCALL_ENV_kube_context}"
 
 
 class RenderError(OncallError):
     pass
+
+
+def is_env_name(name: str) -> bool:
+    return name.startswith(ENV_PREFIX)
+
+
+def shell_var(name: str) -> str:
+    """The variable a shell script reads an environment's `${env.NAME}` from."""
+    return SHELL_ENV_PREFIX + name[len(ENV_PREFIX):]
+
+
+def no_value(name: str) -> RenderError:
+    if is_env_name(name):
+        var = name[len(ENV_PREFIX):]
+        return RenderError(f"No value for ${{{name}}}: the environment oncall works in sets no vars.{var}; "
+                           f"add it to the environment in config.yaml, or pick one that has it with --env NAME.")
+    return RenderError(f"No value for ${{{name}}}; pass it with --param {name}=VALUE.")
 
 
 def placeholders(text: str) -> list[str]:
@@ -39,7 +59,7 @@ def substitute(text: str, values: Mapping[str, str], quote: Callable[[str], str]
             return quote(str(values[name]))
         if missing is not None:
             return missing(name)
-        raise RenderError(f"No value for ${{{name}}}; pass it with --param {name}=VALUE.")
+        raise no_value(name)
 
     return pattern.sub(repl, text)
 
@@ -53,6 +73,14 @@ SHELL = ("/bin/bash", "-o", "pipefail", "-c")  # bash for pipefail: /bin/sh (das
 
 def reserved_name(name: str) -> bool:
     return RESERVED_NAMES.fullmatch(name) is not None
+
+
+def derived_default(template: str, values: Mapping[str, str]) -> str | None:
+    """A default written from other parameters (`${model}-predictor`) filled in; None when one has no value."""
+    names = placeholders(template)
+    if any(n not in values or is_env_name(n) for n in names):
+        return None
+    return substitute(template, values)
 
 
 def pattern_matches(pattern: str, value: str) -> bool:
@@ -83,7 +111,7 @@ def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[s
         if name not in runbook.params:
             known = ", ".join(runbook.params) or "none"
             raise RenderError(f"Runbook {runbook.id} has no parameter {name!r} (its parameters: {known}).")
-    merged = {**runbook.default_params(), **values}
+    merged = {**runbook.default_params(values), **values}
     required = set(runbook.params if needed is None else needed)
     for name, param in runbook.params.items():
         if name not in merged:
@@ -121,26 +149,55 @@ def check_leading_dash(runbook: Runbook, names: Iterable[str], values: Mapping[s
                               "that starts by allowing one (such as '^-?[0-9]+$').")
 
 
+def check_env_values(values: Mapping[str, str], *, argv: bool) -> None:
+    """An environment's variables follow the parameters' rules: text a program can receive, and in an argv
+    no leading '-' (an environment has no pattern that could allow one)."""
+    for name, value in values.items():
+        _check_text(name, value)
+        if argv and value.startswith("-"):
+            raise RenderError(f"${{{name}}}={value!r} starts with '-', so the command would read it as an option; "
+                              "change the environment's value in config.yaml.")
+
+
 def render_argv(command: Command, values: Mapping[str, str]) -> list[str]:
     if command.run is None:
         raise RenderError(f"Command {command.name} is a shell command; render it with render_command.")
     return [substitute(arg, values) for arg in command.run]
 
 
+def shell_text(template: str) -> str:
+    """A `shell:` template as bash runs it: `$${` becomes bash's `${`, `${env.NAME}` the variable
+    `${ONCALL_ENV_NAME}` (exported to it, like the parameters); nothing else is touched."""
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name is None:
+            return "${"
+        return "${" + shell_var(name) + "}" if is_env_name(name) else m.group(0)
+
+    return PLACEHOLDER.sub(repl, template)
+
+
+def shell_env_names(template: str) -> dict[str, str]:
+    """The environment variables a `shell:` template reads: {shell variable: `env.NAME`}."""
+    return {shell_var(n): n for n in placeholders(template) if is_env_name(n)}
+
+
 def shell_script(command: Command) -> str:
-    """The script bash runs: the template as written, with `$${` turned into bash's `${`."""
+    """The script bash runs (see shell_text)."""
     if command.shell is None:
         raise RenderError(f"Command {command.name} is an argv command; it has no shell script.")
-    return PLACEHOLDER.sub(lambda m: "${" if m.group(1) is None else m.group(0), command.shell)
+    return shell_text(command.shell)
 
 
 def shell_params(command: Command, runbook: Runbook) -> list[str]:
-    """The parameters a shell command reads; refuses any use that could make a value code."""
+    """The parameters (and `env.NAME` variables) a shell command reads; refuses any use that could make a
+    value code."""
     from tui.runbook.shellscan import param_uses
 
     script = shell_script(command)
+    env_names = shell_env_names(command.shell or "")
     try:
-        uses = param_uses(script, runbook.params)
+        uses = param_uses(script, [*runbook.params, *env_names])
     except Exception as exc:  # a bug of ours: refuse to run what could not be checked
         raise RenderError(f"Command {command.name}: oncall could not check its script ({type(exc).__name__}); "
                           "please report it with the runbook.") from None
@@ -153,7 +210,7 @@ def shell_params(command: Command, runbook: Runbook) -> list[str]:
         if reserved_name(name):
             raise RenderError(f"Command {command.name} uses a parameter named {name}, which bash or the "
                               "programs it runs read for themselves; rename the parameter.")
-    return list(dict.fromkeys(u.name for u in uses))
+    return list(dict.fromkeys(env_names.get(u.name, u.name) for u in uses))
 
 
 def render_command(command: Command, values: Mapping[str, str]) -> list[str]:
@@ -164,7 +221,8 @@ def render_command(command: Command, values: Mapping[str, str]) -> list[str]:
 
 
 def display_command(command: Command, values: Mapping[str, str], env: Mapping[str, str] | None = None) -> str:
-    """The command as a person would copy it into a terminal (a shell command's values as assignments)."""
+    """The command as a person would copy it into a terminal (a shell command's values as assignments;
+    `env` keys are the variable names the script reads)."""
     if command.run is not None:
         return shlex.join(render_argv(command, values))
     assignments = [f"{name}={shlex.quote(value)}" for name, value in (env or {}).items()]
@@ -259,7 +317,7 @@ def render_query(query: str, values: Mapping[str, str]) -> str:
         if name is None:
             return "${"
         if name not in values:
-            raise RenderError(f"No value for ${{{name}}}; pass it with --param {name}=VALUE.")
+            raise no_value(name)
         return _promql_value(name, str(values[name]), contexts.get(m.start(), ""))
 
     return PLACEHOLDER.sub(repl, query)

@@ -95,7 +95,8 @@ class TextMap(Spec):
 PARAM = Obj(
     {
         "prompt": Text(doc="the question asked once per incident"),
-        "default": Text(doc="value used when the responder accepts the default"),
+        "default": Text(doc="value used when the responder accepts the default; may be written from other "
+                            "parameters (\"${model}-predictor\"), and then follows them"),
         "pattern": Text(doc="regular expression the whole value must match (fullmatch) before anything runs"),
     },
     required=("prompt",),
@@ -104,7 +105,8 @@ PARAM = Obj(
 METRIC = Obj(
     {
         "title": Text(doc="what the metric is, in plain words"),
-        "query": Text(doc="PromQL; ${param} placeholders are substituted"),
+        "query": Text(doc="PromQL; ${param} placeholders and ${env.NAME} (the environment's vars) are "
+                          "substituted, escaped for the place they land"),
         "unit": Enum(UNITS, doc="how values are shown"),
         "warn": Number(doc="warning threshold"),
         "crit": Number(doc="critical threshold"),
@@ -116,9 +118,11 @@ METRIC = Obj(
 COMMAND = Obj(
     {
         "title": Text(doc="what the command shows or does"),
-        "run": ListOf(Text(), nonempty=True, doc="argv list; no shell ever sees it"),
+        "run": ListOf(Text(), nonempty=True, doc="argv list; no shell ever sees it; ${param} and ${env.NAME} "
+                                                 "fill one element each"),
         "shell": Text(doc="an explicit bash script (run with pipefail); parameters are its environment "
-                          "variables, written \"${name}\", never substituted into the text"),
+                          "variables, written \"${name}\", never substituted into the text; "
+                          "\"${env.NAME}\" reads the environment's var NAME the same way"),
         "timeout": Number(positive=True, doc="seconds before the command is stopped (default 60)"),
         "danger": Bool(doc="changes production: needs a typed confirmation"),
         "read_only": Bool(doc="a reviewer's statement that the command changes nothing although its form "

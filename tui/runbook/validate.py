@@ -23,13 +23,15 @@ from tui.runbook.loader import SAFE_TAGS, compose, is_null, is_plain, pos
 from tui.runbook.problem import Problem
 from tui.runbook.readfile import read_text
 from tui.runbook.render import (
-    PLACEHOLDER,
     RenderError,
     allows_leading_dash,
+    is_env_name,
     pattern_matches,
     placeholders,
     render_query,
     reserved_name,
+    shell_env_names,
+    shell_text,
 )
 from tui.runbook.shellscan import param_uses
 from tui.times import duration_s
@@ -389,7 +391,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
             return
         allowed = set(allowed)
         for name in placeholders(text):
-            if name not in allowed:
+            if name not in allowed and not is_env_name(name):  # ${env.NAME}: config.yaml's, known when it runs
                 c.error(at(*kp), f"${{{name}}} names no {what}" + _suggest(name, allowed)
                         + ("" if _suggest(name, allowed) else f" (known: {_listing(sorted(allowed))})"))
 
@@ -408,9 +410,18 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                 c.error(at("params", name, "pattern"), f"params.{name}.pattern is not a valid regular expression: {exc}")
                 continue
             default = p.get("default")
-            if isinstance(default, str) and not pattern_matches(pattern, default):
+            if isinstance(default, str) and "${" not in default and not pattern_matches(pattern, default):
                 c.error(at("params", name, "default"),
                         f"params.{name}.default {default!r} does not match its own pattern {pattern}")
+
+    for name, p in params.items():  # a default derived from others (`${model}-predictor`) names plain ones
+        default = mapping(p).get("default")
+        if isinstance(default, str) and "${" in default:
+            plain = [n for n, q in params.items() if n != name and "${" not in str(mapping(q).get("default") or "")]
+            refs(default, plain, ("params", name, "default"), "parameter without a derived default")
+            if any(is_env_name(n) for n in placeholders(default)):
+                c.error(at("params", name, "default"), f"params.{name}.default cannot read ${{env.NAME}}; "
+                        "use the variable in the command instead")
 
     for name, metric in metrics.items():
         if not isinstance(metric, dict):
@@ -512,9 +523,9 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
 
 def _shell_uses(c: Checker, name: str, template: str, params: Mapping[str, Checked]) -> None:
     """Each use of a parameter in a shell script that could turn its value into code, at its own line."""
-    script = PLACEHOLDER.sub(lambda mm: "${" if mm.group(1) is None else mm.group(0), template)
+    script = shell_text(template)
     node = c.where.get(("commands", name, "shell"))
-    for use in param_uses(script, params):
+    for use in param_uses(script, [*params, *shell_env_names(template)]):
         if use.problem is None:
             continue
         where = pos(node) if node is not None else (1, 1)
@@ -541,7 +552,8 @@ def _query_defaults(c: Checker, name: str, query: Checked | None, params: Mappin
     """A default that could not go into the query where it is used would fail every poll: say so now."""
     if not isinstance(query, str):
         return
-    defaults = {n: default for n, p in params.items() if isinstance(default := mapping(p).get("default"), str)}
+    defaults = {n: default for n, p in params.items()
+                if isinstance(default := mapping(p).get("default"), str) and "${" not in default}
     for pname in dict.fromkeys(placeholders(query)):
         if pname not in defaults:
             continue

@@ -16,6 +16,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static, TextArea
@@ -285,7 +286,7 @@ class DangerScreen(Dialog[bool]):
     PURPOSE = "This command changes production. Read it, then type the word shown to run it, or press Escape."
 
     def __init__(self, name: str, title: str, command: str, params: dict[str, str], word: str,
-                 earlier: str | None = None) -> None:
+                 earlier: str | None = None, *, environment: str | None = None, protected: bool = False) -> None:
         super().__init__()
         self.earlier = earlier  # another responder already ran it in this incident: when, and how it ended
         self.name_text = name
@@ -293,12 +294,22 @@ class DangerScreen(Dialog[bool]):
         self.command = command
         self.params = params
         self.word = word
+        self.environment = environment
+        self.protected = protected
 
     def compose(self) -> ComposeResult:
+        from tui.app.widgets.env_badge import badge
+
         with self.box("danger"):
             yield Static(styled("[reverse $error b] DANGER [/] $title", title=plain_line(self.title_text)),
                          classes="dialog-title")
-            yield Static("This changes production. It will run exactly (pgup/pgdn scroll a long one):")
+            if self.environment:
+                yield Static(Content(" ").join([badge(self.environment, self.protected), styled(
+                    "This changes environment [b]$env[/]" + (", which is protected" if self.protected else "")
+                    + ". It will run exactly (pgup/pgdn scroll a long one):", env=self.environment)]),
+                    id="danger-environment")
+            else:
+                yield Static("This changes production. It will run exactly (pgup/pgdn scroll a long one):")
             # Exactly what runs, every control in it visible: a hidden \r or bidi override could make
             # the command read as something else than it is.
             yield Static(shown(self.command), classes="command-line")
@@ -307,7 +318,9 @@ class DangerScreen(Dialog[bool]):
             if self.earlier:
                 yield Static(shown(self.earlier), id="danger-earlier", classes="error-line")
             with self.controls():
-                yield Label(styled("Type [b]$word[/] and press Enter to run it:", word=self.word))
+                yield Label(styled("Type the environment's name, [b]$word[/], and press Enter to run it:"
+                                   if self.protected and self.environment else
+                                   "Type [b]$word[/] and press Enter to run it:", word=self.word))
                 yield Field(placeholder="type the word here", id="danger-word")
                 yield Static("", id="danger-error", classes="error-line")
                 yield Static("Escape cancels: nothing runs.", classes="dialog-hint")

@@ -121,7 +121,7 @@ class IncidentScreen(Screen[None]):
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
         self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
                                    self._journal, self.render_all, self.oncall.fail)
-        self.commands = CommandRunner(self.oncall, controller, services.settings,
+        self.commands = CommandRunner(self.oncall, controller, controller.settings or services.settings,
                                       hooks.launcher if hooks is not None else launch_for,
                                       self._to(OutputPane), self._run_command, self._command_changed,
                                       self.oncall.fail, journal_changed=self.refresh_journal)
@@ -162,7 +162,11 @@ class IncidentScreen(Screen[None]):
     def _to(self, widget: type[Widget]) -> Callable[[Message], None]:
         """Post a message to the one widget of this type (the widget acts on it)."""
         def tell(message: Message) -> None:
-            self.query_one(widget).post_message(message)
+            found = self.query(widget)
+            if found:
+                found.first().post_message(message)
+            elif self.is_attached:  # a busy machine mounts the panes a moment after the screen: tell them then
+                self.call_after_refresh(lambda: self.query(widget) and self.query(widget).first().post_message(message))
 
         return tell
 
@@ -480,11 +484,11 @@ class IncidentScreen(Screen[None]):
     def _queries(self) -> list[MetricQuery]:
         from tui.metrics.poller import metric_queries
 
-        return metric_queries(self.controller.current, self.controller.values())
+        return metric_queries(self.controller.current, {**self.controller.env_values(), **self.controller.values()})
 
     def _start_metrics(self) -> None:
         tell = self._to(MetricsPane)
-        factory = self.services.metrics_factory()
+        factory = self.services.metrics_factory(self.controller.settings)  # the environment's Prometheus
         self.metrics_runbook = self.controller.current.id
         if factory is None:
             tell(MetricsUnavailable("METRICS  not connected", self.services.not_connected()))

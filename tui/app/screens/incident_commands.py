@@ -84,18 +84,20 @@ class CommandRunner:
             self.fail(f"{self.running[0]} is still running; ctrl+c cancels it first.")
             return
         try:
-            prepared = prepare_command(self.controller.current, name, self.controller.values())
+            prepared = prepare_command(self.controller.current, name, self.controller.values(), self.settings,
+                                       self.controller.incident.environment)
         except OncallError as exc:
             self.fail(str(exc))
             return
         if prepared.danger:
-            try:  # read-only refuses before anyone types anything (or asks a teammate to approve)
-                check_danger(prepared, read_only=self.settings.read_only, confirmed=True)
+            try:  # read-only, or another environment's incident, refuses before anyone types anything
+                check_danger(prepared, read_only=self.settings.read_only, confirmed=True,
+                             confirmed_environment=prepared.environment)
             except DangerRefused as exc:
                 self.fail(str(exc))
                 return
         try:
-            approved = self.controller.approval_gate(prepared, self.settings.approval_severities)
+            approved = self.controller.approval_gate(prepared, self.settings.approval_severities, prepared.environment)
         except ApprovalPending as exc:  # the request is journaled: every responder sees it
             self.journal_changed()
             self.app.notify(str(exc), title="Waiting for approval", timeout=15)
@@ -108,7 +110,7 @@ class CommandRunner:
             return
 
         def confirmed(ok: bool | None) -> None:
-            if ok:
+            if ok:  # the dialog took only the word: the environment's name where it is protected
                 self._start(prepared, confirmed=True, approved=approved)
                 return
             error = self._journaled(lambda: self.controller.command_declined(prepared))
@@ -119,7 +121,8 @@ class CommandRunner:
             self.changed()
 
         self.app.push_screen(DangerScreen(name, prepared.title, prepared.display, prepared.params,
-                                          confirmation_word(prepared), self.controller.already_ran(prepared)),
+                                          confirmation_word(prepared), self.controller.already_ran(prepared),
+                                          environment=prepared.environment, protected=prepared.protected),
                              confirmed)
 
     def _start(self, prepared: PreparedCommand, *, confirmed: bool, approved: Request | None = None) -> None:
@@ -132,7 +135,8 @@ class CommandRunner:
         try:
             if approved is not None:
                 self.controller.approval_used(approved)  # before the run: one approval is one run
-            launch = self.launcher(prepared, self.settings, confirmed=confirmed, on_lines=output)
+            launch = self.launcher(prepared, self.settings, confirmed=confirmed, on_lines=output,
+                                   confirmed_environment=prepared.environment if confirmed else None)
         except OncallError as exc:
             self.fail(str(exc))
             return

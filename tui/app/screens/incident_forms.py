@@ -24,6 +24,10 @@ from tui.incident import (
 )
 from tui.runbook.model import SEVERITIES, Runbook
 
+STATUS_HELP = {
+    "abandoned": "abandoned: opened by mistake or not an incident (closed)",
+    "duplicate": "duplicate: another incident carries on (closed)",
+}
 SEVERITY_HELP = {
     "critical": "users broadly affected, wrong decisions or data at scale, or spreading",
     "high": "many users affected or a key feature down",
@@ -87,13 +91,37 @@ class IncidentForms:
         current = str(self.controller.incident.status or "investigating")
 
         def picked(index: int | None) -> None:
-            if index is not None and STATUSES[index] != current and \
-                    self.journaled(lambda: self.controller.set_status(STATUSES[index])):
+            if index is None or STATUSES[index] == current:
+                return
+            if STATUSES[index] == "duplicate":
+                self.duplicate_of()
+            elif self.journaled(lambda: self.controller.set_status(STATUSES[index])):
                 self.changed()
 
-        self.app.push_screen(ChoiceScreen("Status of this incident", list(STATUSES),
+        self.app.push_screen(ChoiceScreen("Status of this incident", [STATUS_HELP.get(s, s) for s in STATUSES],
                                           current=STATUSES.index(current) if current in STATUSES else None,
                                           purpose="Set where the incident stands; the change is journaled."), picked)
+
+    def duplicate_of(self) -> None:
+        """duplicate: of which incident (the other open ones, the most recent first)."""
+        try:
+            others = [i for i in self.controller.journal.open_incidents() if i.id != self.controller.incident_id]
+        except OncallError as exc:
+            self.fail(str(exc))
+            return
+        if not others:
+            self.fail("There is no other open incident this one could duplicate; set abandoned instead.")
+            return
+        others = others[:9]
+
+        def picked(index: int | None) -> None:
+            if index is not None and self.journaled(
+                    lambda: self.controller.set_status("duplicate", duplicate_of=others[index].id)):
+                self.changed()
+
+        self.app.push_screen(ChoiceScreen("Duplicate of which incident?",
+                                          [f"{i.id} · {i.title} · lead {i.lead or 'nobody'}" for i in others],
+                                          purpose="Pick the incident that carries on; this one is closed."), picked)
 
     def findings(self) -> None:
         def saved(values: list[str] | None) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from tui.app.shown import shown, styled
+from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
 from tui.errors import OncallError
 from tui.runbook.model import Runbook
@@ -29,13 +31,19 @@ class ParamsScreen(Screen[dict[str, str] | None]):
     def __init__(self, runbook: Runbook, values: dict[str, str], *, note: str = "") -> None:
         super().__init__()
         self.runbook = runbook
-        self.values = {**runbook.default_params(), **values}
+        # Defaults for these values: one derived from a parameter the alert filled (`${model}-predictor`)
+        # follows it; a plain one naming another model is left empty, to be asked.
+        self.values = {**runbook.default_params(values), **values}
         self.note = note
+        self.derived = {n for n, p in runbook.params.items() if p.default and "${" in p.default and n not in values}
+        self.shown_derived = {n: self.values.get(n, "") for n in self.derived}  # edited by hand: no longer follows
 
     def compose(self) -> ComposeResult:
         rb = self.runbook
         with Vertical(id="params"):
-            yield Static(styled("Open [b]$title[/]", title=rb.title), id="params-title")
+            title = styled("Open [b]$title[/]", title=rb.title)
+            env = env_badge(self.app.services.settings) if hasattr(self.app, "services") else None
+            yield Static(Content(" ").join([env, title]) if env is not None else title, id="params-title")
             yield Static(shown(self.note or rb.summary), id="params-summary")
             with VerticalScroll(id="params-fields"):
                 for name, param in rb.params.items():
@@ -54,8 +62,31 @@ class ParamsScreen(Screen[dict[str, str] | None]):
         if fields:
             fields.first().focus()
 
+    def on_input_changed(self, event: Field.Changed) -> None:
+        """A derived default the person has not edited follows the fields it is made of."""
+        name = (event.input.id or "").removeprefix("param-")
+        if name in self.derived:
+            if event.value != self.shown_derived.get(name):
+                self.derived.discard(name)
+            return
+        if not self.derived:
+            return
+        typed = {k: v for k, v in self.collected().items() if v and k not in self.derived}
+        defaults = self.runbook.default_params(typed)
+        for derived in list(self.derived):
+            value = defaults.get(derived, "")
+            self.shown_derived[derived] = value
+            field = self.query_one(f"#param-{derived}", Field)
+            if field.value != value:
+                field.value = value
+
     def collected(self) -> dict[str, str]:
-        return {name: self.query_one(f"#param-{name}", Field).value.strip() for name in self.runbook.params}
+        """The values in the fields (the ones filled in, before the fields are on screen)."""
+        out = {}
+        for name in self.runbook.params:
+            found = self.query(f"#param-{name}")
+            out[name] = (found.first(Field).value if found else self.values.get(name, "")).strip()
+        return out
 
     def action_accept(self) -> None:
         values = {k: v for k, v in self.collected().items() if v != ""}

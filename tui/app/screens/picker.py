@@ -17,8 +17,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.shown import plain_line, shown, styled
+from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
 from tui.app.widgets.key_bar import KeyBar
+from tui.config import environment_for_labels
 
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
 
@@ -57,12 +59,16 @@ class PickerScreen(Screen):
         super().__init__()
         self.overlay = overlay  # pushed over an incident by `/`: escape goes back to it
         self.keys: list[str] = []
+        self.open_rows: dict[str, Any] = {}  # incident id -> tui.incident.resume.OpenIncident, as listed
         self._last_query = ""
         self._moved = False  # the person moved the highlight: a refresh keeps it where they put it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("oncall · what is on fire?", id="picker-title")
+            services = getattr(self.app, "services", None)
+            env = env_badge(services.settings if services is not None else None)
+            title = Content("oncall · what is on fire?")
+            yield Static(Content(" ").join([env, title]) if env is not None else title, id="picker-title")
             yield SearchField(placeholder="type to search: title, symptom, tag, alert, step text · q quits",
                               id="filter")
             yield OptionList(id="choices")
@@ -92,22 +98,29 @@ class PickerScreen(Screen):
         journal = app.journal
         if journal is not None and not query:
             from tui.incident import SEVERITY_LABELS  # the journal is open: the first screen is drawn
+            from tui.incident.resume import open_incidents
 
             try:
-                incidents = [i for i in journal.open_incidents() if not i.drill or app.services.drill]
+                listed = [r for r in open_incidents(journal, app.services.clock)
+                        if not r.incident.drill or app.services.drill]
             except Exception:  # a damaged journal must not hide the runbooks; its pane says why
-                incidents = []
+                listed = []
             from tui.integrations.silences import active
 
-            for inc in incidents[:20]:
+            self.open_rows = {r.id: r for r in listed}
+            for row in listed:
+                inc = row.incident
                 try:
                     silenced = active(journal.events(inc.id))
                 except Exception:  # as above: a damaged journal hides nothing else
                     silenced = []
+                drill = "[reverse $warning b] DRILL [/] " if inc.drill else ""
                 add(f"join:{inc.id}", styled(
-                    "[reverse b] JOIN [/] $sev $title [dim]· $status · $id$silenced[/]",
+                    "[reverse b] OPEN [/] " + drill + "$sev $title [dim]· $where · lead $lead · $age ago · $status"
+                    "$silenced[/]",
                     sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=plain_line(inc.title),
-                    status=plain_line(inc.status), id=plain_line(inc.id),
+                    where=plain_line(row.where), lead=plain_line(row.lead), age=row.age,
+                    status=plain_line(inc.status),
                     silenced=plain_line(" · silenced " + ", ".join(x.alertname for x in silenced)) if silenced else ""))
         for i, link in enumerate(app.alert_links or []):
             alert = link.alert
@@ -115,6 +128,9 @@ class PickerScreen(Screen):
             if query and query.lower() not in text:
                 continue
             target = f"→ {link.runbook}" if link.runbook else "→ no runbook for this alert"
+            env = environment_for_labels(app.services.settings, alert.labels)
+            if env:
+                target += f" · in {env}"  # the environment its incident would act in
             add(f"alert:{i}", styled("[reverse $error b] ALERT [/] [b]$name[/] $target [dim]$summary[/]",
                                      name=plain_line(alert.name), target=plain_line(target),
                                      summary=plain_line(alert.summary)))
@@ -203,7 +219,11 @@ class PickerScreen(Screen):
                 labels = ", ".join(f"{k}={v}" for k, v in link.alert.labels.items() if k != "alertname")
                 text = f"{link.alert.name} ({labels}) since {link.alert.starts_at}"
             elif key.startswith("join:"):
-                text = "Join this open incident: its steps so far are replayed from the journal."
+                row = self.open_rows.get(key.split(":", 1)[1])
+                if row is not None:
+                    from tui.incident.resume import resume_sentence
+
+                    text = resume_sentence(row, app.services.settings.user)
             elif key in app.library.valid:
                 rb = app.library.valid[key].summary
                 text = rb.summary + ("\nSymptoms: " + "; ".join(rb.symptoms) if rb.symptoms else "")

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui.app.messages import IncidentChanged
 from tui.app.shown import plain_line, shown_line, styled
+from tui.app.widgets.env_badge import env_badge
 from tui.incident import SEVERITY_LABELS, IncidentController
 
 SHORT_ROLES = {"incident lead": "lead", "technical lead": "tech lead", "communications lead": "comms lead",
@@ -38,6 +39,9 @@ def bar_content(session: IncidentController, width: int = 200) -> Content:
     head = [styled(f"[reverse b {_sev_style(severity)}] $sev [/]", sev=sev_text)]
     if getattr(inc, "drill", False):
         head.append(styled("[reverse $warning b] DRILL [/]"))
+    env = env_badge(getattr(session, "settings", None))
+    if env is not None:
+        head.append(env)
     elapsed = Content(session.elapsed())
     role = shown_line(f"you: {', '.join(roles) if roles else 'responder'}")  # roles, status: the shared journal's
     status = shown_line(getattr(inc, "status", "investigating"))
