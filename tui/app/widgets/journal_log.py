@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate
 from typing import Any
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -27,7 +28,7 @@ CACHED_ROWS = 4096
 
 class JournalLog(ScrollView, can_focus=False):
     DEFAULT_CSS = """
-    JournalLog { overflow-x: hidden; overflow-y: auto; }
+    JournalLog { background: $surface; color: $foreground; overflow-x: hidden; overflow-y: scroll; }
     """
 
     def __init__(self, row: Callable[[Any], Text], *, id: str | None = None) -> None:
@@ -50,8 +51,18 @@ class JournalLog(ScrollView, can_focus=False):
         width = max(1, self._width or self.size.width or 80)
         self._heights.extend(self._estimate(e, width) for e in new)
         self._starts = None
+        self._settle_tail()
         self._resize()
         self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _settle_tail(self) -> None:
+        """Exact heights for the last screenful (where the pane shows after following the end)."""
+        if not self._width:
+            return
+        lines, index = 0, len(self.events) - 1
+        while index >= 0 and lines < max(1, self.size.height):
+            lines += len(self._lines_of(index))
+            index -= 1
 
     def clear(self) -> None:
         self.events, self._heights, self._starts = [], [], [0]
@@ -72,10 +83,11 @@ class JournalLog(ScrollView, can_focus=False):
         if strips is None:
             console = self.app.console
             width = max(1, self._width)
-            text = self._row(self.events[index])
-            lines = text.wrap(console, width, overflow="fold")
             style = self.rich_style
-            strips = [Strip(line.render(console), line.cell_len).crop_extend(0, width, style) for line in lines]
+            # As RichLog renders a row (console.render keeps the row's base style on every wrapped line).
+            segments = console.render(self._row(self.events[index]), console.options.update_width(width))
+            strips = [Strip(line).adjust_cell_length(width).crop_extend(0, width, style).apply_style(style)
+                      for line in Segment.split_lines(segments)]
             strips = strips or [Strip.blank(width, style)]
             self._strips[index] = strips
             if len(strips) != self._heights[index]:
@@ -90,6 +102,7 @@ class JournalLog(ScrollView, can_focus=False):
 
     def _resize(self) -> None:
         self.virtual_size = Size(self._width or self.size.width, self._line_starts()[-1])
+        self.refresh()
 
     # ---- Textual's Line API ----------------------------------------------------------------
 
@@ -104,6 +117,7 @@ class JournalLog(ScrollView, can_focus=False):
             self._strips.clear()
             self._heights = [self._estimate(e, width) for e in self.events]
             self._starts = None
+            self._settle_tail()
             self._resize()
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -123,11 +137,14 @@ class JournalLog(ScrollView, can_focus=False):
                 index += 1
             if self._starts is not None:
                 break
-        if self._line_starts()[-1] != before:
-            self._resize()
-            if at_end:
-                self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        if self._line_starts()[-1] != before:  # this frame may hold stale lines: draw again once it is out
+            self.call_later(self._settled, at_end)
         return super().render_lines(crop)
+
+    def _settled(self, at_end: bool) -> None:
+        self._resize()
+        if at_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def render_line(self, y: int) -> Strip:
         width = max(1, self._width or self.size.width)
