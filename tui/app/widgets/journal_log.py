@@ -69,6 +69,11 @@ class JournalLog(ScrollView, can_focus=False):
         self._strips.clear()
         self._resize()
 
+    @property
+    def rendered_rows(self) -> int:
+        """How many rows have been wrapped and are kept (a screenful or so, however long the incident)."""
+        return len(self._strips)
+
     def text(self) -> str:
         """Every row as plain text (for tests and small journals: it renders them all)."""
         return "\n".join(self._row(e).plain for e in self.events)
