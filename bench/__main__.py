@@ -18,7 +18,7 @@ MODULES = {
     "bench.b_metrics": ["metrics_poll"],
     "bench.b_many_series": ["poll_many_series"],
     "bench.b_stream": ["stream", "key_latency"],
-    "bench.b_sync": ["sync_latency"],
+    "bench.b_sync": ["sync_latency", "big_incident"],
 }
 GOALS = {"runbook_load": 1.5, "startup": 1.5, "filter": 1.0, "journal_append": 3.0, "journal_merge": 1.0,
          "metrics_poll": 1.3, "poll_many_series": 1.0, "stream": 1.5, "key_latency": 1.0, "memory": 1.0,

@@ -59,7 +59,7 @@ async def test_the_requester_waits_then_runs_after_a_teammates_approval(tmp_path
         await wait_for(pilot, lambda: screen.synced_at is not None, tries=500)
         bob = _teammate(tmp_path, "bob", screen.controller.incident_id)
         bob.answer_approval("flip", approve=True)
-        await wait_for(pilot, lambda: any(r.status == "approved" for r in screen.controller.approvals()), tries=500)
+        await wait_for(pilot, lambda: "bob approved your request to run flip" in _said(app), tries=500)
         await pilot.press("r")
         await wait_for(pilot, lambda: marker.exists(), tries=500)
         bob.journal.close()

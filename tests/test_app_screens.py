@@ -439,7 +439,7 @@ async def test_two_responders_see_each_other_through_the_shared_file(tmp_path: P
         bob.add_event(iid, "note", "bob here: the canary is clean")
         # The pane draws what the screen learnt from a message of its own: wait for what the person reads.
         def log() -> str:
-            return "\n".join(str(line.text) for line in screen.query_one("#journal-log").lines)
+            return screen.query_one("#journal").text()
 
         await wait_for(pilot, lambda: "bob here: the canary is clean" in log(), tries=500)
         assert "bob" in screen.authors

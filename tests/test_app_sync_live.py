@@ -14,7 +14,7 @@ from tui.journal.watch import Backoff
 
 
 def _pane_text(screen: Any) -> str:
-    return "\n".join(str(line.text) for line in screen.query_one("#journal-log").lines)
+    return screen.query_one("#journal").text()
 
 
 async def test_a_watched_shared_file_brings_a_teammates_note_without_polling(tmp_path: Path) -> None:

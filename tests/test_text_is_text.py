@@ -296,7 +296,8 @@ async def test_a_teammates_note_and_name_in_the_journal_pane_are_text(tmp_path: 
     settings = hostile_settings(tmp_path)
     iid = teammate_incident(settings)
     app = make_app(settings, cursor_blink=False)
-    async with app.run_test(size=(200, 60), notifications=True) as pilot:
+    # Wide enough that the note's first line is one row: the pane wraps at its full width.
+    async with app.run_test(size=(300, 60), notifications=True) as pilot:
         await wait_for(pilot, lambda: app.journal is not None and f"join:{iid}" in app.screen.keys)
         app.join_incident(iid)
         await wait_for(pilot, lambda: type(app.screen).__name__ == "IncidentScreen")

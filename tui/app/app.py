@@ -147,6 +147,8 @@ class OncallApp(App[int]):
         self.call_from_thread(self._journal_ready, journal, error)
         index = self.services.build_index(library)
         self.call_from_thread(self._index_ready, index)
+        if journal is not None:  # behind the picker: joining a long incident then takes no time to read it
+            self.services.warm_timelines(journal)
 
     def _library_ready(self, library: Any, *, listed: bool = False) -> None:
         """`listed`: the picker was built with this library already (its first frame): no second build."""

@@ -149,6 +149,15 @@ class Services:
             return None, str(exc)
 
     @staticmethod
+    def warm_timelines(journal: Journal) -> None:
+        """Build the open incidents' timelines now (a thread): an incident of 100,000 events then opens at once."""
+        try:
+            for incident in journal.open_incidents():
+                journal.events(incident.id)
+        except OncallError:  # the journal will say so where it is used
+            pass
+
+    @staticmethod
     def build_index(library: Library) -> SearchIndex:
         from tui.runbook.search import Doc
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 from secrets import token_hex
 from typing import Any, Literal
@@ -91,7 +92,7 @@ class Journal:
         self._clock.observe(self._storage.max_stamp)
         self._sync_mutex = threading.Lock()
         self._last_sync: SyncStatus | None = None
-        self._timelines: dict[str, tuple[int, list[Event]]] = {}  # incident -> (store generation, events)
+        self._timelines: dict[str, _Timeline] = {}  # incident -> its events, built on change only
         self._syncer: _Syncer | None = None
         self._closed = False
 
@@ -220,14 +221,28 @@ class Journal:
     def events(self, incident_id: str) -> list[Event]:
         """The incident's events in clock order (then author, then id): the timeline."""
         iid = self.resolve_id(incident_id)
-        generation = self._storage.refresh()
+        storage = self._storage
+        generation = storage.refresh()
         cached = self._timelines.get(iid)
-        if cached is None or cached[0] != generation:  # the screen asks every few seconds: rebuild on change only
-            docs = [d for d in self._storage.view("events").values() if d.get("incident_id") == iid]
+        if cached is not None and cached.generation == generation:
+            return list(cached.events)
+        view = storage.view("events")
+        if cached is not None and cached.epoch == storage.epoch and len(view) >= cached.seen:
+            # Only grown since: take in the tail (a sync of one note must not rebuild 100,000 events).
+            tail = [d for d in islice(view.values(), cached.seen, None) if d.get("incident_id") == iid]
+            tail.sort(key=event_sort_key)
+            fresh = [Event.from_doc(d) for d in tail]
+            events = cached.events
+            if fresh and events and fresh[0].sort_key() < events[-1].sort_key():
+                events = sorted([*events, *fresh], key=Event.sort_key)  # a teammate's older entries: merge in
+            else:
+                events = events + fresh
+        else:
+            docs = [d for d in view.values() if d.get("incident_id") == iid]
             docs.sort(key=event_sort_key)
-            cached = (generation, [Event.from_doc(d) for d in docs])
-            self._timelines[iid] = cached
-        return list(cached[1])
+            events = [Event.from_doc(d) for d in docs]
+        self._timelines[iid] = _Timeline(generation, storage.epoch, len(view), events)
+        return list(events)
 
     def responders(self, incident_id: str) -> set[str]:
         """Everyone who wrote to this incident."""
@@ -471,6 +486,16 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """One incident's events in order, as of a store generation; `seen` events of the store were looked at."""
+
+    generation: int
+    epoch: int
+    seen: int
+    events: list[Event]
 
 
 def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:

@@ -81,7 +81,10 @@ def check_due(due: str | date | None) -> str | None:
         raise OncallError(f"Due date {due!r} is not a date; use YYYY-MM-DD.") from None
 
 
-@dataclass(frozen=True)
+_NO_DATA: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True)  # slots: an incident may hold 100,000 of them
 class Event:
     id: str
     incident_id: str
@@ -97,7 +100,7 @@ class Event:
     def from_doc(cls, doc: dict[str, Any]) -> Event:
         return cls(id=doc["id"], incident_id=doc["incident_id"], time=doc.get("time", ""), hlc=doc["hlc"],
                    author=doc.get("author", ""), kind=doc.get("kind", "note"), text=doc.get("text", ""),
-                   data=dict(doc.get("data") or {}), nonce=doc.get("nonce", ""))
+                   data=doc.get("data") or _NO_DATA, nonce=doc.get("nonce", ""))  # shared: read-only
 
     def to_doc(self) -> dict[str, Any]:
         doc = {"id": self.id, "incident_id": self.incident_id, "time": self.time, "hlc": self.hlc,

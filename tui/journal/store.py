@@ -37,6 +37,7 @@ import contextlib
 import copy
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -104,6 +105,14 @@ def parse_line(raw: str) -> tuple[dict[str, Any] | None, int]:
     return None, 0
 
 
+_READ_BLOCK = 4 << 20
+_NO_DATA: dict[str, Any] = {}  # every event without data shares this one (documents are never mutated)
+_SHARED_VALUES = ("author", "kind", "incident_id")
+# Events are most of a journal: keeping each one's JSON too would add a third to a long incident's memory,
+# and re-encoding them when the shared file is written costs less than that.
+_UNCACHED = frozenset({"events"})
+
+
 class ForeignFileError(OncallError):
     pass
 
@@ -128,6 +137,9 @@ class LogStorage(Storage):
         self.skipped = 0  # garbage lines seen (torn writes); informative
         self.max_stamp = ""
         self.generation = 0  # bumps whenever the data changes; lets callers cache derived views
+        # Bumps when documents may have gone or been reordered (a reload, a removal): until it does, a table
+        # only grows, and its new keys come last, so a derived view can take in just the tail.
+        self.epoch = 0
         self._compact_min_garbage = compact_min_garbage
         self._open()
 
@@ -206,31 +218,44 @@ class LogStorage(Storage):
         self._fd_ino = os.fstat(self._fd).st_ino
 
     def _reload(self) -> None:
+        """Read the whole log again, a block at a time: a 100,000-event log is never held, nor decoded, whole."""
         try:
             with open(self.path, "rb") as fh:
                 ino = os.fstat(fh.fileno()).st_ino
-                data = fh.read()
+                data = fh.read(_READ_BLOCK)
+                first_end = data.find(b"\n")
+                if data:
+                    self._check_header(data[:first_end] if first_end >= 0 else None)
+                self._tables = {}
+                self._encoded = {}
+                self._records = 0
+                self.max_stamp = ""
+                self._ino = ino
+                offset = first_end + 1 if first_end >= 0 else 0
+                data = data[offset:]
+                while True:
+                    used = self._apply_chunk(data)
+                    offset += used
+                    more = fh.read(_READ_BLOCK)
+                    if not more:
+                        break
+                    data = data[used:] + more
         except OSError as exc:
             raise self._os_error(exc, "read") from None
-        first_end = data.find(b"\n")
-        if data:
-            try:
-                head = json.loads(data[:first_end]) if first_end >= 0 else None
-            except ValueError:
-                head = None
-            if not isinstance(head, dict) or head.get("format") != HEADER["format"]:
-                raise ForeignFileError(f"{self.path} is not an oncall journal; move it away or point "
-                                       "--journal or ONCALL_JOURNAL at another file.")
-            if not isinstance(head.get("version"), int) or head["version"] > HEADER["version"]:
-                raise ForeignFileError(f"{self.path} was written by a newer oncall; upgrade oncall to open it.")
-        self._tables = {}
-        self._encoded = {}
-        self._records = 0
-        self.max_stamp = ""
-        self._ino = ino
-        self._offset = first_end + 1 if first_end >= 0 else 0
-        self._offset += self._apply_chunk(data[self._offset:])
+        self._offset = offset
         self.generation += 1
+        self.epoch += 1
+
+    def _check_header(self, line: bytes | None) -> None:
+        try:
+            head = json.loads(line) if line is not None else None
+        except ValueError:
+            head = None
+        if not isinstance(head, dict) or head.get("format") != HEADER["format"]:
+            raise ForeignFileError(f"{self.path} is not an oncall journal; move it away or point "
+                                   "--journal or ONCALL_JOURNAL at another file.")
+        if not isinstance(head.get("version"), int) or head["version"] > HEADER["version"]:
+            raise ForeignFileError(f"{self.path} was written by a newer oncall; upgrade oncall to open it.")
 
     def _catch_up(self) -> None:
         """Apply what other processes appended since we last looked (a stat when nothing changed)."""
@@ -278,18 +303,32 @@ class LogStorage(Storage):
                 continue
             at = raw.find(_DOC_START, start)  # our writer puts "d" last, so the rest of the line is the document
             encoded = raw[at + len(_DOC_START):-1] if at > 0 and raw.endswith("}") else None
-            self._apply(rec["t"], rec["k"], rec["d"], encoded)
+            doc, key = rec["d"], rec["k"]
+            if isinstance(doc, dict):
+                # json makes new key strings for every line: share them (a third of a big journal's memory)
+                doc = {sys.intern(k): v for k, v in doc.items()}
+                if doc.get("id") == key:
+                    key = doc["id"]  # one string for the key and the id
+                if doc.get("data") == {}:
+                    doc["data"] = _NO_DATA
+            self._apply(rec["t"], key, doc, encoded)
         return end + 1
 
     def _apply(self, table: str, key: str, doc: dict[str, Any] | None, encoded: str | None) -> None:
         docs = self._tables.setdefault(table, {})
         encs = self._encoded.setdefault(table, {})
         if doc is None:
-            docs.pop(key, None)
+            if docs.pop(key, None) is not None:
+                self.epoch += 1
             encs.pop(key, None)
             return
+        if table == "events":  # the same few names on every event: one string each, not one per event
+            for name in _SHARED_VALUES:
+                value = doc.get(name)
+                if type(value) is str:
+                    doc[name] = sys.intern(value)
         docs[key] = doc
-        if encoded is None:
+        if encoded is None or table in _UNCACHED:
             encs.pop(key, None)
         else:
             encs[key] = encoded

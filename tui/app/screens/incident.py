@@ -127,6 +127,7 @@ class IncidentScreen(Screen[None]):
                                       self.oncall.fail, journal_changed=self.refresh_journal)
         self._requests_seen: set[str] = set()  # approval requests already announced
         self._waiting_for_me = 0  # teammates' open requests
+        self._answers_seen: set[str] = set()  # answers to my requests already announced
 
     @property
     def oncall(self) -> OncallApp:
@@ -582,11 +583,17 @@ class IncidentScreen(Screen[None]):
         if waiting != self._waiting_for_me:
             self._waiting_for_me = waiting
             self.refresh_bindings()
+        me = self.controller.journal.user
         for req in reqs:
+            if req.requester == me and req.status in ("approved", "declined") and req.id not in self._answers_seen:
+                self._answers_seen.add(req.id)
+                then = "press r to run it (once, within 30 minutes)" if req.status == "approved" else "it will not run"
+                self.notify(f"{req.answered_by} {req.status} your request to run {req.command}; {then}.",
+                            title=f"Request {req.status}", timeout=30, markup=False)
             if req.id in self._requests_seen:
                 continue
             self._requests_seen.add(req.id)
-            if req.status == "open" and req.requester != self.controller.journal.user:
+            if req.status == "open" and req.requester != me:
                 env = " with " + " ".join(f"{k}={v}" for k, v in req.env.items()) if req.env else ""
                 self.notify(f"{req.requester} asks to run {req.command}: {req.display}{env}. Press A to approve "
                             "or decline.", title="Approval requested", timeout=30, markup=False)

@@ -1,6 +1,9 @@
 """The journal pane: the incident's events as they arrive, yours and other responders'.
 
-Notes and decisions stand out; a run is one line (`tui/journal/rows.py`), its output behind `v`."""
+Notes and decisions stand out; a run is one line (`tui/journal/rows.py`), its output behind `v`.
+How a row reads is `event_line` alone; the container (tui/app/widgets/journal_log.py) is
+virtualised, so an incident of 100,000 events opens at once and scrolls without a stall.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import RichLog, Static
+from textual.widgets import Static
 
 from tui.app.messages import JournalChanged, JournalStatus
 from tui.app.shown import plain, plain_line, shown, shown_line
+from tui.app.widgets.journal_log import JournalLog
 from tui.clock import Clock
 from tui.journal.rows import journal_row
 from tui.times import parse_time
@@ -51,24 +55,22 @@ class JournalPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="journal-sync")
-        yield RichLog(wrap=True, markup=False, highlight=False, auto_scroll=True, max_lines=5000, min_width=20,
-                      id="journal-log")
+        yield JournalLog(lambda event: event_line(event, self.clock), id="journal-log")
 
     def on_mount(self) -> None:
         self.border_title = "JOURNAL"
-        self.query_one("#journal-log", RichLog).can_focus = False
 
     def add_events(self, events: Iterable[Any]) -> int:
         """Show the events not shown yet (in the order given); returns how many were new."""
-        log = self.query_one("#journal-log", RichLog)
-        new = 0
-        for event in events:
-            if event.id in self.seen:
-                continue
-            self.seen.add(event.id)
-            log.write(event_line(event, self.clock))
-            new += 1
-        return new
+        seen = self.seen
+        new = [e for e in events if e.id not in seen]
+        seen.update(e.id for e in new)
+        self.query_one("#journal-log", JournalLog).add(new)
+        return len(new)
+
+    def text(self) -> str:
+        """What the pane holds, as plain text."""
+        return self.query_one("#journal-log", JournalLog).text()
 
     def set_status(self, title: str, problem: str | None = None) -> None:
         self.border_title = shown_line(title)
