@@ -9,6 +9,7 @@ from tests.screenshots import settings_for, wait_for, write_library
 from tests.test_app_screens import finished, journal_of, open_incident
 from tui.app.factory import make_app
 from tui.app.screens.output_view import OutputViewScreen
+from tui.app.widgets.journal_pane import JournalPane
 
 LONG = "START " + "wide-column " * 24 + "THE-END"  # 300 characters: `kubectl get pods -o wide` at its worst
 
@@ -119,7 +120,7 @@ async def test_W_wraps_long_lines_in_the_output_pane(tmp_path: Path):
         screen = await open_incident(pilot, "wide")
         await pilot.press("r")
         await finished(pilot, screen)
-        journal = " ".join(" ".join(line.text for line in screen.query_one("#journal-log").lines).split())
+        journal = " ".join(screen.query_one(JournalPane).text().split())
         assert "ran: List the pods, wide · exit 0 · " in journal  # one line by its title ...
         assert "python3" not in journal and "THE-END" not in journal  # ... not its script, not its output
         pane = screen.query_one("#output")
