@@ -73,9 +73,7 @@ def drill_app(settings: Settings, catalog: Catalog, scenario_id: str | None, *, 
     scenario's page waits in the picker."""
     from tui.app.factory import make_app
     from tui.drill.hooks import Drills
-    from tui.drill.runner import drill_settings
 
-    settings = drill_settings(settings)  # commands show a Prometheus URL without one configured
     scenarios = [catalog.get(scenario_id)] if scenario_id else sorted(catalog.scenarios.values(), key=lambda s: s.id)
     drills = Drills(scenarios, catalog.library.runbooks, seed=seed, speed=speed)
     if journal is None:
