@@ -205,3 +205,22 @@ async def test_gpu_drill_after_the_rollback_waits_out_the_window_before_pre_sele
              and e.data.get("metric") == "restarts_15m"]
     assert notes == ["settling", "ok"]
     journal.close()
+
+
+async def test_a_drill_runs_a_prometheus_query_with_no_prometheus_configured(tmp_path: Path, catalog) -> None:
+    settings = settings_for(tmp_path)  # no Prometheus URL: the drill needs none
+    assert settings.prometheus_url is None
+    journal = Journal(settings.journal_path, user="alice", sync_on_write="off")
+    app, _ = drill_app(settings, catalog, "feature-drift", journal=journal, cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        screen = app.screen
+        assert screen.controller.step.offered_commands == ("top_drifted",)  # it reads ${env.prometheus_url}
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.controller.result_for_step() is not None and screen.running is None)
+        shown = "\n".join(str(line) for line in screen.query_one(OutputPane).log_widget.lines)
+        assert "[SIMULATED] top_drifted" in shown and "merchant_country" in shown
+        assert "No Prometheus URL" not in shown
+        await pilot.press("q", "y")
+        await pilot.pause()
+    journal.close()

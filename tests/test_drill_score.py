@@ -10,6 +10,7 @@ from tui.clock import Clock
 from tui.config import BUNDLED_RUNBOOKS, Settings
 from tui.drill.catalog import load_catalog
 from tui.drill.hooks import Drills
+from tui.drill.runner import drill_settings
 from tui.drill.score import SCORE_KEY, score_drill
 from tui.incident import IncidentController
 from tui.journal import Journal
@@ -46,8 +47,8 @@ def start(catalog, journal, sid: str, **kw) -> tuple[Drills, IncidentController]
 
 async def run(drills: Drills, session: IncidentController, name: str) -> None:
     """Run a command as the app does: through the drill's launcher, recorded in the journal."""
-    prepared = prepare_command(session.current, name, session.values())
-    settings = Settings(journal_path=session.journal.path)
+    settings = drill_settings(Settings(journal_path=session.journal.path))  # as `oncall drill` gives the app
+    prepared = prepare_command(session.current, name, session.values(), settings)
     launch = drills.launcher(prepared, settings, confirmed=True)
     result = await launch.run()
     session.command_finished(prepared, result)

@@ -122,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the runbook JSON Schema")
 
-    p = sub.add_parser("run", parents=[_common(journal=True)], help="run one runbook command")
+    # A command reads ${env.prometheus_url} and ${env.alertmanager_url} (and ONCALL_PROMETHEUS_URL ...).
+    p = sub.add_parser("run", parents=[_common(prometheus=True, alertmanager=True, journal=True)],
+                       help="run one runbook command")
     p.add_argument("id")
     p.add_argument("name", metavar="COMMAND")
     p.add_argument("--param", action="append", type=_param, default=[], metavar="K=V")

@@ -12,8 +12,9 @@ import asyncio
 import inspect
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.drill.scenario import SIMULATED
 from tui.drill.sim import CommandReply, Simulation
@@ -21,8 +22,19 @@ from tui.launch.command import PreparedCommand
 from tui.launch.danger import check_danger
 from tui.launch.result import RunResult
 
+if TYPE_CHECKING:
+    from tui.config import Settings
+
 LinesCallback = Callable[[list[str]], Any]
 PIECES = 4  # the output arrives in this many parts over the command's scripted duration
+# Diagnostic commands read ${env.prometheus_url}; a drill needs no Prometheus, so without one configured
+# they show Prometheus's own default address (nothing is queried: the scenario scripts their output).
+DRILL_PROMETHEUS_URL = "http://127.0.0.1:9090"
+
+
+def drill_settings(settings: Settings) -> Settings:
+    """The settings a drill prepares commands with: a Prometheus URL for them to show, when none is set."""
+    return settings if settings.prometheus_url else replace(settings, prometheus_url=DRILL_PROMETHEUS_URL)
 
 
 class SimulatedLaunch:

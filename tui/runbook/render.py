@@ -36,7 +36,19 @@ def shell_var(name: str) -> str:
     return SHELL_ENV_PREFIX + name[len(ENV_PREFIX):]
 
 
+# What to set when oncall's own `${env.NAME}` has no value: these come from its settings, not an environment's vars.
+_BUILTIN_MISSING = {
+    "env.prometheus_url": "No Prometheus URL is set (${env.prometheus_url} needs one); "
+                          "pass --prometheus URL or set ONCALL_PROMETHEUS_URL.",
+    "env.alertmanager_url": "No Alertmanager URL is set (${env.alertmanager_url} needs one); "
+                            "pass --alertmanager URL or set ONCALL_ALERTMANAGER_URL.",
+    "env.name": "No environment is chosen (${env.name} needs one); pick one with --env NAME or set ONCALL_ENV.",
+}
+
+
 def no_value(name: str) -> RenderError:
+    if name in _BUILTIN_MISSING:
+        return RenderError(_BUILTIN_MISSING[name])
     if is_env_name(name):
         var = name[len(ENV_PREFIX):]
         return RenderError(f"No value for ${{{name}}}: the environment oncall works in sets no vars.{var}; "

@@ -121,7 +121,12 @@ class IncidentScreen(Screen[None]):
         hooks = services.drill_hooks  # a drill answers from its scenario; nothing runs
         self.forms = IncidentForms(self.oncall, controller, services.settings.journal_path.parent / "reports",
                                    self._journal, self.render_all, self.oncall.fail)
-        self.commands = CommandRunner(self.oncall, controller, controller.settings or services.settings,
+        settings = controller.settings or services.settings
+        if hooks is not None:  # nothing is queried in a drill, but its commands show a Prometheus URL
+            from tui.drill.runner import drill_settings
+
+            settings = drill_settings(settings)
+        self.commands = CommandRunner(self.oncall, controller, settings,
                                       hooks.launcher if hooks is not None else launch_for,
                                       self._to(OutputPane), self._run_command, self._command_changed,
                                       self.oncall.fail, journal_changed=self.refresh_journal)
