@@ -345,9 +345,19 @@ def keys_after_question(*keys: str) -> Scene:
 
 
 async def output_view(pilot: Any) -> None:
-    await question(pilot)
-    await pilot.press("1", "r")  # prompt_history
-    await wait_for(pilot, lambda: pilot.app.screen.running is None and pilot.app.screen.query_one("#output").lines_shown)
+    import tui.launch.command as command
+
+    real = command.new_log_path
+    # The view names the run's log; its real name carries the wall-clock time and a random suffix.
+    command.new_log_path = lambda runs_dir, prepared, now=None: (
+        runs_dir / f"20261122T024800Z-{prepared.runbook_id}-{prepared.name}-5a4b3c.log")
+    try:
+        await question(pilot)
+        await pilot.press("1", "r")  # prompt_history
+        await wait_for(pilot, lambda: pilot.app.screen.running is None
+                       and pilot.app.screen.query_one("#output").lines_shown)
+    finally:
+        command.new_log_path = real
     await settle(pilot)
     await pilot.press("v")
     await settle(pilot)
