@@ -158,9 +158,9 @@ def test_action_items_need_an_owner_and_a_real_date(journal, library):
 def test_command_result_is_kept_per_step_for_suggestions(journal, library):
     session = start(journal, library)
     session.answer(0)
-    session.record_command(CommandOutcome("prompt_history", 0, "v41  02:11  deployed by ci", 0.2, "exit 0"))
+    session.record_command(CommandOutcome("prompt_history", 0, "v41  02:11  deployed by ci", 1.2, "exit 0"))
     assert session.result_for_step().output.startswith("v41")
-    assert session.result_for_step().status_text == "exit 0 · 0.2s"
+    assert session.result_for_step().status_text == "exit 0 · 1.2s"
     session.answer(1)
     assert session.result_for_step() is None
 

@@ -44,3 +44,9 @@ def test_the_rest_is_quiet_and_short():
     tick = journal_row(event("note", "Ticked: Tell the channel", action="tick"))
     assert (tick.label, tick.weight) == ("checklist", "quiet")
     assert journal_row(event("approval-request", "please approve")).text == "please approve"  # a later kind
+
+
+def test_a_runs_time_under_a_second_is_said_as_such_not_as_load_noise():
+    from tui.journal.rows import took
+
+    assert [took(v) for v in (0.04, 0.96, 1.0, 12.345, None, "x")] == ["under 1s", "under 1s", "1.0s", "12.3s", "", ""]

@@ -83,8 +83,7 @@ class SimulatedLaunch:
                 pass
             await self._deliver(piece)
             delivered += piece
-        # It took what the scenario says it takes: the loop's own lateness is not part of the drill.
-        return self._result(started_at, reply.seconds, delivered, reply.exit_code)
+        return self._result(started_at, time.monotonic() - t0, delivered, reply.exit_code)
 
     def _result(self, started_at: datetime, duration: float, lines: list[str], exit_code: int | None,
                 cancelled: bool = False) -> RunResult:

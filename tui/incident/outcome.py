@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.journal.rows import took
 from tui.launch.result import RunResult
 
 
@@ -22,7 +23,7 @@ class CommandOutcome:
 
     @property
     def status_text(self) -> str:
-        """"exit 0 · 1.2s", "timed out after 30s", ... for titles and the step view."""
+        """"exit 0 · 1.2s", "exit 0 · under 1s", "timed out after 30s", ... for titles and the step view."""
         if self.status == "exit" and self.exit_code is not None:
-            return f"exit {self.exit_code} · {self.duration:.1f}s"
-        return f"{self.message or self.status} · {self.duration:.1f}s"
+            return f"exit {self.exit_code} · {took(self.duration)}"
+        return f"{self.message or self.status} · {took(self.duration)}"

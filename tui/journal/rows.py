@@ -28,11 +28,14 @@ def _shortened(text: str, limit: int = QUIET_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _seconds(value: Any) -> str:
+def took(value: Any) -> str:
+    """How long a run took, as a responder reads it: "under 1s" (tenths of a second below that are
+    noise from the machine's load, not the command), "1.2s", or "" when not recorded."""
     try:
-        return f"{float(value):.1f}s"
+        seconds = float(value)
     except (TypeError, ValueError):
         return ""
+    return "under 1s" if seconds < 1 else f"{seconds:.1f}s"
 
 
 def run_summary(data: dict[str, Any], text: str = "") -> str:
@@ -43,7 +46,7 @@ def run_summary(data: dict[str, Any], text: str = "") -> str:
     if status == "did not start":
         why = text.split(": ", 1)[1] if ": " in text else ""
         return _shortened(f"{title} · did not start" + (f": {why}" if why else ""))
-    parts = [title, status, _seconds(data.get("duration"))]
+    parts = [title, status, took(data.get("duration"))]
     return " · ".join(p for p in parts if p)
 
 

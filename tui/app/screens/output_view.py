@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from tui.app.shown import plain, shown, styled
 from tui.app.widgets.field import Field
 from tui.app.widgets.wrapped_log import MAX_MATCHES, WrappedLog
+from tui.journal.rows import took
 
 VIEW_LINES = 100_000  # lines a view keeps (the run log keeps up to 16 MiB; its start is said to be left out)
 FOLLOW_EVERY = 0.2  # seconds between reads of a running command's new lines
@@ -65,7 +66,7 @@ class RunOutput:
         """A journaled run, read when it is shown (`load`)."""
         data = event.data or {}
         duration = data.get("duration")
-        status = str(data.get("status") or "?") + (f" · {float(duration):.1f}s" if duration is not None else "")
+        status = str(data.get("status") or "?") + (f" · {took(duration)}" if duration is not None else "")
         return cls(str(data.get("command") or "?"), str(data.get("display") or ""), status,
                    str(data["log"]) if data.get("log") else None, finished=True,
                    fallback=str(data.get("output") or event.text))

@@ -49,16 +49,20 @@ class OutputPane(Vertical):
         self.lines_shown = 0
 
     def compose(self) -> ComposeResult:
-        yield Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True, id="output-log")
-        yield WrappedLog(max_lines=WRAP_LINES, id="output-wrapped")
+        log = Log(max_lines=MAX_LINES, highlight=False, auto_scroll=True, id="output-log")
+        log.can_focus = False  # the screen scrolls it (pgup/pgdn); ↑↓ stay with the step
+        wrapped = WrappedLog(max_lines=WRAP_LINES, id="output-wrapped")
+        wrapped.can_focus = False
+        wrapped.display = False
+        yield log
+        yield wrapped
 
     def on_mount(self) -> None:
         self.border_title = "OUTPUT"
-        self.log_widget.can_focus = False  # the screen scrolls it (pgup/pgdn); ↑↓ stay with the step
-        self.wrapped_widget.can_focus = False
-        self.wrapped_widget.display = False
         self._timer = self.set_interval(FLUSH_EVERY, self._flush, pause=True)
-        self.log_widget.write_line("No command run yet.")
+        logs = self.query("#output-log").results(Log)
+        for log in logs:  # none when the screen was taken down before this pane finished mounting
+            log.write_line("No command run yet.")
 
     @property
     def log_widget(self) -> Log:
