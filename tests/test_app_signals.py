@@ -20,6 +20,17 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 SAFETY = 60  # reads of the screen before the test gives up (not a timing assertion)
 
 
+def exit_status(pid: int) -> int | None:
+    """The app's wait status once it exits, or None if it is still running after SAFETY seconds
+    (the test then fails instead of hanging the suite)."""
+    for _ in range(SAFETY * 10):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        select.select([], [], [], 0.1)
+    return None
+
+
 def started(pids: Path) -> bool:
     return pids.exists() and len(pids.read_text().split()) >= DAEMONS
 
@@ -55,16 +66,20 @@ def test_a_signal_to_the_app_ends_the_running_command_tree(tmp_path: Path, sig: 
                     pass
             except OSError:  # EIO: the app has exited
                 pass
-        _, status = os.waitpid(pid, 0)
+        status = exit_status(pid)
+        if status is not None:
+            pid = -1
     finally:
         if fd >= 0:
             os.close(fd)
         for left in with_marker(marker):
             os.kill(left, signal.SIGKILL)
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        if pid > 0:  # still running (or the test failed before the signal)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    assert status is not None, "the app did not exit after the signal"
     assert os.waitstatus_to_exitcode(status) == 128 + sig
     assert with_marker(marker) == []
