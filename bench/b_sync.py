@@ -163,7 +163,7 @@ def big_incident(quick: bool = False) -> Result:
     import sys
 
     from tui.journal import Journal
-    from tui.journal.report import render_report
+    from tui.report.markdown import render_report
 
     runs = 1 if quick else 3
     root = str(Path(__file__).resolve().parent.parent)
