@@ -58,7 +58,7 @@ async def test_quitting_and_reopening_resumes_at_the_same_step(tmp_path: Path) -
         await open_refusal_spike(pilot)
         await wait_for(pilot, lambda: type(again.screen).__name__ == "ResumeScreen")  # before any params form
         text = await drawn(pilot)
-        assert f"Incident {first} (your" in text and "refusal-spike at step recent-change" in text
+        assert f"Incident {first} (yours, opened" in text and "refusal-spike at step recent-change" in text
         assert "one incident, not two" in text
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(again.screen, IncidentScreen))

@@ -84,7 +84,7 @@ def open_incidents(journal: Journal, clock: Clock, *, drill: bool | None = None,
 
 def resume_sentence(row: OpenIncident, user: str) -> str:
     """What Enter does, in one plain paragraph."""
-    whose = "your" if row.incident.lead == user else f"{row.lead}'s"
+    whose = "yours" if row.incident.lead == user else f"{row.lead}'s"
     drill = " It is a drill: its simulated service keeps what was already fixed." if row.incident.drill else ""
     return (f"Incident {row.id} ({whose}, opened {row.age} ago) is still open on {row.where}. Resuming joins it "
             f"there with its parameters: the steps already taken stay taken and everything you do is added to "
