@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.fault_server",
     "tests.fixtures.journal",
     "tests.fixtures.receiver",
+    "tests.fixtures.incidents",
 ]

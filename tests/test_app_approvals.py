@@ -17,16 +17,7 @@ from tui.clock import Clock
 from tui.incident import IncidentRecord
 from tui.journal import Journal
 
-
-@pytest.fixture(autouse=True)
-def recorded_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
-    notify = OncallApp.notify
-
-    def recording(self: OncallApp, message: str, *args: Any, **kwargs: Any) -> None:
-        self.__dict__.setdefault("notified", []).append(str(message))
-        notify(self, message, *args, **kwargs)
-
-    monkeypatch.setattr(OncallApp, "notify", recording)
+pytestmark = pytest.mark.usefixtures("recorded_notifications")
 
 
 def _said(app: Any) -> str:

@@ -15,7 +15,6 @@ from tests.screenshots import (
     wait_for,
     write_library,
 )
-from tui.app.app import OncallApp
 from tui.app.factory import make_app
 from tui.app.screens.dialogs import ChoiceScreen, DangerScreen, NoteScreen
 from tui.app.screens.incident import IncidentScreen
@@ -23,6 +22,8 @@ from tui.app.screens.picker import PickerScreen
 from tui.app.screens.report import ReportScreen
 from tui.journal import Journal
 from tui.runbook.model import SEVERITIES
+
+pytestmark = pytest.mark.usefixtures("recorded_notifications")
 
 FLOOD = """\
 id: flood
@@ -46,17 +47,6 @@ steps:
     say: Done.
 """
 
-
-@pytest.fixture(autouse=True)
-def recorded_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every app.notify (screens notify through it) is also kept on the app, for `messages`."""
-    notify = OncallApp.notify
-
-    def recording(self: OncallApp, message: str, *args: Any, **kwargs: Any) -> None:
-        self.__dict__.setdefault("notified", []).append(str(message))
-        notify(self, message, *args, **kwargs)
-
-    monkeypatch.setattr(OncallApp, "notify", recording)
 
 
 def messages(app: Any) -> list[str]:

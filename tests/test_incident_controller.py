@@ -12,20 +12,6 @@ from tui.errors import OncallError
 from tui.incident import FINDINGS, CommandOutcome, IncidentController
 from tui.journal import Journal
 from tui.metrics.readings import reading_from_samples
-from tui.runbook.library import load_library
-
-
-@pytest.fixture
-def library(tmp_path: Path):
-    return load_library([write_library(tmp_path / "runbooks")])
-
-
-@pytest.fixture
-def journal(tmp_path: Path):
-    # The journal keeps the same (fixed) time as the controller's clock: one clock, injected, not patched.
-    j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off", now_ms=lambda: int(NOW.timestamp() * 1000))
-    yield j
-    j.close()
 
 
 def start(journal: Journal, library, **params: str) -> IncidentController:

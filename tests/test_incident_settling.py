@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tests.screenshots import NOW, fixed_clock, write_library
+from tests.screenshots import NOW, fixed_clock
 from tui.config import Settings
 from tui.incident import IncidentController
 from tui.incident.remediation import CONTAINED, latest
 from tui.journal import Journal
 from tui.launch import launch_for, prepare_command
 from tui.metrics.readings import Snapshot, reading_from_samples
-from tui.runbook.library import load_library
-
-
-@pytest.fixture
-def library(tmp_path: Path):
-    return load_library([write_library(tmp_path / "runbooks")])
-
-
-@pytest.fixture
-def journal(tmp_path: Path):
-    j = Journal(tmp_path / "journal.json", user="alice", sync_on_write="off", now_ms=lambda: int(NOW.timestamp() * 1000))
-    yield j
-    j.close()
 
 
 def controller(journal: Journal, library, incident_id: str | None = None) -> IncidentController:
