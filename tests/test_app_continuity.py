@@ -10,14 +10,18 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from tests.screenshots import settings_for, wait_for
-from tests.test_app_screens import messages, recorded_notifications  # noqa: F401 (the toasts, kept)
+from tests.test_app_screens import messages
 from tui.app.factory import make_app
 from tui.app.screens.incident import IncidentScreen
 from tui.clock import Clock
 from tui.config import Environment, with_environment
 from tui.incident import IncidentRecord
 from tui.journal import Journal
+
+pytestmark = pytest.mark.usefixtures("recorded_notifications")  # the toasts, kept for `messages`
 
 
 def reopen(path: Path) -> Journal:

@@ -52,6 +52,7 @@ class JournalPane(Vertical):
         super().__init__(id=id)
         self.clock = clock
         self.seen: set[str] = set()
+        self._pending: list[Any] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="journal-sync")
@@ -59,14 +60,22 @@ class JournalPane(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "JOURNAL"
+        self._flush()
 
     def add_events(self, events: Iterable[Any]) -> int:
-        """Show the events not shown yet (in the order given); returns how many were new."""
+        """Show the events not shown yet (in the order given); returns how many were new. Events that
+        arrive before the pane's log is mounted (a busy machine, a resumed incident) wait for it."""
         seen = self.seen
         new = [e for e in events if e.id not in seen]
         seen.update(e.id for e in new)
-        self.query_one("#journal-log", JournalLog).add(new)
+        self._pending.extend(new)
+        self._flush()
         return len(new)
+
+    def _flush(self) -> None:
+        for log in self.query("#journal-log").results(JournalLog):
+            pending, self._pending = self._pending, []
+            log.add(pending)
 
     def text(self) -> str:
         """What the pane holds, as plain text."""
