@@ -53,13 +53,16 @@ class JournalPane(Vertical):
         self.clock = clock
         self.seen: set[str] = set()
         self._pending: list[Any] = []
+        self._problem: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="journal-sync")
         yield JournalLog(lambda event: event_line(event, self.clock), id="journal-log")
 
     def on_mount(self) -> None:
-        self.border_title = "JOURNAL"
+        if not self.border_title:
+            self.border_title = "JOURNAL"
+        self.set_status(self.border_title, self._problem)
         self._flush()
 
     def add_events(self, events: Iterable[Any]) -> int:
@@ -83,9 +86,10 @@ class JournalPane(Vertical):
 
     def set_status(self, title: str, problem: str | None = None) -> None:
         self.border_title = shown_line(title)
-        line = self.query_one("#journal-sync", Static)
-        line.display = bool(problem)
-        line.update(shown(problem or ""))  # a sync problem quotes the shared file's path and what it found
+        self._problem = problem
+        for line in self.query("#journal-sync").results(Static):  # none yet: on_mount shows it
+            line.display = bool(problem)
+            line.update(shown(problem or ""))  # a sync problem quotes the shared file's path and what it found
 
     def on_journal_changed(self, message: JournalChanged) -> None:
         self.add_events(message.events)
