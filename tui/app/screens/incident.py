@@ -168,6 +168,8 @@ class IncidentScreen(Screen[None]):
     def _to(self, widget: type[Widget]) -> Callable[[Message], None]:
         """Post a message to the one widget of this type (the widget acts on it)."""
         def tell(message: Message) -> None:
+            if not self.app.is_running:  # shutting down: the panes are closing
+                return
             found = self.query(widget)
             if found:
                 found.first().post_message(message)

@@ -202,4 +202,7 @@ class StepView(VerticalScroll, can_focus=False):
         return text + " · b back"
 
     def on_step_changed(self, message: StepChanged) -> None:
-        self.show(message.controller, selected=message.selected, cursor=message.cursor, running=message.running)
+        # While the app shuts down, Textual closes the remaining widgets in no fixed order: a step that
+        # arrives then may find this view's children gone, and there is no screen left to show it on.
+        if self.app.is_running:
+            self.show(message.controller, selected=message.selected, cursor=message.cursor, running=message.running)
