@@ -288,7 +288,7 @@ async def test_commands_are_answered_never_run_and_the_danger_gate_holds(catalog
     launch = launch_for(rollback, settings, confirmed=True, on_lines=lines.extend)
     started = time.monotonic()
     result = await launch.run()
-    assert result.ok and result.display.startswith("[SIMULATED] kubectl rollout undo")
+    assert result.ok and result.display.startswith("[SIMULATED] kubectl --context= rollout undo")
     assert lines == list(result.head) and "deployment.apps/support-llm-vllm rolled back" in lines
     assert time.monotonic() - started < 5 and sim.fixed and not list(tmp_path.iterdir())
     slow = launch_for(prepare_command(sim.runbook, "rollout_status", {}), settings)

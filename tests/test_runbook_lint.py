@@ -152,6 +152,8 @@ def test_bad_today_is_a_usage_error(tmp_path: Path) -> None:
     (["kubectl", "--context", "prod", "-n", "ml", "patch", "deploy/x", "-p", "{}"], "kubectl patch"),
     (["sudo", "-E", "timeout", "30", "kubectl", "apply", "-f", "x.yaml"], "kubectl apply"),
     (["kubectl", "argo", "rollouts", "abort", "api"], "argo rollouts abort"),
+    (["kubectl", "--context=eu-prod-2", "rollout", "undo", "deploy/x"], "kubectl rollout undo"),
+    (["kubectl", "argo", "rollouts", "--context=", "abort", "api"], "argo rollouts abort"),
     (["argocd", "app", "rollback", "api", "3"], "argocd app rollback"),
     (["flux", "suspend", "kustomization", "apps"], "flux suspend"),
     (["http", "DELETE", "https://x/api/1"], "http DELETE"),

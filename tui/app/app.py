@@ -350,12 +350,21 @@ class OncallApp(App[int]):
 
     def _new_incident(self, runbook: Any, params: dict[str, str] | None, alert: Any) -> None:
         from tui.app.screens.params import ParamsScreen
+        from tui.config import environment_values, for_incident
 
+        env = environment_values(for_incident(self.services.settings, self._environment_for(alert)))
         if runbook.params and not self.services.drill:
-            self.push_screen(ParamsScreen(runbook, params or {}),
+            self.push_screen(ParamsScreen(runbook, params or {}, env=env),
                              callback=lambda values: self.start_incident(runbook, values, alert) if values else None)
         else:  # a drill's simulation is built on the runbook's defaults (and its alert's labels): no form
-            self.start_incident(runbook, {**runbook.default_params(params), **(params or {})}, alert)
+            self.start_incident(runbook, {**runbook.default_params(params, env), **(params or {})}, alert)
+
+    def _environment_for(self, alert: Any) -> str | None:
+        """The environment an incident opened now works in: its alert's (by labels), else oncall's."""
+        from tui.config import environment_for_labels
+
+        settings = self.services.settings
+        return environment_for_labels(settings, getattr(alert, "labels", None) or {}) or settings.environment
 
     def _to_picker(self) -> None:
         """Back to the picker at the bottom of the stack (an incident left stays open in the journal)."""
@@ -371,12 +380,9 @@ class OncallApp(App[int]):
             reason = self.loaded.journal_error if self.loaded else None
             self.fail(reason or "The journal is not open; start oncall with --journal PATH.")
             return
-        from tui.config import environment_for_labels
         from tui.incident import IncidentRecord  # the core's own: not needed for the first frame
 
-        settings = self.services.settings
-        labels = getattr(alert, "labels", None) or {}
-        environment = environment_for_labels(settings, labels) or settings.environment  # the alert's first
+        environment = self._environment_for(alert)
         try:
             record = IncidentRecord.open(journal, self.services.clock, runbook, params, drill=self.services.drill,
                                          alert=alert.name if alert is not None else None,
@@ -412,7 +418,10 @@ class OncallApp(App[int]):
             except OncallError as exc:
                 self.fail(str(exc))
         self._to_picker()
-        self._show_incident(incident.id, runbook, {**runbook.default_params(), **params}, replay=True)
+        from tui.config import environment_values, for_incident
+
+        env = environment_values(for_incident(self.services.settings, incident.environment))
+        self._show_incident(incident.id, runbook, {**runbook.default_params(env=env), **params}, replay=True)
 
     def _show_incident(self, incident_id: str, runbook: Any, params: dict[str, str], replay: bool = False) -> None:
         from tui.app.screens.incident import IncidentScreen

@@ -85,7 +85,7 @@ def _print_readings(readings: list[Reading], out: TextIO, now: float) -> None:
 def run_metrics(args: argparse.Namespace, settings: Settings) -> int:
     runbook = load_library(settings.runbook_dirs).get(args.id)
     needed = {n for m in runbook.metrics.values() for n in placeholders(m.query)}
-    params = check_params(runbook, dict(args.param), needed=needed)
+    params = check_params(runbook, dict(args.param), needed=needed, env=environment_values(settings))
     fix = _remediation(settings, args.incident) if getattr(args, "incident", None) else None
     queries = metric_queries(runbook, {**params, **environment_values(settings)})  # ${env.NAME} too
     if not queries:

@@ -110,7 +110,7 @@ class IncidentController(IncidentRecord):
 
     def values(self, runbook: Runbook | None = None) -> dict[str, str]:
         runbook = runbook or self.current
-        return self.runbook_params.get(runbook.id, runbook.default_params())
+        return self.runbook_params.get(runbook.id, runbook.default_params(env=self.env_values()))
 
     def text(self, template: str) -> str:
         """Step text for the screen: parameters, the environment's values and live metric values filled
@@ -248,7 +248,7 @@ class IncidentController(IncidentRecord):
             return self.runbook_params[runbook.id]
         known = {k: v for params in self.runbook_params.values() for k, v in params.items() if k in runbook.params}
         try:
-            values = check_params(runbook, known)
+            values = check_params(runbook, known, env=self.env_values())
         except OncallError:
             return None
         self.runbook_params[runbook.id] = values

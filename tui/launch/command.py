@@ -20,6 +20,7 @@ from tui.runbook.render import (
     check_leading_dash,
     check_params,
     display_command,
+    env_fallbacks,
     is_env_name,
     no_value,
     placeholders,
@@ -72,18 +73,27 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], sett
     else:
         names = shell_params(command, runbook)  # refuses a use that could make a value code
     available = environment_values(settings) if settings is not None else {}
-    env_used: dict[str, str] = {}
+    templates = command.run if command.run is not None else [command.shell or ""]
+    fallbacks = {n: f[0] for t in templates for n, f in env_fallbacks(t).items()}
+    env_used: dict[str, str] = {}  # the environment's own values (checked like parameters)
+    env_fallback: dict[str, str] = {}  # `${env.NAME:-text}` with no value: the runbook's text
     for n in names:
         if is_env_name(n):
-            if n not in available:
+            if available.get(n):
+                env_used[n] = available[n]
+            elif n in fallbacks:
+                env_fallback[n] = fallbacks[n]
+            elif n in available:
+                env_used[n] = available[n]
+            else:
                 raise no_value(n)
-            env_used[n] = available[n]
-    merged = check_params(runbook, values, needed=[n for n in names if not is_env_name(n)])
+    merged = check_params(runbook, values, needed=[n for n in names if not is_env_name(n)], env=available)
     used = {n: merged[n] for n in names if n in merged}
     check_leading_dash(runbook, used, used)
     check_env_values(env_used, argv=command.run is not None)
-    env = {**used, **{shell_var(n): v for n, v in env_used.items()}} if command.run is None else {}
-    rendered = {**merged, **env_used}
+    shell_values = {**env_fallback, **env_used}  # a script reads one variable per name (validate checks its fallbacks agree)
+    env = {**used, **{shell_var(n): v for n, v in shell_values.items()}} if command.run is None else {}
+    rendered = {**merged, **env_used}  # an argv's `${env.NAME:-text}` falls back where it stands
     environment = settings.environment if settings is not None else None
     active = settings.active_environment if settings is not None else None
     conflict = None

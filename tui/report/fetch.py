@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tui import promql
+from tui.config import Settings, environment_values, for_incident
 from tui.errors import OncallError
 from tui.journal.model import Incident
 from tui.metrics.poller import metric_queries
@@ -41,11 +42,13 @@ def worst_points(series: Sequence[Series], direction: str) -> tuple[tuple[float,
 
 
 async def read_curves(client: PrometheusClient, runbooks: Sequence[Runbook], params: Mapping[str, str],
-                      span: Span) -> list[Curve]:
-    """Every metric of `runbooks` over `span`; raises PrometheusError when the server (not one query) failed."""
+                      span: Span, env: Mapping[str, str] | None = None) -> list[Curve]:
+    """Every metric of `runbooks` over `span` (`env`: the `${env.NAME}` values of the incident's environment);
+    raises PrometheusError when the server (not one query) failed."""
     step = range_step(span.end - span.start, POINTS)
+    env = env or {}
     jobs: list[tuple[Runbook, Any]] = [(rb, q) for rb in runbooks
-                                       for q in metric_queries(rb, {**rb.default_params(), **params})]
+                                       for q in metric_queries(rb, {**env, **rb.default_params(env=env), **params})]
 
     async def one(runbook: Runbook, q: Any) -> Curve:
         if q.error:
@@ -84,6 +87,8 @@ def measure_incident(settings: Any, incident: Incident, runbooks: Sequence[Runbo
     if found is not None:
         return measure(incident, found[0], found[1], now)
     span = report_span(incident, now, longest_window=longest_window(runbooks))
+    if isinstance(settings, Settings):  # the incident's environment: its Prometheus and its ${env.NAME}
+        settings = for_incident(settings, incident.environment)
     url = getattr(settings, "prometheus_url", None)
     if not url:
         return measure(incident, [], span, now, "no Prometheus URL is set (ONCALL_PROMETHEUS_URL or --prometheus)")
@@ -93,7 +98,8 @@ def measure_incident(settings: Any, incident: Incident, runbooks: Sequence[Runbo
 
     async def read() -> list[Curve]:
         async with PrometheusClient.from_settings(settings) as client:
-            return await read_curves(client, runbooks, incident.params, span)
+            return await read_curves(client, runbooks, incident.params, span,
+                                     environment_values(settings) if isinstance(settings, Settings) else None)
 
     try:
         curves = asyncio.run(read())

@@ -171,11 +171,14 @@ class Runbook:
     path: Path | None = None
     last_reviewed: str | None = None  # YYYY-MM-DD
 
-    def default_params(self, given: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The defaults, for the values `given` (typed, or an alert's labels).
+    def default_params(self, given: Mapping[str, str] | None = None,
+                       env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The defaults, for the values `given` (typed, or an alert's labels) in the environment whose
+        `${env.NAME}` values are `env`.
 
-        A default may derive from other parameters (`deployment: {default: "${model}-predictor"}`): it is
-        filled from them, and left out (to be asked) when one has no value. A plain default that holds the
+        A default may derive from other parameters (`deployment: {default: "${model}-predictor"}`) or from
+        the environment (`namespace: {default: "${env.namespace:-ml-prod}"}`): it is filled from them, and
+        left out (to be asked) when one has no value and no fallback. A plain default that holds the
         default of a parameter given another value is left out too: `fraud-detector-predictor` says
         nothing about the deployment of an alert for model=credit-risk.
         """
@@ -183,7 +186,7 @@ class Runbook:
 
         given = given or {}
         plain = {p.name: p.default for p in self.params.values() if p.default is not None and "${" not in p.default}
-        known = {**plain, **given}
+        known = {**plain, **(env or {}), **given}
         changed = [plain[n] for n, v in given.items() if n in plain and v != plain[n] and len(plain[n]) >= 3]
         out = {}
         for p in self.params.values():
@@ -191,7 +194,7 @@ class Runbook:
                 continue
             if "${" in p.default:
                 value = derived_default(p.default, known)
-                if value is not None:
+                if value:  # `${env.kube_context:-}` with no such var: nothing to offer, so it is asked
                     out[p.name] = value
             elif p.name in given or not any(old in p.default for old in changed):
                 out[p.name] = p.default

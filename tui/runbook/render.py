@@ -16,8 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from tui.errors import OncallError
 from tui.runbook.model import Command, Runbook
 
-# `${name}` is a parameter, `${env.name}` a variable of the environment oncall works in (config.yaml).
-PLACEHOLDER = re.compile(r"\$\$\{|\$\{((?:env\.)?[A-Za-z_][A-Za-z0-9_]*)\}")
+# `${name}` is a parameter, `${env.name}` a variable of the environment oncall works in (config.yaml), and
+# `${env.name:-text}` the same with the text to use when the environment sets no such var (or none is
+# chosen). Only `${env.…}` takes a fallback: a parameter has its default, and in a shell script
+# `${name:-text}` stays bash's own.
+PLACEHOLDER = re.compile(r"\$\$\{|\$\{(?:(env\.[A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?|([A-Za-z_][A-Za-z0-9_]*))\}")
 NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 ENV_PREFIX = "env."
 SHELL_ENV_PREFIX = "ONCALL_ENV_"  # `${env.kube_context}` reaches a shell script as "${ONCALL_ENV_kube_context}"
@@ -56,19 +59,51 @@ def no_value(name: str) -> RenderError:
     return RenderError(f"No value for ${{{name}}}; pass it with --param {name}=VALUE.")
 
 
+def placeholder_name(m: re.Match[str]) -> str | None:
+    """The name a PLACEHOLDER match refers to; None for an escaped `$${`."""
+    return m.group(1) or m.group(3)
+
+
+def fallback(m: re.Match[str]) -> str | None:
+    """The text after `:-` in `${env.NAME:-text}`; None without one."""
+    return m.group(2)
+
+
 def placeholders(text: str) -> list[str]:
     """The names a template refers to, in order (escaped `$${` skipped)."""
-    return [m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1)]
+    return [name for m in PLACEHOLDER.finditer(text) if (name := placeholder_name(m))]
+
+
+def env_fallbacks(text: str) -> dict[str, list[str]]:
+    """The fallbacks each `${env.NAME:-text}` of a template gives: {`env.NAME`: [text, ...]}."""
+    found: dict[str, list[str]] = {}
+    for m in PLACEHOLDER.finditer(text):
+        if (name := placeholder_name(m)) and (text_ := fallback(m)) is not None:
+            found.setdefault(name, []).append(text_)
+    return found
+
+
+def value_of(m: re.Match[str], values: Mapping[str, str]) -> str | None:
+    """The value a placeholder stands for: its name's, else (like the shell's `:-`, when that is unset or
+    empty) its fallback, else None."""
+    name = placeholder_name(m)
+    if name is None:
+        return None
+    value = values.get(name)
+    if value is not None and (value != "" or fallback(m) is None):
+        return str(value)
+    return fallback(m)
 
 
 def substitute(text: str, values: Mapping[str, str], quote: Callable[[str], str] = str,
                missing: Callable[[str], str] | None = None, pattern: re.Pattern[str] = PLACEHOLDER) -> str:
     def repl(m: re.Match[str]) -> str:
-        name = m.group(1)
+        name = m.group(1) if pattern is not PLACEHOLDER else placeholder_name(m)
         if name is None:
             return "${"
-        if name in values:
-            return quote(str(values[name]))
+        value = values.get(name) if pattern is not PLACEHOLDER else value_of(m, values)
+        if value is not None:
+            return quote(str(value))
         if missing is not None:
             return missing(name)
         raise no_value(name)
@@ -88,11 +123,12 @@ def reserved_name(name: str) -> bool:
 
 
 def derived_default(template: str, values: Mapping[str, str]) -> str | None:
-    """A default written from other parameters (`${model}-predictor`) filled in; None when one has no value."""
-    names = placeholders(template)
-    if any(n not in values or is_env_name(n) for n in names):
+    """A default written from other parameters (`${model}-predictor`) or the environment's vars
+    (`${env.namespace:-ml-prod}`) filled in; None when one has no value (nor a fallback)."""
+    try:
+        return substitute(template, values)
+    except RenderError:
         return None
-    return substitute(template, values)
 
 
 def pattern_matches(pattern: str, value: str) -> bool:
@@ -113,17 +149,19 @@ def allows_leading_dash(pattern: str | None, value: str) -> bool:
     return _DASH_FIRST.match(pattern) is not None
 
 
-def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[str] | None = None) -> dict[str, str]:
+def check_params(runbook: Runbook, values: Mapping[str, str], needed: Iterable[str] | None = None,
+                 env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Defaults filled in, unknown names refused, every value checked against its pattern.
 
     `needed`: the parameters the caller is about to use (a command's or a query's); only those
-    must have a value. None means every parameter of the runbook.
+    must have a value. None means every parameter of the runbook. `env`: the `${env.NAME}` values
+    that defaults such as `${env.namespace:-ml-prod}` read (none: their fallbacks).
     """
     for name in values:
         if name not in runbook.params:
             known = ", ".join(runbook.params) or "none"
             raise RenderError(f"Runbook {runbook.id} has no parameter {name!r} (its parameters: {known}).")
-    merged = {**runbook.default_params(values), **values}
+    merged = {**runbook.default_params(values, env), **values}
     required = set(runbook.params if needed is None else needed)
     for name, param in runbook.params.items():
         if name not in merged:
@@ -181,7 +219,7 @@ def shell_text(template: str) -> str:
     """A `shell:` template as bash runs it: `$${` becomes bash's `${`, `${env.NAME}` the variable
     `${ONCALL_ENV_NAME}` (exported to it, like the parameters); nothing else is touched."""
     def repl(m: re.Match[str]) -> str:
-        name = m.group(1)
+        name = placeholder_name(m)
         if name is None:
             return "${"
         return "${" + shell_var(name) + "}" if is_env_name(name) else m.group(0)
@@ -295,14 +333,15 @@ def _promql_value(name: str, value: str, context: str) -> str:
 def promql_contexts(query: str) -> dict[int, str]:
     """Where each placeholder of a PromQL template sits: '"', "'", '`' (inside that string literal)
     or '' (outside any literal, comments included). Keys are the placeholders' offsets."""
-    found = {m.start() for m in PLACEHOLDER.finditer(query)}
+    found = {m.start(): m.end() for m in PLACEHOLDER.finditer(query)}
     contexts: dict[int, str] = {}
     quote = ""
     i, n = 0, len(query)
     while i < n:
         if i in found:
             contexts[i] = quote
-            i = query.index("{", i) + 1  # $${ or ${name}: neither contains a quote
+            # `$${` is just that; `${name}` and `${env.NAME:-text}` end at their brace (a fallback's quote is its text)
+            i = i + 3 if query.startswith("$${", i) else found[i]
             continue
         c = query[i]
         if quote:
@@ -325,12 +364,13 @@ def render_query(query: str, values: Mapping[str, str]) -> str:
     contexts = promql_contexts(query)
 
     def repl(m: re.Match[str]) -> str:
-        name = m.group(1)
+        name = placeholder_name(m)
         if name is None:
             return "${"
-        if name not in values:
+        value = value_of(m, values)
+        if value is None:
             raise no_value(name)
-        return _promql_value(name, str(values[name]), contexts.get(m.start(), ""))
+        return _promql_value(name, value, contexts.get(m.start(), ""))
 
     return PLACEHOLDER.sub(repl, query)
 

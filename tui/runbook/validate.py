@@ -25,6 +25,8 @@ from tui.runbook.readfile import read_text
 from tui.runbook.render import (
     RenderError,
     allows_leading_dash,
+    derived_default,
+    env_fallbacks,
     is_env_name,
     pattern_matches,
     placeholders,
@@ -419,9 +421,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         if isinstance(default, str) and "${" in default:
             plain = [n for n, q in params.items() if n != name and "${" not in str(mapping(q).get("default") or "")]
             refs(default, plain, ("params", name, "default"), "parameter without a derived default")
-            if any(is_env_name(n) for n in placeholders(default)):
-                c.error(at("params", name, "default"), f"params.{name}.default cannot read ${{env.NAME}}; "
-                        "use the variable in the command instead")
+            _fallback_default(c, name, default, mapping(p).get("pattern"), params, at)
 
     for name, metric in metrics.items():
         if not isinstance(metric, dict):
@@ -445,6 +445,11 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         refs(shell, params, ("commands", name, "shell"), "parameter")
         if isinstance(shell, str) and sections_ok["params"]:
             _shell_uses(c, name, shell, params)
+            for var, texts in env_fallbacks(shell).items():
+                if len(set(texts)) > 1:  # the script reads one variable for it: one value when it has none
+                    c.error(at("commands", name, "shell"),
+                            f"commands.{name}.shell: ${{{var}:-…}} has different fallbacks "
+                            f"({', '.join(repr(t) for t in dict.fromkeys(texts))}); give it one")
         _dash_defaults(c, name, cmd, params, at)
         if cmd.get("danger") is True and cmd.get("read_only") is True:
             c.error(at("commands", name, "read_only"),
@@ -519,6 +524,24 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
 
     if not any(p.is_error for p in c.problems):  # on a broken graph this would only add noise
         _reachability(c, steps, start, at)
+
+
+def _fallback_default(c: Checker, name: str, default: str, pattern: Checked | None,
+                      params: Mapping[str, Checked], at: Callable[..., Where]) -> None:
+    """A default read from the environment (`${env.namespace:-ml-prod}`) is, without one, its fallback:
+    that text must match the parameter's own pattern, as a plain default must."""
+    if not any(is_env_name(n) for n in placeholders(default)) or not isinstance(pattern, str):
+        return
+    plain = {n: str(q.get("default")) for n, q in params.items()
+             if isinstance(q, dict) and isinstance(q.get("default"), str) and "${" not in str(q.get("default"))}
+    value = derived_default(default, plain)
+    try:
+        wrong = bool(value) and not pattern_matches(pattern, value or "")
+    except re.error:
+        return  # reported with the pattern
+    if wrong:
+        c.error(at("params", name, "default"), f"params.{name}.default {default!r} gives {value!r} when the "
+                f"environment sets no such var, which does not match its own pattern {pattern}")
 
 
 def _shell_uses(c: Checker, name: str, template: str, params: Mapping[str, Checked]) -> None:

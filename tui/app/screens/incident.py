@@ -360,7 +360,7 @@ class IncidentScreen(Screen[None]):
                 self._retarget_metrics()
                 self.render_all()
 
-            self.app.push_screen(ParamsScreen(current, controller.values(current),
+            self.app.push_screen(ParamsScreen(current, controller.values(current), env=controller.env_values(),
                                               note=f"{current.title} needs these values before you go on."), done)
             return
         self._retarget_metrics()

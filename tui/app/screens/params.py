@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -28,12 +30,14 @@ class ParamsScreen(Screen[dict[str, str] | None]):
         Binding("question_mark", "app.help", "help", key_display="?", id="params.help"),
     ]
 
-    def __init__(self, runbook: Runbook, values: dict[str, str], *, note: str = "") -> None:
+    def __init__(self, runbook: Runbook, values: dict[str, str], *, note: str = "",
+                 env: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.runbook = runbook
+        self.env = dict(env or {})  # the `${env.NAME}` values a default such as `${env.namespace:-ml-prod}` reads
         # Defaults for these values: one derived from a parameter the alert filled (`${model}-predictor`)
         # follows it; a plain one naming another model is left empty, to be asked.
-        self.values = {**runbook.default_params(values), **values}
+        self.values = {**runbook.default_params(values, self.env), **values}
         self.note = note
         self.derived = {n for n, p in runbook.params.items() if p.default and "${" in p.default and n not in values}
         self.shown_derived = {n: self.values.get(n, "") for n in self.derived}  # edited by hand: no longer follows
@@ -72,7 +76,7 @@ class ParamsScreen(Screen[dict[str, str] | None]):
         if not self.derived:
             return
         typed = {k: v for k, v in self.collected().items() if v and k not in self.derived}
-        defaults = self.runbook.default_params(typed)
+        defaults = self.runbook.default_params(typed, self.env)
         for derived in list(self.derived):
             value = defaults.get(derived, "")
             self.shown_derived[derived] = value
@@ -97,7 +101,7 @@ class ParamsScreen(Screen[dict[str, str] | None]):
             self.query_one(f"#param-{missing[0].name}", Field).focus()
             return
         try:
-            merged = check_params(self.runbook, values)
+            merged = check_params(self.runbook, values, env=self.env)
         except OncallError as exc:
             self.query_one("#params-error", Static).update(shown(exc))  # it quotes the value typed
             return
