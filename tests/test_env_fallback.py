@@ -53,7 +53,7 @@ def test_a_fallback_is_used_only_when_the_environment_has_no_value() -> None:
         "--context=eu-prod-2 -n ml-staging m ${HOME}"
     # like the shell's `:-`, an empty value falls back too; without a fallback it stays empty
     assert substitute("${env.namespace:-ml-prod}|${env.namespace}", {"env.namespace": ""}) == "ml-prod|"
-    with pytest.raises(OncallError, match="sets no vars.kube_context"):
+    with pytest.raises(OncallError, match=r"sets no vars\.kube_context"):
         substitute("--context=${env.kube_context}", {})
     assert render_text("Done in ${env.kube_context:-the current context}.", {}) == "Done in the current context."
 
@@ -146,7 +146,7 @@ async def test_the_params_form_offers_the_environments_namespace(settings) -> No
     for env, namespace, context in (("staging", "ml-staging", "staging-1"), (None, "ml-prod", "")):
         app = make_app(settings(env), runbook="env-fallback", cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, ParamsScreen) and bool(app.screen.query(Field)),
-                           tries=3000)
+            await wait_for(pilot, lambda app=app: isinstance(app.screen, ParamsScreen)
+                           and bool(app.screen.query(Field)), tries=3000)
             assert app.screen.query_one("#param-namespace", Field).value == namespace
             assert app.screen.query_one("#param-context", Field).value == context
