@@ -129,7 +129,7 @@ async def test_the_score_is_kept_in_the_journal_and_exported(catalog, journal, t
         assert drill_notes[0].startswith("DRILL gpu-oom-loop:") and "SIMULATED" in drill_notes[0]
         assert any(t.startswith("SIMULATED alert KubePodCrashLooping firing") for t in drill_notes)
         [fix] = [e for e in events if e.kind == "command" and e.data["command"] == "rollback"]
-        assert fix.text.startswith("ran rollback: [SIMULATED] kubectl rollout undo")
+        assert fix.text.startswith("ran rollback: [SIMULATED] kubectl --context= rollout undo")
         assert "[SIMULATED] rollback: drill gpu-oom-loop; nothing was run." in fix.data["output"]
         # Re-scored from the journal alone (as after an export), it says the same.
         again = score_drill(scenario, incident, events, start_step="symptom", paged_at=report.paged_at)

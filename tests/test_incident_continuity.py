@@ -71,8 +71,13 @@ def test_a_derived_default_follows_the_alerts_label(runbook) -> None:
 def test_the_validator_checks_what_a_derived_default_names(runbook) -> None:
     _, problems = validate_text(RUNBOOK.replace("${model}-predictor", "${modle}-predictor"))
     assert any("${modle}" in p.message for p in problems if p.is_error)
-    _, problems = validate_text(RUNBOOK.replace("${model}-predictor", "${env.namespace}-predictor"))
-    assert any("cannot read ${env.NAME}" in p.message for p in problems if p.is_error)
+    # A default may read the environment; its fallback is checked against the pattern like a plain default.
+    _, problems = validate_text(RUNBOOK.replace("${model}-predictor", "${env.namespace:-${model}}-predictor"))
+    assert any("is plain text" in p.message for p in problems if p.is_error)
+    text = RUNBOOK.replace("${model}-predictor", "${env.deployment:-fraud-detector-predictor}")
+    assert not [p for p in validate_text(text)[1] if p.is_error]
+    _, problems = validate_text(RUNBOOK.replace("${model}-predictor", "${env.deployment:-Not Valid}"))
+    assert any("does not match its own pattern" in p.message for p in problems if p.is_error)
 
 
 # -- resume, join, dedupe ----------------------------------------------------------------------------

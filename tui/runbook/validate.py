@@ -396,6 +396,10 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
             if name not in allowed and not is_env_name(name):  # ${env.NAME}: config.yaml's, known when it runs
                 c.error(at(*kp), f"${{{name}}} names no {what}" + _suggest(name, allowed)
                         + ("" if _suggest(name, allowed) else f" (known: {_listing(sorted(allowed))})"))
+        for name, texts in env_fallbacks(text).items():
+            if any("$" in t for t in texts):
+                c.error(at(*kp), f"the fallback in ${{{name}:-…}} is plain text; it cannot hold a placeholder "
+                        "or a $ (write the value itself)")
 
     for name, p in params.items():
         if reserved_name(name):
