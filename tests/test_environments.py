@@ -253,3 +253,19 @@ def test_the_journal_names_the_environment_and_an_incident_of_another_refuses_da
 
         summary = render_report(journal, iid).split("## Impact")[0]
         assert "| Environment | prod-eu |" in summary
+
+
+def test_a_url_password_reaches_the_command_but_is_never_shown(home, tmp_path: Path) -> None:
+    folder = tmp_path / "rb"
+    folder.mkdir()
+    (folder / "probe.yaml").write_text((DATA / "env-test.yaml").read_text().replace("id: env-test", "id: probe")
+                                       .replace("run: [printf, '%s|%s\\n', \"${env.kube_context}\", \"${model}\"]",
+                                                "run: [printf, '%s\\n', '${env.prometheus_url}/api/v1/query']"))
+    cfg = tmp_path / "config" / "oncall" / "config.yaml"
+    cfg.write_text("prometheus_url: http://u:hunter22@127.0.0.1:9\n")
+    settings = load_settings({"runbooks": [str(folder)]}, env=home)
+    prepared = prepare_command(load_library([folder]).get("probe"), "where_argv", {}, settings)
+    assert prepared.argv[-1] == "http://u:hunter22@127.0.0.1:9/api/v1/query"  # the command still gets it
+    assert "hunter22" not in prepared.display and "[REDACTED]" in prepared.display
+    dry = oncall({**home, "ONCALL_RUNBOOKS": str(folder)}, "run", "probe", "where_argv", "--dry-run")
+    assert dry.returncode == 0 and "127.0.0.1:9/api/v1/query" in dry.stdout and "hunter22" not in dry.stdout

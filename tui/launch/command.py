@@ -62,7 +62,8 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], sett
     script, one argv element otherwise) and its `env:` map. `incident_environment` is the environment the
     incident's alert belongs to: a danger command is refused when oncall is pinned to another.
     """
-    from tui.config import command_environment, environment_values
+    from tui.config import command_environment, environment_values, settings_secrets
+    from tui.journal.redact import redact
 
     command = runbook.commands.get(name)
     if command is None:
@@ -102,7 +103,10 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], sett
                     f"at {environment}; run oncall with --env {incident_environment} to change it")
     return PreparedCommand(
         runbook_id=runbook.id, name=name, title=command.title,
-        argv=tuple(render_command(command, rendered)), display=display_command(command, rendered, env),
+        # What is shown (screen, --dry-run, the danger dialog) never holds a credential: a Prometheus URL's
+        # password or a token reaches the command in its argv, and is masked where a person reads it.
+        argv=tuple(render_command(command, rendered)),
+        display=redact(display_command(command, rendered, env), settings_secrets(settings) if settings else ()),
         params=used, timeout=command.timeout, danger=command.danger, approve=command.approve,
         shell=command.run is None,
         env={**(command_environment(settings) if settings is not None else {}), **env},
