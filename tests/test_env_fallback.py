@@ -6,6 +6,8 @@ current context)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -150,3 +152,39 @@ async def test_the_params_form_offers_the_environments_namespace(settings) -> No
                            and bool(app.screen.query(Field)), tries=3000)
             assert app.screen.query_one("#param-namespace", Field).value == namespace
             assert app.screen.query_one("#param-context", Field).value == context
+
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- {name: one, cluster: {server: "http://127.0.0.1:%d"}}
+- {name: two, cluster: {server: "http://127.0.0.1:%d"}}
+contexts:
+- {name: ctx-one, context: {cluster: one, user: u}}
+- {name: ctx-two, context: {cluster: two, user: u}}
+current-context: ctx-one
+users:
+- {name: u, user: {}}
+"""
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_kubectl_acts_in_the_environments_context_or_its_current_one(tmp_path: Path) -> None:
+    """Real kubectl, two contexts on two dead ports: the port it tries tells which context it used."""
+    from tests.fixtures.servers import free_port
+
+    one, two = free_port(), free_port()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(KUBECONFIG % (one, two))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"environments:\n  two: {{vars: {{kube_context: ctx-two}}, env: {{KUBECONFIG: '{kubeconfig}'}}}}\n"
+                      f"  bare: {{env: {{KUBECONFIG: '{kubeconfig}'}}}}\n")
+    rb = load_library([BUNDLED]).get("gpu-oom-serving")
+    for env, port in (("two", two), ("bare", one)):
+        settings = load_settings({"env": env, "journal": str(tmp_path / "j.json")}, env={}, config_path=config)
+        prepared = prepare_command(rb, "rollout_history", rb.default_params(env=environment_values(settings)),
+                                   settings)
+        done = subprocess.run([*prepared.argv, "--request-timeout=5s"], env={"PATH": os.environ["PATH"],
+                              "HOME": str(tmp_path), **prepared.env}, capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0 and f"127.0.0.1:{port}" in done.stderr, done.stderr
