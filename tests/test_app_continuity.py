@@ -108,17 +108,18 @@ async def test_a_second_responders_picker_lists_the_first_responders_incident(tm
         from tui.runbook.library import load_library
 
         runbook = load_library(alice.runbook_dirs).get("refusal-spike")
-        iid = IncidentRecord.open(journal, Clock(), runbook, runbook.default_params()).incident_id
+        iid = IncidentRecord.open(journal, Clock(), runbook, runbook.default_params(), environment="prod-eu").incident_id
     bob = dataclasses.replace(settings_for(tmp_path / "bob", shared_journal=shared), user="bob")
     app = make_app(bob, cursor_blink=False)
     async with app.run_test(size=(160, 40)) as pilot:  # no `oncall journal sync` before: the app syncs
         await wait_for(pilot, lambda: app.journal is not None and f"join:{iid}" in app.screen.keys)
         await pilot.pause()
         text = await drawn(pilot)
-        assert "refusal-spike at its first step · lead alice" in text
+        assert "refusal-spike at its first step in prod-eu · lead alice" in text
         app.open_runbook("refusal-spike")  # bob opens the runbook too: he is offered alice's incident
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ResumeScreen")
-        assert "(alice's, opened" in await drawn(pilot)
+        offer = await drawn(pilot)
+        assert "(alice's, opened" in offer and "in environment prod-eu" in offer
 
 
 async def test_a_drill_is_marked_in_the_picker_and_kept_out_of_the_shared_file(tmp_path: Path) -> None:

@@ -108,6 +108,10 @@ def test_an_open_incident_says_where_it_stands(tmp_path: Path, runbook) -> None:
         [row] = open_incidents(journal, Clock())
         sentence = resume_sentence(row, "bob")
         assert "alice's" in sentence and "serving at step check" in sentence and "drill" in sentence
+        assert "environment" not in sentence
+        staged = IncidentRecord.open(journal, Clock(), runbook, {}, environment="staging")
+        [row] = [r for r in open_incidents(journal, Clock()) if r.id == staged.incident_id]
+        assert "serving at its first step in environment staging" in resume_sentence(row, "alice")
     assert [age_text(s) for s in (5, 125, 3 * 3600 + 300, 2 * 86400 + 3600)] == ["5s", "2m", "3h 05m", "2d 1h"]
 
 

@@ -86,6 +86,7 @@ def resume_sentence(row: OpenIncident, user: str) -> str:
     """What Enter does, in one plain paragraph."""
     whose = "yours" if row.incident.lead == user else f"{row.lead}'s"
     drill = " It is a drill: its simulated service keeps what was already fixed." if row.incident.drill else ""
-    return (f"Incident {row.id} ({whose}, opened {row.age} ago) is still open on {row.where}. Resuming joins it "
+    where = f"{row.where} in environment {row.incident.environment}" if row.incident.environment else row.where
+    return (f"Incident {row.id} ({whose}, opened {row.age} ago) is still open on {where}. Resuming joins it "
             f"there with its parameters: the steps already taken stay taken and everything you do is added to "
             f"the same journal, so there is one incident, not two.{drill}")

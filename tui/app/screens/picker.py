@@ -116,8 +116,9 @@ class PickerScreen(Screen):
                     silenced = []
                 drill = "[reverse $warning b] DRILL [/] " if inc.drill else ""
                 add(f"join:{inc.id}", styled(
-                    "[reverse b] OPEN [/] " + drill + "$sev $title [dim]· $where · lead $lead · $age ago · $status"
+                    "[reverse b] OPEN [/] " + drill + "$sev $title [dim]· $where$env · lead $lead · $age ago · $status"
                     "$silenced[/]",
+                    env=" in " + plain_line(inc.environment) if inc.environment else "",
                     sev=SEVERITY_LABELS.get(inc.severity, "SEV?"), title=plain_line(inc.title),
                     where=plain_line(row.where), lead=plain_line(row.lead), age=row.age,
                     status=plain_line(inc.status),
