@@ -537,12 +537,16 @@ def environment_values(settings: Settings) -> dict[str, str]:
 
 def command_environment(settings: Settings) -> dict[str, str]:
     """Exported to every command: the environment's `env:` map, then where oncall itself points
-    (ONCALL_ENV, ONCALL_PROMETHEUS_URL, ONCALL_ALERTMANAGER_URL), so a diagnostic script queries the
-    same Prometheus as the screen."""
+    (ONCALL_ENV, ONCALL_PROMETHEUS_URL, ONCALL_ALERTMANAGER_URL) and the Prometheus headers that are not
+    credentials (ONCALL_PROMETHEUS_HEADERS, "Name: value" lines: a Mimir tenant's X-Scope-OrgID), so a
+    diagnostic script queries the same Prometheus as the screen. Credentials stay in oncall."""
     env = settings.active_environment
     out = dict(env.env) if env else {}
     for key, value in (("ONCALL_ENV", settings.environment), ("ONCALL_PROMETHEUS_URL", settings.prometheus_url),
                        ("ONCALL_ALERTMANAGER_URL", settings.alertmanager_url)):
         if value:
             out[key] = value
+    secret = set(secret_header_values(settings.prometheus_headers))
+    # always set, so a credential header given to oncall itself this way is not inherited by the command
+    out["ONCALL_PROMETHEUS_HEADERS"] = "\n".join(f"{k}: {v}" for k, v in settings.prometheus_headers if v not in secret)
     return out
