@@ -80,3 +80,23 @@ def test_an_apprise_hook_posts_to_the_receiver(make_journal, receiver) -> None:
     record = _record(journal, {"resolved": ((receiver.target,),)})
     record.set_status("resolved")
     assert receiver.messages() == [f"SEV2 Refusal spike ({record.incident_id}) is resolved."]
+
+
+def test_journal_new_runs_the_opened_hooks_as_the_app_does(tmp_path, capsys, monkeypatch) -> None:
+    from tui.cli import main
+    from tui.journal import Journal
+
+    config = tmp_path / "oncall" / "config.yaml"
+    config.parent.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    paged = tmp_path / "paged.txt"
+    config.write_text(f"hooks:\n  opened:\n    - [{sys.executable}, -c, 'import sys; open(sys.argv[2], \"w\").write(sys.argv[1])',"
+                      f" '${{incident.title}}', '{paged}']\n")
+    journal_path = tmp_path / "journal.json"
+    code = main(["journal", "new", "--title", "GPU OOM; $(reboot)", "--journal", str(journal_path)])
+    incident_id = capsys.readouterr().out.strip()
+    assert code == 0 and incident_id.startswith("inc-")
+    with Journal(journal_path, user="alice", sync_on_write="off") as journal:
+        [hook] = [e for e in journal.events(incident_id) if e.kind == "hook"]
+    assert hook.data["hook"] == "opened" and hook.data["ok"] is True
+    assert paged.read_text() == "GPU OOM; $(reboot)"  # the title reached the hook as data

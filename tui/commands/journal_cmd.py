@@ -29,6 +29,8 @@ def run_journal(args: argparse.Namespace, settings: Any) -> int:
             return int(getattr(comms_cmd, f"journal_{action}")(args, journal, settings, _sync))
         if action == "status":
             return _status(args, journal, settings)
+        if action == "new":
+            return _new(args, journal, settings)
         if action == "export":
             return _export(args, journal, settings)
         return _ACTIONS[action](args, journal)
@@ -51,8 +53,12 @@ def _refresh(journal: Journal) -> None:
         _warn_if_unsynced(journal)
 
 
-def _new(args: argparse.Namespace, journal: Journal) -> int:
+def _new(args: argparse.Namespace, journal: Journal, settings: Any) -> int:
+    """A new incident, opened as the app opens one: its `opened` hooks run and its audiences hear of it."""
+    from tui.integrations.service import Integrations
+
     incident = journal.new_incident(args.title, severity=args.severity, category=args.category, runbook=args.runbook)
+    Integrations(settings).incident_event(journal, incident.id, "opened")
     _warn_if_unsynced(journal)
     print(incident.id)
     return 0
@@ -188,4 +194,4 @@ def _approvals(args: argparse.Namespace, journal: Journal) -> int:
 
 
 _ACTIONS = {"approve": _approve, "approvals": _approvals,
-            "new": _new, "note": _note, "list": _list, "show": _show, "sync": _sync}
+            "note": _note, "list": _list, "show": _show, "sync": _sync}
