@@ -145,3 +145,25 @@ def test_notify_and_hooks_settings_are_checked(tmp_path: Path) -> None:
         assert "unknown event" in str(exc)
     else:
         raise AssertionError("an unknown hook event was accepted")
+
+
+def test_a_queued_update_goes_once_while_another_process_delivers_and_only_its_author_retries_it(
+        journal_paths, receiver) -> None:
+    from filelock import FileLock
+
+    _config(journal_paths, notify={"internal": [receiver.target]})
+    alice, bob = journal_paths.env("alice"), journal_paths.env("bob")
+    iid = _new(alice)
+    _ok(run_oncall(["journal", "update", iid, "--audience", "internal", "--text", "Rolled back v42.", "--send"], alice))
+    receiver.start()
+    _ok(run_oncall(["journal", "sync"], bob))  # bob has alice's queued update now, but it is hers to send
+    assert receiver.received == []
+    lock = FileLock(str(journal_paths.local("alice")) + ".send.lock", thread_local=False)
+    with lock:  # another of alice's oncall processes is delivering: this sync leaves the queue to it
+        _ok(run_oncall(["journal", "sync"], alice))
+        assert receiver.received == []
+    back = _ok(run_oncall(["journal", "sync"], alice))
+    assert "Sent 1 of 1 queued update." in back.stdout and receiver.messages() == ["Rolled back v42."]
+    _ok(run_oncall(["journal", "sync"], bob))
+    _ok(run_oncall(["journal", "sync"], alice))
+    assert receiver.messages() == ["Rolled back v42."]

@@ -41,13 +41,14 @@ def journal_update(args: argparse.Namespace, journal: Journal, settings: Any, _s
 
 
 def journal_sync(args: argparse.Namespace, journal: Journal, settings: Any, sync: Callable[..., int]) -> int:
-    """The shared journal first (it may bring a teammate's queued update), then every queued update."""
+    """The shared journal first (it may bring an update of mine queued on another machine), then every
+    update of mine still queued (a teammate's is theirs to send)."""
     from tui.integrations.send import queued
 
     code = 0
     if journal.shared is not None:
         code = sync(args, journal)
-    elif not queued(journal):
+    elif not queued(journal, mine=True):
         raise OncallError("No shared journal is configured; give --shared PATH or set ONCALL_SHARED_JOURNAL.")
     results = Integrations(settings).retry(journal)
     if not results:

@@ -6,15 +6,23 @@ event asked to be sent whose targets have not all taken it), so it survives a re
 shared journal, and the text is never lost: it stays in the `comms` event. Every `oncall journal sync` and
 the app retry the queue (`retry_queued`).
 
+Delivery is at least once, never twice on purpose: the processes of one journal (an app and a CLI sync, two
+apps) take a lock file beside it to deliver, and a retry that finds it taken waits for the next round, when
+the `send` event of whoever held it is there to read. Each responder retries only the updates they wrote:
+a teammate's queued update is theirs (their targets, their secrets), and two machines never race to send it.
+
 Apprise blocks (it posts with requests, within its own connect and read timeouts): call these off the UI thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from tui.errors import OncallError
 from tui.integrations.targets import Target, check_written, notify_url, resolve, target_secrets
@@ -23,6 +31,26 @@ from tui.journal import Event, Journal
 # Apprise's log capture is global to its logger, and two retries of one queue must not both deliver.
 _DELIVERY = threading.Lock()
 _RETRY = threading.Lock()
+SEND_WAIT_S = 90.0  # a new update waits this long for another process's delivery (Apprise's own timeouts)
+
+
+@contextlib.contextmanager
+def _sending(journal: Journal, wait: float) -> Iterator[bool]:
+    """Hold the journal's delivery lock (across processes); yields False when another process held it for
+    `wait` seconds (0: do not wait)."""
+    lock = FileLock(f"{journal.path}.send.lock", timeout=wait, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        yield False
+        return
+    except OSError:  # a read-only folder: deliver without the lock rather than not at all
+        yield True
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 @dataclass(frozen=True)
@@ -64,16 +92,23 @@ def give_update(journal: Journal, incident_id: str, audience: str, text: str, *,
         raise OncallError("The update is empty; write what the audience needs to know, then send it.")
     written = list(dict.fromkeys(targets))
     data: dict[str, Any] = {"audience": audience, "channel": audience, "send": bool(written), "targets": written}
-    event = journal.add_event(incident_id, "comms", text, data)
     if not written:
-        return event, None
-    return event, attempt(journal, event, written, env=env)
+        return journal.add_event(incident_id, "comms", text, data), None
+    with _sending(journal, SEND_WAIT_S) as mine:  # journaled and delivered before any retry can see it queued
+        event = journal.add_event(incident_id, "comms", text, data)
+        busy = None if mine else "another oncall process kept delivering updates"  # queued: the next retry sends it
+        return event, attempt(journal, event, written, env=env, busy=busy)
 
 
-def attempt(journal: Journal, event: Event, written: list[str], *, env: dict[str, str] | None = None) -> SendResult:
-    """One delivery of `event` to the targets not yet reached; the attempt is journaled as a `send` event."""
+def attempt(journal: Journal, event: Event, written: list[str], *, env: dict[str, str] | None = None,
+            busy: str | None = None) -> SendResult:
+    """One delivery of `event` to the targets not yet reached; the attempt is journaled as a `send` event.
+    `busy`: why nothing could be tried now (every target then waits in the queue)."""
     audience = str(event.data.get("audience") or "internal")
-    results, reasons = deliver(journal, event, written, env=env)
+    if busy is not None:
+        results, reasons = dict.fromkeys(written, False), dict.fromkeys(written, busy)
+    else:
+        results, reasons = deliver(journal, event, written, env=env)
     result = SendResult(event.id, audience, results, reasons)
     journal.add_event(event.incident_id, "send", result.sentence(),
                       {"comms": event.id, "audience": audience, "results": dict(results),
@@ -120,16 +155,22 @@ def pending(events: Iterable[Event]) -> list[tuple[Event, list[str]]]:
     return out
 
 
-def queued(journal: Journal, incident_id: str | None = None) -> list[tuple[Event, list[str]]]:
+def queued(journal: Journal, incident_id: str | None = None, *,
+           mine: bool = False) -> list[tuple[Event, list[str]]]:
+    """The updates still to deliver (`mine`: only those this journal's user wrote)."""
     ids = [incident_id] if incident_id else [i.id for i in journal.incidents()]
-    return [item for iid in ids for item in pending(journal.events(iid))]
+    return [(ev, left) for iid in ids for ev, left in pending(journal.events(iid))
+            if not mine or ev.author == journal.user]
 
 
 def retry_queued(journal: Journal, incident_id: str | None = None, *,
                  env: dict[str, str] | None = None) -> list[SendResult]:
-    """Deliver every queued update again (all incidents unless one is named); each attempt is journaled."""
-    with _RETRY:
-        return [attempt(journal, event, left, env=env) for event, left in queued(journal, incident_id)]
+    """Deliver this user's queued updates again (all incidents unless one is named); each attempt is
+    journaled. Nothing is tried while another process delivers (its results are read next round)."""
+    with _RETRY, _sending(journal, 0) as free:
+        if not free:
+            return []
+        return [attempt(journal, event, left, env=env) for event, left in queued(journal, incident_id, mine=True)]
 
 
 def delivered(events: Iterable[Event]) -> list[tuple[str, str]]:
