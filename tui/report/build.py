@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -22,6 +22,7 @@ from tui.journal.model import Incident
 from tui.report.chart import render_svg
 from tui.report.fetch import CurveSource, measure_incident
 from tui.report.impact import Impact
+from tui.report.keys import report_keys
 from tui.report.markdown import curve_key, event_marks, render_report
 from tui.runbook.model import Runbook
 from tui.text import md_text, plain_line
@@ -51,13 +52,14 @@ class Report:
     svgs: dict[str, tuple[str, str]]  # curve key -> (metric title, SVG document)
     journal: Any
     now: float | None = None
+    keys: Mapping[str, str] | None = None  # the incident screen's keys the gaps name (tui.report.keys)
 
     def markdown(self, chart_files: dict[str, str] | None = None) -> str:
         """The Markdown; `chart_files` maps a curve key to the SVG file it links to (none: charts not linked)."""
         charts = {key: f"![Chart: {md_text(title)}]({chart_files[key]})"
                   for key, (title, _) in self.svgs.items() if chart_files and key in chart_files}
         return render_report(self.journal, self.incident.id, runbooks=self.runbooks, impact=self.impact,
-                             charts=charts, now=self.now)
+                             charts=charts, now=self.now, keys=self.keys)
 
     def html(self) -> str:
         """One self-contained page: the Markdown rendered without raw HTML, each chart inline where it belongs."""
@@ -66,7 +68,7 @@ class Report:
         nonce = secrets.token_hex(8)  # a placeholder no outside text can guess, so none can stand in for a chart
         tokens = {key: f"oncall-chart-{nonce}-{i}" for i, key in enumerate(self.svgs)}
         text = render_report(self.journal, self.incident.id, runbooks=self.runbooks, impact=self.impact,
-                             charts=tokens, now=self.now)
+                             charts=tokens, now=self.now, keys=self.keys)
         body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
         for key, token in tokens.items():
             title, svg = self.svgs[key]
@@ -100,11 +102,12 @@ def build_report(journal: Any, incident_id: str, settings: Any, *, runbooks: Seq
     metric that has samples."""
     incident = journal.incident(incident_id)
     books = tuple(runbooks) if runbooks is not None else incident_runbooks(settings, incident)
-    return assemble(journal, incident, books, measure_incident(settings, incident, books, now, source), now)
+    return assemble(journal, incident, books, measure_incident(settings, incident, books, now, source), now,
+                    keys=report_keys(getattr(settings, "keymap", None)))
 
 
 def assemble(journal: Any, incident: Incident, books: tuple[Runbook, ...], impact: Impact,
-             now: float | None = None) -> Report:
+             now: float | None = None, keys: Mapping[str, str] | None = None) -> Report:
     """The report of an impact already measured: a chart per metric that has samples."""
     marks = event_marks(incident, journal.events(incident.id), books)
     svgs: dict[str, tuple[str, str]] = {}
@@ -112,7 +115,7 @@ def assemble(journal: Any, incident: Incident, books: tuple[Runbook, ...], impac
         for curve, window in impact.per_metric:
             if curve.points:
                 svgs[curve_key(curve)] = (curve.metric.title, render_svg(curve, impact.span, window, marks))
-    return Report(incident, impact, books, svgs, journal, now)
+    return Report(incident, impact, books, svgs, journal, now, keys)
 
 
 @dataclass(frozen=True)

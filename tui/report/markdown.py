@@ -26,6 +26,7 @@ from tui.metrics.thresholds import limits_text
 from tui.metrics.units import format_value
 from tui.report.chart import Mark
 from tui.report.impact import Curve, Impact, Response, measure, response_times
+from tui.report.keys import report_keys
 from tui.runbook.model import Runbook
 from tui.text import md_cell, md_code, md_fence, md_lines, md_text, plain, plain_line
 from tui.times import parse_time
@@ -35,7 +36,6 @@ SECTIONS = (
     "The decision and why", "Root cause and five whys", "What worked", "Corrective actions", "Gaps", "Timeline",
     "Appendix: commands",
 )
-FINDINGS_KEY = "press i (findings) on the incident screen"
 _OUTPUT_LINES = 20
 DEFAULT_COMMS_EVERY = 600.0
 _ROLLBACK = re.compile(r"\broll(?:ing|ed)?(?:\s+\w+){0,2}?[\s-]*back\b|\brevert|restore the previous", re.IGNORECASE)
@@ -54,7 +54,15 @@ class _Context:
     response: Response
     charts: Mapping[str, str]  # curve key -> the Markdown line that shows its chart
     now: float
+    keys: Mapping[str, str] = field(default_factory=dict)  # binding id -> key, from the responder's keymap
     gaps: list[str] = field(default_factory=list)
+
+    def key(self, binding: str) -> str:
+        return md_text(self.keys.get(binding) or report_keys(None)[binding])  # a keymap's text, as text
+
+    @property
+    def findings(self) -> str:
+        return f"press {self.key('incident.findings')} (findings) on the incident screen"
 
     def gap(self, section: str, what: str, how: str) -> str:
         """The sentence a section shows when empty; also listed under Gaps."""
@@ -68,18 +76,19 @@ def curve_key(curve: Curve) -> str:
 
 def render_report(journal: Any, incident_id: str, *, runbooks: Sequence[Runbook] = (),
                   impact: Impact | None = None, charts: Mapping[str, str] | None = None,
-                  now: float | None = None) -> str:
+                  now: float | None = None, keys: Mapping[str, str] | None = None) -> str:
     """The Markdown report of one incident (`journal` is a tui.journal.Journal).
 
     `impact` comes from tui.report.fetch (the metrics); without it the response window stands
-    in. `charts` maps a curve's key to the Markdown line that shows its chart."""
+    in. `charts` maps a curve's key to the Markdown line that shows its chart; `keys` the incident
+    screen's keys a gap names (tui.report.keys.report_keys of the keymap; none: the defaults)."""
     inc: Incident = journal.incident(incident_id)
     events: list[Event] = journal.events(inc.id)
     now = datetime.now(UTC).timestamp() if now is None else now
     if impact is None:
         impact = measure(inc, [], None, now, "the report was written without reading the metrics")
     ctx = _Context(inc, events, journal.action_items(inc.id), {rb.id: rb for rb in runbooks}, impact,
-                   response_times(inc, events), charts or {}, now)
+                   response_times(inc, events), charts or {}, now, keys or {})
     out: list[str] = [f"# Post-incident report: {_inline(inc.title)}", ""]
     drill = " This was a game-day **drill**, not a real incident." if inc.drill else ""
     out += [f"_Written by oncall from incident {md_code(inc.id)} at {_when(iso_utc())}.{drill}_", ""]
@@ -186,7 +195,7 @@ def _what_happened(ctx: _Context) -> list[str]:
 def _impact(ctx: _Context) -> list[str]:
     inc, impact = ctx.incident, ctx.impact
     lines = [_text(inc.impact)] if inc.impact else [ctx.gap(
-        "Impact", "Nobody wrote down who and what was affected", f"{FINDINGS_KEY} and fill 'Impact'")]
+        "Impact", "Nobody wrote down who and what was affected", f"{ctx.findings} and fill 'Impact'")]
     lines += ["", f"**Duration:** {_impact_duration(ctx)}."]
     if impact.why:
         lines += ["", f"_{md_text(impact.why)}_"]
@@ -210,7 +219,7 @@ def _reached_users(ctx: _Context) -> list[str]:
     if ctx.incident.reached_users:
         return [_text(ctx.incident.reached_users)]
     return [ctx.gap("Why it reached users", "Nobody wrote down why tests, canary or review did not stop it",
-                    f"{FINDINGS_KEY} and fill 'Why it reached users'")]
+                    f"{ctx.findings} and fill 'Why it reached users'")]
 
 
 def _detection(ctx: _Context) -> list[str]:
@@ -233,7 +242,7 @@ def _detection(ctx: _Context) -> list[str]:
         lines += ["- Noted by the responders:", "", _text(inc.missed_signals)]
     elif len(lines) == 1:
         lines.append("- " + ctx.gap("What slowed detection", "No missed signal is recorded",
-                                    f"{FINDINGS_KEY} and fill 'Missed signals' (or write that there were none)"))
+                                    f"{ctx.findings} and fill 'Missed signals' (or write that there were none)"))
     return lines
 
 
@@ -253,7 +262,8 @@ def _reduced_harm(ctx: _Context) -> list[str]:
     fixes = _remediations(ctx)
     if not fixes:
         return [ctx.gap("What reduced harm", "The journal records no remediation (no command marked danger ran and "
-                        "the status never became contained)", "press t and choose contained when the bleeding stops")]
+                        "the status never became contained)",
+                        f"press {ctx.key('incident.status')} and choose contained when the bleeding stops")]
     return [f"- {_when(e.time)} · {_inline(e.author)} · {_describe(ctx, e)}" for e in fixes]
 
 
@@ -285,12 +295,12 @@ def _decision(ctx: _Context) -> list[str]:
                  f"(step {md_code(path.data.get('step', '?'))}: \u201c{_inline(path.data.get('label'))}\u201d)"]
     else:
         lines = ["- **Decision:** " + ctx.gap("The decision and why", "not recorded",
-                                              f"{FINDINGS_KEY} and fill 'Decision: rollback or fix-forward'")]
+                                              f"{ctx.findings} and fill 'Decision: rollback or fix-forward'")]
     if inc.decision_reason:
         lines.append(f"- **Why:** {_inline(inc.decision_reason)}")
     else:
         lines.append("- **Why:** " + ctx.gap("The decision and why", "nobody wrote down why this and not the other",
-                                             f"{FINDINGS_KEY} and fill 'Why that decision'"))
+                                             f"{ctx.findings} and fill 'Why that decision'"))
     return lines
 
 
@@ -298,29 +308,30 @@ def _root_cause(ctx: _Context) -> list[str]:
     inc = ctx.incident
     lines = [f"- **Root cause:** {_inline(inc.root_cause)}" if inc.root_cause else
              "- **Root cause:** " + ctx.gap("Root cause and five whys", "not recorded",
-                                            f"{FINDINGS_KEY} and fill 'Root cause'"),
+                                            f"{ctx.findings} and fill 'Root cause'"),
              f"- **Trigger:** {_inline(inc.trigger)}" if inc.trigger else
              "- **Trigger:** " + ctx.gap("Root cause and five whys", "not recorded",
-                                         f"{FINDINGS_KEY} and fill 'Trigger'")]
+                                         f"{ctx.findings} and fill 'Trigger'")]
     whys = [w.strip() for w in re.split(r"[;\n]", plain(inc.five_whys or "")) if w.strip()]
     if whys:
         lines += ["- **Five whys:**", *(f"  {i}. {md_text(w)}" for i, w in enumerate(whys, 1))]
     else:
         lines.append("- **Five whys:** " + ctx.gap("Root cause and five whys", "not written",
-                                                   f"{FINDINGS_KEY} and fill 'Five whys'"))
+                                                   f"{ctx.findings} and fill 'Five whys'"))
     return lines
 
 
 def _what_worked(ctx: _Context) -> list[str]:
     if ctx.incident.what_worked:
         return [_text(ctx.incident.what_worked)]
-    return [ctx.gap("What worked", "Nobody wrote down what worked", f"{FINDINGS_KEY} and fill 'What worked'")]
+    return [ctx.gap("What worked", "Nobody wrote down what worked", f"{ctx.findings} and fill 'What worked'")]
 
 
 def _actions(ctx: _Context) -> list[str]:
     if not ctx.items:
         return [ctx.gap("Corrective actions", "The journal records no corrective actions",
-                        "press a on the incident screen to add one with an owner and a due date")]
+                        f"press {ctx.key('incident.action_item')} on the incident screen to add one with an "
+                        "owner and a due date")]
     rows = ["| Action | Owner | Due | Ticket | Done |", "|---|---|---|---|---|"]
     for it in ctx.items:
         owner = _cell(it.owner) if it.owner else "**no owner**"
@@ -331,7 +342,7 @@ def _actions(ctx: _Context) -> list[str]:
         if not it.owner or not it.due:
             ctx.gaps.append(f"**Corrective actions:** {_cell(it.text)} has no "
                             + " and no ".join(w for w, v in (("owner", it.owner), ("due date", it.due)) if not v)
-                            + "; press a to add it again with them.")
+                            + f"; press {ctx.key('incident.action_item')} to add it again with them.")
     return rows
 
 
@@ -377,7 +388,8 @@ def _updates_owed(ctx: _Context) -> str | None:
     if sent >= owed:
         return None
     return (f"Updates owed: {owed} (one every {format_duration(every)} from detection to "
-            f"{'resolution' if ctx.incident.resolved_at else 'now'}), {sent} sent; press u to send one.")
+            f"{'resolution' if ctx.incident.resolved_at else 'now'}), {sent} sent; "
+            f"press {ctx.key('incident.comms')} to send one.")
 
 
 def _timeline(ctx: _Context) -> list[str]:
