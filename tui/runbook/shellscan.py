@@ -584,12 +584,17 @@ def _harmless_redirect(words: list[str], k: int) -> bool:
     return _DEV_NULL.fullmatch(target) is not None
 
 
+def _quoted(word: str) -> bool:
+    """Whether the word has a quote or a backslash: the patterns below match nothing in a word without."""
+    return "'" in word or '"' in word or "\\" in word
+
+
 def _outside_quotes(word: str) -> str:
-    return _QUOTED.sub("", word)
+    return _QUOTED.sub("", word) if _quoted(word) else word
 
 
 def _outside_single(word: str) -> str:
-    return _SINGLE_QUOTED.sub("", word)
+    return _SINGLE_QUOTED.sub("", word) if _quoted(word) else word
 
 
 def _literal_only(script: str, name: str) -> bool:
@@ -613,7 +618,7 @@ def _unescaped(m: re.Match[str]) -> str:
 
 def _unquote(word: str) -> str:
     """A word as bash would read a literal command name: quotes and backslashes removed."""
-    return _QUOTING.sub(_unescaped, word)
+    return _QUOTING.sub(_unescaped, word) if _quoted(word) else word
 
 
 def program_words(words: Sequence[str]) -> list[str]:

@@ -90,6 +90,7 @@ _HELD_FOR = s.Text(pattern=s.DURATION_PATTERN, hint="write a duration such as 5m
 # The fields each kind of step may have, in the order of s.STEP.fields (error messages list them).
 _STEP_ALLOWED = {kind: {k: v for k, v in s.STEP.fields.items() if k in s.STEP_FIELDS[kind]} for kind in s.STEP.one_of}
 _FULLMATCH: dict[str, Callable[[str], re.Match[str] | None]] = {}
+_STEP_KINDS = tuple(StepKind)  # iterating the enum class itself is slow
 
 
 def _fullmatch(pattern: str, value: str) -> bool:
@@ -533,14 +534,14 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
     step_names = set(steps)
     text_names = set(params) | set(metrics)
 
-    def target(value: Checked | None, kp: KeyPath, label: str) -> None:
+    def target(value: Checked | None, kp: KeyPath) -> None:
         if not isinstance(value, str):
             return
         if value.startswith(m.JUMP_PREFIX):
-            if not re.fullmatch(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
-                c.error(at(*kp), f"{label} {value!r}: write runbook: followed by a runbook id")
+            if not _fullmatch(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
+                c.error(at(*kp), f"{_label(kp)} {value!r}: write runbook: followed by a runbook id")
         elif value not in step_names:
-            c.error(at(*kp), f"{label}: no step named {value!r}" + _suggest(value, step_names)
+            c.error(at(*kp), f"{_label(kp)}: no step named {value!r}" + _suggest(value, step_names)
                     + ("" if _suggest(value, step_names) else f" (steps: {_listing(steps)})"))
 
     start = d.get("start")
@@ -550,7 +551,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
     for sid, step in steps.items():
         if not isinstance(step, dict):
             continue
-        label = f"steps.{sid}"
+        label = f"steps.{sid}"  # in messages, as are the key paths below (_label)
         for key in ("ask", "do", "detail", "say"):
             refs(step.get(key), text_names, ("steps", sid, key), "parameter or metric")
         for i, item in enumerate(items(step.get("checklist"))):
@@ -559,28 +560,28 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         if isinstance(shown, str) and sections_ok["metrics"] and shown not in metrics:
             c.error(at("steps", sid, "metric"), f"{label}.metric: no metric named {shown!r}"
                     + _suggest(shown, metrics) + ("" if _suggest(shown, metrics) else f" (metrics: {_listing(metrics)})"))
-        command_names: list[tuple[str, KeyPath, str]] = []
+        command_names: list[tuple[str, KeyPath]] = []
         command = step.get("command")
         if isinstance(command, str):
-            command_names.append((command, ("steps", sid, "command"), f"{label}.command"))
-        command_names += [(n, ("steps", sid, "commands", i), f"{label}.commands[{i + 1}]")
+            command_names.append((command, ("steps", sid, "command")))
+        command_names += [(n, ("steps", sid, "commands", i))
                           for i, n in enumerate(items(step.get("commands"))) if isinstance(n, str)]
-        for name, kp, lab in command_names:
+        for name, kp in command_names:
             if sections_ok["commands"] and name not in commands:
-                c.error(at(*kp), f"{lab}: no command named {name!r}" + _suggest(name, commands)
+                c.error(at(*kp), f"{_label(kp)}: no command named {name!r}" + _suggest(name, commands)
                         + ("" if _suggest(name, commands) else f" (commands: {_listing(commands)})"))
-        target(step.get("next"), ("steps", sid, "next"), f"{label}.next")
+        target(step.get("next"), ("steps", sid, "next"))
         choices = items(step.get("choices"))
         if len(choices) > 9:
             c.error(at("steps", sid, "choices", 9), f"{label}: at most 9 choices (keys 1-9); split the question")
         for i, choice in enumerate(choices):
             if not isinstance(choice, dict):
                 continue
-            clabel = f"{label}.choices[{i + 1}]"
             refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
-            target(choice.get("next"), ("steps", sid, "choices", i, "next"), f"{clabel}.next")
+            target(choice.get("next"), ("steps", sid, "choices", i, "next"))
             when = choice.get("when")
             if isinstance(when, m.When):
+                clabel = f"{label}.choices[{i + 1}]"
                 if when.reads_metric and not step.get("metric"):
                     what, word = (when.trend, "trend") if when.trend else (when.state, "state")
                     c.error(at("steps", sid, "choices", i, "when"),
@@ -697,7 +698,7 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
 
     steps = {}
     for sid, st in d["steps"].items():
-        kind = next(k for k in StepKind if k in st)
+        kind = next(k for k in _STEP_KINDS if k in st)
         steps[sid] = m.Step(
             id=sid, kind=kind,
             text=st.get("say", "") if kind == StepKind.OUTCOME else st[kind],
@@ -742,7 +743,8 @@ def validate_text(text: str, path: str | Path = "<runbook>") -> tuple[m.Runbook 
         problems = sorted(checker.problems, key=lambda p: (p.line, p.col))
         if any(p.is_error for p in problems) or not isinstance(data, dict):
             return None, problems
-        return _build(data, Path(path) if path != "<runbook>" else None), problems
+        where = path if isinstance(path, Path) else Path(path) if path != "<runbook>" else None
+        return _build(data, where), problems
     except Exception as exc:  # a bug of ours must not stop the other runbooks from loading
         return None, [Problem(name, 1, 1, f"internal error while validating ({type(exc).__name__}: {exc}); "
                                           "please report it with this file")]
