@@ -62,6 +62,8 @@ _SINGLE_QUOTED = re.compile(r"'[^']*'|\\.")
 _NUMBER_OR_ARITH = re.compile(r"[0-9]+(?![\w])|\$\(\(")
 _QUOTING = re.compile(r"""\\(.)|['"]""")
 _WRAPPER_NUMBER = re.compile(r"[0-9.]+[smhd]?")
+# Characters that no branch of _Scanner._list or _piece treats specially: a run of them is one piece of a word.
+_PLAIN_RUN = re.compile(r"""[^\s;&|#()<>\[\]'"\\`$]+""")
 _POSITIONAL = re.compile(r"\(\)\s*\{|\bfunction\s|\bset\s+--")
 
 
@@ -348,6 +350,9 @@ class _Scanner:
                 self._word(level).append("]]")
                 level.dbracket = False
                 i += 2
+            elif plain := _PLAIN_RUN.match(s, i):  # what _piece would append one character at a time
+                self._word(level).append(plain.group())
+                i = plain.end()
             else:
                 i = self._piece(i, level, ctx)
         if end is not None:

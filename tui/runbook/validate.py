@@ -264,12 +264,12 @@ class Checker:
             return [check(value, item, None) for value in node.value]
         return [check(value, item, kp + (i,)) for i, value in enumerate(node.value)]
 
-    def _keys(self, node: yaml.MappingNode, kp: KeyPath | None) -> list[tuple[str, yaml.Node, yaml.ScalarNode]]:
-        """Keys as text (with their value and key node); duplicates, merge keys and non-text keys
-        are reported and skipped."""
-        seen: dict[str, yaml.Node] = {}
-        out: list[tuple[str, yaml.Node, yaml.ScalarNode]] = []
-        for key_node, value_node in node.value:
+    def _keys(self, node: yaml.MappingNode, kp: KeyPath | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """Each key as text, with its (key node, value node) pair, in document order; duplicates, merge keys
+        and non-text keys are reported and skipped."""
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for pair in node.value:
+            key_node = pair[0]
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in SAFE_TAGS:
                 self.error(pos(key_node), f"{_pre(_label(kp))}keys must be plain words, not {_kind(key_node)}")
                 continue
@@ -277,12 +277,11 @@ class Checker:
             if key == "<<" and is_plain(key_node):
                 self.error(pos(key_node), f"{_pre(_label(kp))}merge keys (<<) are not supported; write the keys out")
                 continue
-            if key in seen:
+            if key in out:
                 self.error(pos(key_node), f"{_pre(_label(kp))}duplicate key {key!r} (first at line "
-                                          f"{pos(seen[key])[0]}); YAML would silently keep only the last one, remove one")
+                                          f"{pos(out[key][0])[0]}); YAML would silently keep only the last one, remove one")
                 continue
-            seen[key] = key_node
-            out.append((key, value_node, key_node))
+            out[key] = pair
         return out
 
     def _check_MapOf(self, node: yaml.Node, spec: s.MapOf, kp: KeyPath | None) -> dict[str, Checked] | Bad:
@@ -294,7 +293,7 @@ class Checker:
             return BAD
         out: dict[str, Checked] = {}
         check, value_spec = self.check, spec.value
-        for key, value_node, key_node in self._keys(node, kp):
+        for key, (key_node, value_node) in self._keys(node, kp).items():
             if kp is not None:
                 self._where[kp + (key, "<key>")] = key_node
             if not _fullmatch(spec.key_pattern, key):
@@ -310,7 +309,7 @@ class Checker:
             self.error(pos(node), f"{_label(kp)} must be a mapping of label to value, not {_kind(node)}")
             return BAD
         out: dict[str, Checked] = {}
-        for key, value_node, _ in self._keys(node, kp):
+        for key, (_, value_node) in self._keys(node, kp).items():
             value = self.check(value_node, _ANY_TEXT, _at(kp, key))
             if value is not BAD:
                 out[key] = value
@@ -328,21 +327,21 @@ class Checker:
             return m.When(state=state) if isinstance(state, str) else BAD
         if isinstance(node, yaml.MappingNode):
             keys = self._keys(node, kp)
-            names = sorted(k[0] for k in keys)
+            names = sorted(keys)
             if names == ["exit"]:
-                return self._when_exit(keys[0][1], kp)
+                return self._when_exit(keys["exit"][1], kp)
             if names == ["output"]:
-                regex = self.check(keys[0][1], _ANY_TEXT, _at(kp, "output"))
+                regex = self.check(keys["output"][1], _ANY_TEXT, _at(kp, "output"))
                 if not isinstance(regex, str):
                     return BAD
                 try:
                     re.compile(regex)
                 except re.error as exc:
-                    self.error(pos(keys[0][1]), f"{_label(kp)}.output is not a valid regular expression: {exc}")
+                    self.error(pos(keys["output"][1]), f"{_label(kp)}.output is not a valid regular expression: {exc}")
                     return BAD
                 return m.When(output=regex)
             if names in (["state"], ["for", "state"]):
-                return self._when_held({k: v for k, v, _ in keys}, kp)
+                return self._when_held({k: v for k, (_, v) in keys.items()}, kp)
         self.error(pos(node), f"{_label(kp)} must be a metric state ({', '.join(m.METRIC_STATES)}), a trend "
                               f"({', '.join(m.TRENDS)}), {{state: STATE, for: 5m}}, {{exit: N}}, {{exit: nonzero}} "
                               "or {output: REGEX}")
@@ -374,14 +373,13 @@ class Checker:
             return BAD
         out: dict[str, Checked] = {}
         keys = self._keys(node, kp)
-        names = {k[0] for k in keys}
         allowed = spec.fields
         if spec is s.STEP:
-            kinds = [k for k in spec.one_of if k in names]
+            kinds = [k for k in spec.one_of if k in keys]
             if len(kinds) == 1:
                 allowed = _STEP_ALLOWED[kinds[0]]
         check = self.check
-        for key, value_node, key_node in keys:
+        for key, (key_node, value_node) in keys.items():
             if kp is not None:
                 self._where[kp + (key, "<key>")] = key_node
             field_spec = allowed.get(key)
@@ -397,7 +395,7 @@ class Checker:
                 self._scan_tags(value_node, label)
                 continue
             out[key] = check(value_node, field_spec, None if kp is None else kp + (key,))
-        present = [k for k in spec.one_of if k in names]
+        present = [k for k in spec.one_of if k in keys]
         if spec.one_of and len(present) != 1:
             what = " or ".join(spec.one_of)
             if not present:
@@ -405,11 +403,11 @@ class Checker:
             else:
                 self.error(pos(node), f"{_label(kp)} has both {' and '.join(present)}; keep exactly one of {what}")
         for key in spec.required:
-            if key not in names:
+            if key not in keys:
                 self.error(pos(node), f"{_label(kp) or 'the runbook'}: missing required key {key!r}")
         if spec is s.STEP and len(present) == 1:
             for key in s.STEP_REQUIRED[present[0]]:
-                if key not in names:
+                if key not in keys:
                     self.error(pos(node), f"{_label(kp)}: {KINDS[StepKind(present[0])].article} "
                                           f"{present[0]} step needs {key!r}")
         return out
