@@ -507,16 +507,20 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                         f"metrics.{name}: warn {warn:g} is {'below' if below else 'above'} crit {crit:g}; "
                         f"with direction {'below' if below else 'above'} the warning line comes before the critical one")
 
+    dashed = any(isinstance(dv := mapping(p).get("default"), str) and dv.startswith("-")  # what _dash_defaults
+                 for p in params.values())                                               # can report
     for name, cmd in commands.items():
         if not isinstance(cmd, dict):
             continue
         for i, arg in enumerate(items(cmd.get("run"))):
-            refs(arg, params, ("commands", name, "run", i), "parameter")
+            if isinstance(arg, str) and "${" in arg:  # (refs says nothing of text without a placeholder)
+                refs(arg, params, ("commands", name, "run", i), "parameter")
         shell = cmd.get("shell")
         refs(shell, params, ("commands", name, "shell"), "parameter")
         if isinstance(shell, str) and sections_ok["params"]:
             _shell_uses(c, name, shell, params)
-        _dash_defaults(c, name, cmd, params, at)
+        if dashed:
+            _dash_defaults(c, name, cmd, params, at)
         if cmd.get("danger") is True and cmd.get("read_only") is True:
             c.error(at("commands", name, "read_only"),
                     f"commands.{name}: danger and read_only contradict each other; a command that changes "
@@ -551,9 +555,12 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
             continue
         label = f"steps.{sid}"  # in messages, as are the key paths below (_label)
         for key in ("ask", "do", "detail", "say"):
-            refs(step.get(key), text_names, ("steps", sid, key), "parameter or metric")
+            text = step.get(key)
+            if isinstance(text, str) and "${" in text:
+                refs(text, text_names, ("steps", sid, key), "parameter or metric")
         for i, item in enumerate(items(step.get("checklist"))):
-            refs(item, text_names, ("steps", sid, "checklist", i), "parameter or metric")
+            if isinstance(item, str) and "${" in item:
+                refs(item, text_names, ("steps", sid, "checklist", i), "parameter or metric")
         shown = step.get("metric")
         if isinstance(shown, str) and sections_ok["metrics"] and shown not in metrics:
             c.error(at("steps", sid, "metric"), f"{label}.metric: no metric named {shown!r}"
@@ -575,7 +582,9 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         for i, choice in enumerate(choices):
             if not isinstance(choice, dict):
                 continue
-            refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
+            choice_label = choice.get("label")
+            if isinstance(choice_label, str) and "${" in choice_label:
+                refs(choice_label, text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
             target(choice.get("next"), ("steps", sid, "choices", i, "next"))
             when = choice.get("when")
             if isinstance(when, m.When):
