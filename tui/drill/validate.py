@@ -415,7 +415,7 @@ def validate_scenario_text(text: str, path: str | Path, runbooks: Mapping[str, R
             return None, [Problem(p.path, p.line, p.col, p.message.replace("a runbook needs", "a scenario needs"),
                                   p.severity) for p in problems]
         checker = Checker(name)
-        data = checker.check(node, ds.SCENARIO, (), "")
+        data = checker.check_document(node, ds.SCENARIO)
         if not isinstance(data, dict):
             return None, sorted(checker.problems, key=lambda p: (p.line, p.col))
         _ScenarioChecker(checker, data, runbooks, broken or {}).run()

@@ -275,19 +275,21 @@ def load_library(paths: Iterable[Path], *, jumps_are_errors: bool = True,
 
         store = RunbookCache(cache, tuple(os.path.realpath(p) for p in paths))
     for path, key in files:
+        if store is None:  # nothing to compare a stat with
+            entries.append(Entry(path, *_validate(path)))
+            continue
         try:
             st = os.stat(key)
         except OSError:  # gone since the scan: the validator says so
             entries.append(Entry(path, *_validate(path)))
             continue
-        record = store.get(key, st.st_mtime_ns, st.st_size) if store else None
+        record = store.get(key, st.st_mtime_ns, st.st_size)
         if record is not None:
             summary, pickled, doc, problems = record
             entry = Entry(path, None, problems, summary=summary, pickled=pickled, doc=doc)
         else:
             entry = Entry(path, *_validate(path))
-            if store:
-                store.put(key, st.st_mtime_ns, st.st_size, _record(entry))
+            store.put(key, st.st_mtime_ns, st.st_size, _record(entry))
         entries.append(entry)
     if store:
         store.save()

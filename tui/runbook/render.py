@@ -286,10 +286,13 @@ _PROMQL_BARE = re.compile(
     r"|(?:[0-9]+(?:ms|[smhdwy]))+"  # a duration
     r"|[a-zA-Z_][a-zA-Z0-9_]*")  # a label-safe name
 _PROMQL_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_PROMQL_ESCAPED = re.compile(r"[\x00-\x1f\x7f\\]")  # what _promql_escape changes, besides the quote
 
 
 def _promql_escape(value: str, quote: str) -> str:
     """Inside "..." or '...', by Go's (PromQL's) rules: only the literal's own quote is escaped."""
+    if quote not in value and not _PROMQL_ESCAPED.search(value):
+        return value  # nothing to escape (most values)
     out = []
     for ch in value:
         if ch in _PROMQL_ESCAPES:
@@ -330,14 +333,23 @@ def _promql_value(name: str, value: str, context: str) -> str:
     return value
 
 
+_PROMQL_STOPS = re.compile(r"""[$"'`\\#]""")  # a placeholder starts at $; quotes, escapes and comments change context
+
+
 def promql_contexts(query: str) -> dict[int, str]:
     """Where each placeholder of a PromQL template sits: '"', "'", '`' (inside that string literal)
     or '' (outside any literal, comments included). Keys are the placeholders' offsets."""
     found = {m.start(): m.end() for m in PLACEHOLDER.finditer(query)}
     contexts: dict[int, str] = {}
+    if not found:
+        return contexts
     quote = ""
     i, n = 0, len(query)
     while i < n:
+        stop = _PROMQL_STOPS.search(query, i)  # any other character changes nothing below
+        if stop is None:
+            break
+        i = stop.start()
         if i in found:
             contexts[i] = quote
             # `$${` is just that; `${name}` and `${env.NAME:-text}` end at their brace (a fallback's quote is its text)

@@ -43,6 +43,28 @@ _EXEC_OPTIONS = {"-exec", "-execdir", "-ok", "-okdir", "--exec", "--to-command",
 _COMMAND_SETTING = re.compile(r"(?i)(proxycommand|localcommand|knownhostscommand|sshcommand|core\.pager|"
                               r"core\.editor|core\.fsmonitor|credential\.helper|\.textconv|diff\.external)\b")
 _ARITH_TESTS = {"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-v", "-R"}
+# The patterns below are compiled once: the scanner runs for every shell: command of every runbook loaded.
+_ATTRIBUTE_DECL = re.compile(r"\b(?:declare|typeset|local|readonly|export)((?:\s+-[A-Za-z]+)+)([^;&|\n]*)")
+_EVAL_ATTRIBUTE = re.compile(r"-[A-Za-z]*[in]")
+_DECLARED = re.compile(r"(?<![-\w])([A-Za-z_]\w*)")
+_ARITH_NAME = re.compile(r"\$?\{?([A-Za-z_][A-Za-z0-9_]*)")
+_SHORT_OPTION = re.compile(r"-[a-z]+")
+_EXPANSION = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*")
+_C_FLAG = re.compile(r"-[A-Za-z]*c[A-Za-z]*")
+_I_FLAG = re.compile(r"-[a-zA-Z]*i[a-zA-Z]*")
+_SINGLE_QUOTED_USE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_HEREDOC_USE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_HEREDOC_WORD = re.compile(r"""(['"]?)([A-Za-z0-9_.-]+)\1""")
+_STDERR_REDIRECT = re.compile(r"2>>?.*")
+_DEV_NULL = re.compile(r"(?:[0-9&]?>>?)?/dev/null")
+_QUOTED = re.compile(r"""'[^']*'|"(?:\\.|[^"\\])*"|\\.""")
+_SINGLE_QUOTED = re.compile(r"'[^']*'|\\.")
+_NUMBER_OR_ARITH = re.compile(r"[0-9]+(?![\w])|\$\(\(")
+_QUOTING = re.compile(r"""\\(.)|['"]""")
+_WRAPPER_NUMBER = re.compile(r"[0-9.]+[smhd]?")
+# Characters that no branch of _Scanner._list or _piece treats specially: a run of them is one piece of a word.
+_PLAIN_RUN = re.compile(r"""[^\s;&|#()<>\[\]'"\\`$]+""")
+_POSITIONAL = re.compile(r"\(\)\s*\{|\bfunction\s|\bset\s+--")
 
 
 @dataclass(frozen=True)
@@ -81,9 +103,9 @@ class _Scanner:
         self.sinks: list[str] = []
         self.arith_names: set[str] = set()  # every variable bash reads as arithmetic
         self.evaluating: set[str] = set()
-        for m in re.finditer(r"\b(?:declare|typeset|local|readonly|export)((?:\s+-[A-Za-z]+)+)([^;&|\n]*)", script):
-            if re.search(r"-[A-Za-z]*[in]", m.group(1)):
-                self.evaluating |= {w.group(1) for w in re.finditer(r"(?<![-\w])([A-Za-z_]\w*)", m.group(2))}
+        for m in _ATTRIBUTE_DECL.finditer(script):
+            if _EVAL_ATTRIBUTE.search(m.group(1)):
+                self.evaluating |= {w.group(1) for w in _DECLARED.finditer(m.group(2))}
 
     # -- recording ------------------------------------------------------------------------
     def _use(self, name: str, at: int, token: str, ctx: tuple[str, ...], level: _Level, problem: str | None,
@@ -159,9 +181,9 @@ class _Scanner:
         if _reads_bare_names(cmd, plain[ci:]):
             for wi in range(ci + 1, len(words)):
                 text = words[wi] if cmd in ("let", "[[") else words[wi].partition("=")[2]  # declare -i x=v
-                self.arith_names |= {n.group(1) for n in re.finditer(r"\$?\{?([A-Za-z_][A-Za-z0-9_]*)", text)
-                                     if not re.fullmatch(r"-[a-z]+", n.group(0))}
-                for m in _NAME.finditer(re.sub(r"\$\{?[A-Za-z_][A-Za-z0-9_]*", "", text)):
+                self.arith_names |= {n.group(1) for n in _ARITH_NAME.finditer(text)
+                                     if not _SHORT_OPTION.fullmatch(n.group(0))}
+                for m in _NAME.finditer(_EXPANSION.sub("", text)):
                     if m.group(0) in self.params or m.group(0) in self.derived:
                         uses = uses + [(wi, Use(m.group(0), -1, m.group(0),
                                                 f"is read by {cmd} as arithmetic, where bash runs code hidden in "
@@ -251,7 +273,7 @@ class _Scanner:
             at = next((i for i in range(ci, len(plain)) if plain[i].rsplit("/", 1)[-1] in _SHELLS), None)
             if at is not None:
                 after = plain[at + 1:]
-                flagged = [i for i, a in enumerate(after) if re.fullmatch(r"-[A-Za-z]*c[A-Za-z]*", a)]
+                flagged = [i for i, a in enumerate(after) if _C_FLAG.fullmatch(a)]
                 code = words[at + 2 + flagged[0]] if flagged and at + 2 + flagged[0] < len(words) else None
                 if code is not None and ("$" in _outside_single(code) or "`" in code):
                     sink = f"{plain[at]} -c {code}"
@@ -328,6 +350,9 @@ class _Scanner:
                 self._word(level).append("]]")
                 level.dbracket = False
                 i += 2
+            elif plain := _PLAIN_RUN.match(s, i):  # what _piece would append one character at a time
+                self._word(level).append(plain.group())
+                i = plain.end()
             else:
                 i = self._piece(i, level, ctx)
         if end is not None:
@@ -379,7 +404,7 @@ class _Scanner:
 
     def _single(self, start: int, stop: int, level: _Level, ctx: tuple[str, ...]) -> None:
         """Inside '...': nothing expands, but a parameter written there is still reported."""
-        for m in re.finditer(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", self.s[start:stop]):
+        for m in _SINGLE_QUOTED_USE.finditer(self.s[start:stop]):
             name = m.group(1) or m.group(2)
             if name in self.params or name in self.derived:
                 self._use(name, start + m.start(), m.group(0), ctx, level, None)
@@ -520,7 +545,7 @@ class _Scanner:
         i += 1 if strip else 0
         while i < len(s) and s[i] in " \t":
             i += 1
-        m = re.compile(r"""(['"]?)([A-Za-z0-9_.-]+)\1""").match(s, i)
+        m = _HEREDOC_WORD.match(s, i)
         if m is None:
             return i, None, strip
         return m.end(), m.group(2), strip
@@ -533,7 +558,7 @@ class _Scanner:
             line = s[i:end]
             if (line.lstrip("\t") if strip else line) == delim:
                 return end + 1
-            for m in re.finditer(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", line):
+            for m in _HEREDOC_USE.finditer(line):
                 if m.group(1) in self.params or m.group(1) in self.derived:
                     self.uses.append(Use(m.group(1), i + m.start(), m.group(0),
                                          self._context_problem(m.group(1), ctx + ("heredoc",))))
@@ -548,7 +573,7 @@ def _reads_bare_names(cmd: str, words: list[str]) -> bool:
     if cmd == "[[":
         return bool(_ARITH_TESTS - {"-v", "-R"} & set(words))
     if cmd in ("declare", "typeset", "local", "readonly", "export"):
-        return any(re.fullmatch(r"-[a-zA-Z]*i[a-zA-Z]*", w) for w in words)
+        return any(_I_FLAG.fullmatch(w) for w in words)
     return False
 
 
@@ -558,24 +583,29 @@ _OUTPUT_REDIRECT = re.compile(r"(?<![0-9&])>(?!&)|&>|[0-9]>(?!&)|>\(")
 def _harmless_redirect(words: list[str], k: int) -> bool:
     """Error messages (2>...) and /dev/null keep nothing a later command could read back as code."""
     word = words[k]
-    if re.fullmatch(r"2>>?.*", word):
+    if _STDERR_REDIRECT.fullmatch(word):
         return True
     target = word.split(">")[-1] or (words[k + 1] if k + 1 < len(words) else "")
-    return re.fullmatch(r"(?:[0-9&]?>>?)?/dev/null", target) is not None
+    return _DEV_NULL.fullmatch(target) is not None
+
+
+def _quoted(word: str) -> bool:
+    """Whether the word has a quote or a backslash: the patterns below match nothing in a word without."""
+    return "'" in word or '"' in word or "\\" in word
 
 
 def _outside_quotes(word: str) -> str:
-    return re.sub(r"""'[^']*'|"(?:\\.|[^"\\])*"|\\.""", "", word)
+    return _QUOTED.sub("", word) if _quoted(word) else word
 
 
 def _outside_single(word: str) -> str:
-    return re.sub(r"'[^']*'|\\.", "", word)
+    return _SINGLE_QUOTED.sub("", word) if _quoted(word) else word
 
 
 def _literal_only(script: str, name: str) -> bool:
     """True when every assignment to `name` is a number or arithmetic: `i=0`, `i=$((i + 1))`, `(( i++ ))`."""
     assigned = re.findall(rf"(?<![\w$]){re.escape(name)}\+?=(\S*)", script)
-    if any(not re.match(r"[0-9]+(?![\w])|\$\(\(", a) for a in assigned):
+    if any(not _NUMBER_OR_ARITH.match(a) for a in assigned):
         return False
     if re.search(rf"\b(?:read|mapfile|readarray|getopts|printf\s+-v)\b[^;&|\n]*\b{re.escape(name)}\b", script):
         return False
@@ -587,9 +617,13 @@ def _dynamic(plain: list[str], ci: int) -> bool:
     return "$" in plain[ci] or "`" in plain[ci]
 
 
+def _unescaped(m: re.Match[str]) -> str:
+    return m.group(1) or ""
+
+
 def _unquote(word: str) -> str:
     """A word as bash would read a literal command name: quotes and backslashes removed."""
-    return re.sub(r"""\\(.)|['"]""", lambda m: m.group(1) or "", word)
+    return _QUOTING.sub(_unescaped, word) if _quoted(word) else word
 
 
 def program_words(words: Sequence[str]) -> list[str]:
@@ -610,7 +644,7 @@ def _wrapped_program(plain: list[str], ci: int) -> int:
     """The index of the word a wrapper (timeout 5, env X=1, nice -n 10, sudo -u u) runs as a program."""
     i = ci + 1
     while i < len(plain) and (plain[i].startswith("-") or _ASSIGN.match(plain[i])
-                              or re.fullmatch(r"[0-9.]+[smhd]?", plain[i])):
+                              or _WRAPPER_NUMBER.fullmatch(plain[i])):
         i += 1
     return i
 
@@ -639,7 +673,7 @@ def param_uses(script: str, params: Collection[str]) -> list[Use]:
     positional parameters are watched once the script defines a function or runs `set --`.
     """
     derived: set[str] = set()
-    if re.search(r"\(\)\s*\{|\bfunction\s|\bset\s+--", script):
+    if _POSITIONAL.search(script):
         derived.add("1")
     for _ in range(5):
         scanner = _Scanner(script, params, derived)

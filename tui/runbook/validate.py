@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import enum
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -19,7 +19,7 @@ import yaml
 from tui.runbook import model as m
 from tui.runbook import spec as s
 from tui.runbook.kinds import KINDS, StepKind
-from tui.runbook.loader import SAFE_TAGS, compose, is_null, is_plain, pos
+from tui.runbook.loader import NULL_WORDS, SAFE_TAGS, compose, is_null, is_plain, pos
 from tui.runbook.problem import Problem
 from tui.runbook.readfile import read_text
 from tui.runbook.render import (
@@ -82,100 +82,157 @@ def _listing(options: Iterable[str]) -> str:
     return ", ".join(opts[:12]) + (", ..." if len(opts) > 12 else "") if opts else "none"
 
 
+_PLAIN_STYLES = (None, "")
+_EXIT_CODE = re.compile(r"-?[0-9]+").fullmatch
+# Specs the checker uses on its own (built once, not per value).
+_ANY_TEXT, _ANY_INT = s.Text(), s.Int()
+_WHEN_WORD = s.Enum(m.METRIC_STATES + m.TRENDS)
+_HELD_STATE = s.Enum(m.METRIC_STATES)
+_HELD_FOR = s.Text(pattern=s.DURATION_PATTERN, hint="write a duration such as 5m, 90s or 1h")
+# The fields each kind of step may have, in the order of s.STEP.fields (error messages list them).
+_STEP_ALLOWED = {kind: {k: v for k, v in s.STEP.fields.items() if k in s.STEP_FIELDS[kind]} for kind in s.STEP.one_of}
+_FULLMATCH: dict[str, Callable[[str], re.Match[str] | None]] = {}
+_STEP_KINDS = tuple(StepKind)  # iterating the enum class itself is slow
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
+    """re.fullmatch with the spec's pattern compiled once (re's own cache costs a lookup per value)."""
+    match = _FULLMATCH.get(pattern)
+    if match is None:
+        match = _FULLMATCH[pattern] = re.compile(pattern).fullmatch
+    return match(value) is not None
+
+
+def _label(kp: KeyPath | None) -> str:
+    """How messages name the value at a key path: `steps.decide.choices[2].next` (the root is an Obj, whose
+    keys are written bare)."""
+    out = ""
+    for part in kp or ():
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        elif out:
+            out += "." + part
+        else:
+            out = part
+    return out
+
+
+def _at(kp: KeyPath | None, part: str | int) -> KeyPath | None:
+    return None if kp is None else kp + (part,)
+
+
+class _Retry(Exception):
+    """The quick pass met a problem: the exact pass says what and where."""
+
+
 class Checker:
+    """The structural pass, in two speeds. `check_document` first runs it quickly: no key paths, no positions,
+    stopping at the first problem. Only a document with a problem is checked again exactly (key paths, every
+    problem with its message and position). The positions of a valid document (`where`) are recorded by an
+    exact pass only when something asks for them: a later check that reports a problem."""
+
     def __init__(self, path: str, text: str = "") -> None:
         self.path = path
         self.text = text
         self.problems: list[Problem] = []
-        self.where: dict[KeyPath, yaml.Node] = {}
         self.budget = _NODE_BUDGET
+        self._where: dict[KeyPath, yaml.Node] = {}
+        self._quick = False
+        self._unrecorded: tuple[yaml.Node, s.Spec] | None = None  # a valid document whose positions wait
+
+    @property
+    def where(self) -> dict[KeyPath, yaml.Node]:
+        """The node of each checked value by key path, and of each key at (*path, key, "<key>")."""
+        if self._unrecorded is not None:
+            exact = Checker(self.path, self.text)
+            exact.check(*self._unrecorded, ())
+            self._where, self._unrecorded = exact._where, None
+        return self._where
 
     def error(self, where: Where, message: str, severity: str = "error") -> None:
+        if self._quick:
+            raise _Retry
         self.problems.append(Problem(self.path, where[0], where[1], message, severity))
 
+    def check_document(self, node: yaml.Node, spec: s.Spec) -> Checked:
+        """The document's data as the spec describes it (BAD where a check failed); problems go to self.problems."""
+        self._quick = True
+        try:
+            data = self.check(node, spec, None)
+        except _Retry:
+            self.budget = _NODE_BUDGET
+        else:
+            self._unrecorded = (node, spec)
+            return data
+        finally:
+            self._quick = False
+        return self.check(node, spec, ())
+
     # -- structure -------------------------------------------------------------------
-    def check(self, node: yaml.Node, spec: s.Spec, kp: KeyPath, label: str) -> Checked:
+    # kp is the value's key path, None in the quick pass (where nothing is reported or recorded).
+    def check(self, node: yaml.Node, spec: s.Spec, kp: KeyPath | None) -> Checked:
         self.budget -= 1
         if self.budget < 0:
             if self.budget == -1:
                 self.error(pos(node), "the document expands to too many values (anchors reused in a loop?)")
             return BAD
-        self.where[kp] = node  # positions are computed only for the few that an error needs
+        if kp is not None:
+            self._where[kp] = node  # positions are computed only for the few that an error needs
         if node.tag not in SAFE_TAGS:
-            self.error(pos(node), f"{_pre(label)}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
-                              "runbooks are plain data, remove the tag")
+            self.error(pos(node), f"{_pre(_label(kp))}the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not "
+                                  "allowed; runbooks are plain data, remove the tag")
             return BAD
-        return self._dispatch(node, spec, kp, label)
+        method = _CHECKS.get(spec.__class__)
+        if method is None:
+            raise TypeError(f"no check for {type(spec).__name__}")
+        return method(self, node, spec, kp)
 
-    def _dispatch(self, node: yaml.Node, spec: s.Spec, kp: KeyPath, label: str) -> Checked:
-        match spec:  # the commonest first: most values are text
-            case s.Text():
-                return self._check_Text(node, spec, label)
-            case s.Obj():
-                return self._check_Obj(node, spec, kp, label)
-            case s.MapOf():
-                return self._check_MapOf(node, spec, kp, label)
-            case s.ListOf():
-                return self._check_ListOf(node, spec, kp, label)
-            case s.Enum():
-                return self._check_Enum(node, spec, label)
-            case s.Number():
-                return self._check_Number(node, spec, label)
-            case s.Int():
-                return self._check_Int(node, spec, label)
-            case s.Bool():
-                return self._check_Bool(node, label)
-            case s.When():
-                return self._check_When(node, kp, label)
-            case s.TextMap():
-                return self._check_TextMap(node, kp, label)
-        raise TypeError(f"no check for {type(spec).__name__}")
-
-    def _scalar(self, node: yaml.Node, label: str, expected: str) -> str | None:
+    def _scalar(self, node: yaml.Node, kp: KeyPath | None, expected: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or is_null(node):
-            self.error(pos(node), f"{label} must be {expected}, not {_kind(node)}")
+            self.error(pos(node), f"{_label(kp)} must be {expected}, not {_kind(node)}")
             return None
         value: str = node.value
         return value
 
-    def _check_Text(self, node: yaml.Node, spec: s.Text, label: str) -> str | Bad:
-        value = self._scalar(node, label, "text")
-        if value is None:
+    def _check_Text(self, node: yaml.Node, spec: s.Text, kp: KeyPath | None) -> str | Bad:
+        if not isinstance(node, yaml.ScalarNode) or (node.style in _PLAIN_STYLES and node.value in NULL_WORDS):
+            self._scalar(node, kp, "text")  # is_null, inline: most values are text
             return BAD
-        if spec.pattern and not re.fullmatch(spec.pattern, value):
+        value: str = node.value
+        if spec.pattern and not _fullmatch(spec.pattern, value):
             hint = spec.hint or f"it must match {spec.pattern}"
-            self.error(pos(node), f"{label} {value!r} is not valid: {hint}")
+            self.error(pos(node), f"{_label(kp)} {value!r} is not valid: {hint}")
             return BAD
         return value
 
-    def _check_Int(self, node: yaml.Node, spec: s.Int, label: str) -> int | Bad:
-        value = self._scalar(node, label, "an integer")
+    def _check_Int(self, node: yaml.Node, spec: s.Int, kp: KeyPath | None) -> int | Bad:
+        value = self._scalar(node, kp, "an integer")
         if value is None:
             return BAD
         if not is_plain(node) or not _INT.match(value):
-            self.error(pos(node), f"{label} must be an integer such as 3, not {value!r}")
+            self.error(pos(node), f"{_label(kp)} must be an integer such as 3, not {value!r}")
             return BAD
         number = int(value)
         if spec.minimum is not None and number < spec.minimum:
-            self.error(pos(node), f"{label} must be at least {spec.minimum}")
+            self.error(pos(node), f"{_label(kp)} must be at least {spec.minimum}")
             return BAD
         return number
 
-    def _check_Number(self, node: yaml.Node, spec: s.Number, label: str) -> float | Bad:
-        value = self._scalar(node, label, "a number")
+    def _check_Number(self, node: yaml.Node, spec: s.Number, kp: KeyPath | None) -> float | Bad:
+        value = self._scalar(node, kp, "a number")
         if value is None:
             return BAD
         if not is_plain(node) or not _NUMBER.match(value):
-            self.error(pos(node), f"{label} must be a number such as 0.05, not {value!r}")
+            self.error(pos(node), f"{_label(kp)} must be a number such as 0.05, not {value!r}")
             return BAD
         number = float(value.replace("_", ""))
         if spec.positive and number <= 0:
-            self.error(pos(node), f"{label} must be greater than 0")
+            self.error(pos(node), f"{_label(kp)} must be greater than 0")
             return BAD
         return number
 
-    def _check_Bool(self, node: yaml.Node, label: str) -> bool | Bad:
-        value = self._scalar(node, label, "true or false")
+    def _check_Bool(self, node: yaml.Node, spec: s.Bool, kp: KeyPath | None) -> bool | Bad:
+        value = self._scalar(node, kp, "true or false")
         if value is None:
             return BAD
         if is_plain(node) and value in _TRUE:
@@ -183,172 +240,177 @@ class Checker:
         if is_plain(node) and value in _FALSE:
             return False
         extra = " (YAML 1.1 words like yes/no are ambiguous)" if value in _YAML11_BOOLS else ""
-        self.error(pos(node), f"{label} must be true or false, not {value!r}{extra}")
+        self.error(pos(node), f"{_label(kp)} must be true or false, not {value!r}{extra}")
         return BAD
 
-    def _check_Enum(self, node: yaml.Node, spec: s.Enum, label: str) -> str | Bad:
-        value = self._scalar(node, label, "one of " + ", ".join(spec.values))
-        if value is None:
+    def _check_Enum(self, node: yaml.Node, spec: s.Enum, kp: KeyPath | None) -> str | Bad:
+        if not isinstance(node, yaml.ScalarNode) or is_null(node):
+            self._scalar(node, kp, "one of " + ", ".join(spec.values))
             return BAD
+        value: str = node.value
         if value not in spec.values:
-            self.error(pos(node), f"{label} {value!r} must be one of {', '.join(spec.values)}"
+            self.error(pos(node), f"{_label(kp)} {value!r} must be one of {', '.join(spec.values)}"
                                   + _suggest(value, spec.values))
             return BAD
         return value
 
-    def _check_ListOf(self, node: yaml.Node, spec: s.ListOf, kp: KeyPath, label: str) -> list[Checked] | Bad:
+    def _check_ListOf(self, node: yaml.Node, spec: s.ListOf, kp: KeyPath | None) -> list[Checked] | Bad:
         if not isinstance(node, yaml.SequenceNode):
-            self.error(pos(node), f"{label} must be a list, not {_kind(node)}")
+            self.error(pos(node), f"{_label(kp)} must be a list, not {_kind(node)}")
             return BAD
         if spec.nonempty and not node.value:
-            self.error(pos(node), f"{label} must not be empty")
+            self.error(pos(node), f"{_label(kp)} must not be empty")
             return BAD
-        items: list[Checked] = []
-        for i, item in enumerate(node.value):
-            value = self.check(item, spec.item, kp + (i,), f"{label}[{i + 1}]")
-            items.append(value)
-        return items
+        check, item = self.check, spec.item
+        if kp is None:
+            return [check(value, item, None) for value in node.value]
+        return [check(value, item, kp + (i,)) for i, value in enumerate(node.value)]
 
-    def _keys(self, node: yaml.MappingNode, label: str) -> list[tuple[str, yaml.Node, Where, yaml.ScalarNode]]:
-        """Keys as text (with their value, position and key node); duplicates, merge keys and non-text keys
-        are reported and skipped."""
-        seen: dict[str, Where] = {}
-        out: list[tuple[str, yaml.Node, Where, yaml.ScalarNode]] = []
-        for key_node, value_node in node.value:
-            where = pos(key_node)
+    def _keys(self, node: yaml.MappingNode, kp: KeyPath | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """Each key as text, with its (key node, value node) pair, in document order; duplicates, merge keys
+        and non-text keys are reported and skipped."""
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for pair in node.value:
+            key_node = pair[0]
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in SAFE_TAGS:
-                self.error(where, f"{_pre(label)}keys must be plain words, not {_kind(key_node)}")
+                self.error(pos(key_node), f"{_pre(_label(kp))}keys must be plain words, not {_kind(key_node)}")
                 continue
             key: str = key_node.value
             if key == "<<" and is_plain(key_node):
-                self.error(where, f"{_pre(label)}merge keys (<<) are not supported; write the keys out")
+                self.error(pos(key_node), f"{_pre(_label(kp))}merge keys (<<) are not supported; write the keys out")
                 continue
-            if key in seen:
-                self.error(where, f"{_pre(label)}duplicate key {key!r} (first at line {seen[key][0]}); "
-                                  "YAML would silently keep only the last one, remove one")
+            if key in out:
+                self.error(pos(key_node), f"{_pre(_label(kp))}duplicate key {key!r} (first at line "
+                                          f"{pos(out[key][0])[0]}); YAML would silently keep only the last one, remove one")
                 continue
-            seen[key] = where
-            out.append((key, value_node, where, key_node))
+            out[key] = pair
         return out
 
-    def _check_MapOf(self, node: yaml.Node, spec: s.MapOf, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
+    def _check_MapOf(self, node: yaml.Node, spec: s.MapOf, kp: KeyPath | None) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
-            self.error(pos(node), f"{label} must be a mapping of names, not {_kind(node)}")
+            self.error(pos(node), f"{_label(kp)} must be a mapping of names, not {_kind(node)}")
             return BAD
         if spec.nonempty and not node.value:
-            self.error(pos(node), f"{label} must not be empty")
+            self.error(pos(node), f"{_label(kp)} must not be empty")
             return BAD
         out: dict[str, Checked] = {}
-        for key, value_node, where, key_node in self._keys(node, label):
-            self.where[kp + (key, "<key>")] = key_node
-            if not re.fullmatch(spec.key_pattern, key):
-                self.error(where, f"{_pre(label)}the name {key!r} is not valid: use lowercase letters, digits, _ "
-                                  + ("" if spec.key_pattern == s.PARAM_PATTERN else "and - ")
-                                  + "starting with a letter")
+        check, value_spec = self.check, spec.value
+        for key, (key_node, value_node) in self._keys(node, kp).items():
+            if kp is not None:
+                self._where[kp + (key, "<key>")] = key_node
+            if not _fullmatch(spec.key_pattern, key):
+                self.error(pos(key_node), f"{_pre(_label(kp))}the name {key!r} is not valid: use lowercase letters, "
+                                          "digits, _ " + ("" if spec.key_pattern == s.PARAM_PATTERN else "and - ")
+                                          + "starting with a letter")
                 continue
-            out[key] = self.check(value_node, spec.value, kp + (key,), f"{label}.{key}")
+            out[key] = check(value_node, value_spec, None if kp is None else kp + (key,))
         return out
 
-    def _check_TextMap(self, node: yaml.Node, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
+    def _check_TextMap(self, node: yaml.Node, spec: s.TextMap, kp: KeyPath | None) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
-            self.error(pos(node), f"{label} must be a mapping of label to value, not {_kind(node)}")
+            self.error(pos(node), f"{_label(kp)} must be a mapping of label to value, not {_kind(node)}")
             return BAD
         out: dict[str, Checked] = {}
-        for key, value_node, _, _ in self._keys(node, label):
-            value = self.check(value_node, s.Text(), kp + (key,), f"{label}.{key}")
+        for key, (_, value_node) in self._keys(node, kp).items():
+            value = self.check(value_node, _ANY_TEXT, _at(kp, key))
             if value is not BAD:
                 out[key] = value
         return out
 
-    def _check_When(self, node: yaml.Node, kp: KeyPath, label: str) -> m.When | Bad:
+    def _check_When(self, node: yaml.Node, spec: s.When, kp: KeyPath | None) -> m.When | Bad:
         if isinstance(node, yaml.ScalarNode):
             value = node.value.replace("-", "") if node.value == "no-data" else node.value
             if value in m.TRENDS:
                 return m.When(trend=value)
+            if value in m.METRIC_STATES:  # what the check below accepts, without its copy of the node
+                return m.When(state=value)
             state = self._check_Enum(yaml.ScalarNode(node.tag, value, node.start_mark, node.end_mark, node.style),
-                                     s.Enum(m.METRIC_STATES + m.TRENDS), label)
+                                     _WHEN_WORD, kp)
             return m.When(state=state) if isinstance(state, str) else BAD
         if isinstance(node, yaml.MappingNode):
-            keys = self._keys(node, label)
-            names = sorted(k[0] for k in keys)
+            keys = self._keys(node, kp)
+            names = sorted(keys)
             if names == ["exit"]:
-                return self._when_exit(keys[0][1], kp, label)
+                return self._when_exit(keys["exit"][1], kp)
             if names == ["output"]:
-                regex = self.check(keys[0][1], s.Text(), kp + ("output",), f"{label}.output")
+                regex = self.check(keys["output"][1], _ANY_TEXT, _at(kp, "output"))
                 if not isinstance(regex, str):
                     return BAD
                 try:
                     re.compile(regex)
                 except re.error as exc:
-                    self.error(pos(keys[0][1]), f"{label}.output is not a valid regular expression: {exc}")
+                    self.error(pos(keys["output"][1]), f"{_label(kp)}.output is not a valid regular expression: {exc}")
                     return BAD
                 return m.When(output=regex)
             if names in (["state"], ["for", "state"]):
-                return self._when_held({k: v for k, v, _, _ in keys}, kp, label)
-        self.error(pos(node), f"{label} must be a metric state ({', '.join(m.METRIC_STATES)}), a trend "
+                return self._when_held({k: v for k, (_, v) in keys.items()}, kp)
+        self.error(pos(node), f"{_label(kp)} must be a metric state ({', '.join(m.METRIC_STATES)}), a trend "
                               f"({', '.join(m.TRENDS)}), {{state: STATE, for: 5m}}, {{exit: N}}, {{exit: nonzero}} "
                               "or {output: REGEX}")
         return BAD
 
-    def _when_exit(self, node: yaml.Node, kp: KeyPath, label: str) -> m.When | Bad:
+    def _when_exit(self, node: yaml.Node, kp: KeyPath | None) -> m.When | Bad:
         if isinstance(node, yaml.ScalarNode) and node.value == "nonzero":
             return m.When(nonzero=True)
-        if isinstance(node, yaml.ScalarNode) and not re.fullmatch(r"-?[0-9]+", node.value):
-            self.error(pos(node), f"{label}.exit must be an exit code such as 3, or nonzero for any failure, "
+        if isinstance(node, yaml.ScalarNode) and not _EXIT_CODE(node.value):
+            self.error(pos(node), f"{_label(kp)}.exit must be an exit code such as 3, or nonzero for any failure, "
                                   f"not {node.value[:40]!r}")
             return BAD
-        code = self.check(node, s.Int(), kp + ("exit",), f"{label}.exit")
+        code = self.check(node, _ANY_INT, _at(kp, "exit"))
         return m.When(exit=code) if isinstance(code, int) else BAD
 
-    def _when_held(self, nodes: dict[str, yaml.Node], kp: KeyPath, label: str) -> m.When | Bad:
-        state = self.check(nodes["state"], s.Enum(m.METRIC_STATES), kp + ("state",), f"{label}.state")
+    def _when_held(self, nodes: dict[str, yaml.Node], kp: KeyPath | None) -> m.When | Bad:
+        state = self.check(nodes["state"], _HELD_STATE, _at(kp, "state"))
         hold: float | None = None
         if "for" in nodes:
-            text = self.check(nodes["for"], s.Text(pattern=s.DURATION_PATTERN, hint="write a duration such as "
-                                                   "5m, 90s or 1h"), kp + ("for",), f"{label}.for")
+            text = self.check(nodes["for"], _HELD_FOR, _at(kp, "for"))
             if not isinstance(text, str):
                 return BAD
             hold = float(duration_s(text))
         return m.When(state=state, hold=hold) if isinstance(state, str) else BAD
 
-    def _check_Obj(self, node: yaml.Node, spec: s.Obj, kp: KeyPath, label: str) -> dict[str, Checked] | Bad:
+    def _check_Obj(self, node: yaml.Node, spec: s.Obj, kp: KeyPath | None) -> dict[str, Checked] | Bad:
         if not isinstance(node, yaml.MappingNode):
-            self.error(pos(node), f"{label or 'a runbook'} must be a mapping, not {_kind(node)}")
+            self.error(pos(node), f"{_label(kp) or 'a runbook'} must be a mapping, not {_kind(node)}")
             return BAD
         out: dict[str, Checked] = {}
-        keys = self._keys(node, label)
+        keys = self._keys(node, kp)
         allowed = spec.fields
         if spec is s.STEP:
-            kinds = [k[0] for k in keys if k[0] in spec.one_of]
+            kinds = [k for k in spec.one_of if k in keys]
             if len(kinds) == 1:
-                allowed = {k: v for k, v in spec.fields.items() if k in s.STEP_FIELDS[kinds[0]]}
-        for key, value_node, where, key_node in keys:
-            self.where[kp + (key, "<key>")] = key_node
-            if key not in allowed:
+                allowed = _STEP_ALLOWED[kinds[0]]
+        check = self.check
+        for key, (key_node, value_node) in keys.items():
+            if kp is not None:
+                self._where[kp + (key, "<key>")] = key_node
+            field_spec = allowed.get(key)
+            if field_spec is None:
+                label = _label(kp)
                 if key in spec.fields:  # a step field that does not belong to this kind of step
                     kind = next(k for k in spec.one_of if k in allowed)
-                    self.error(where, f"{_pre(label)}{KINDS[StepKind(kind)].article} {kind} step "
-                                      f"has no {key!r} (allowed: {', '.join(sorted(allowed))})")
+                    self.error(pos(key_node), f"{_pre(label)}{KINDS[StepKind(kind)].article} {kind} step "
+                                              f"has no {key!r} (allowed: {', '.join(sorted(allowed))})")
                 else:
-                    self.error(where, f"{_pre(label)}unknown key {key!r}" + _suggest(key, allowed)
+                    self.error(pos(key_node), f"{_pre(label)}unknown key {key!r}" + _suggest(key, allowed)
                                + ("" if _suggest(key, allowed) else f" (known keys: {_listing(allowed)})"))
                 self._scan_tags(value_node, label)
                 continue
-            out[key] = self.check(value_node, allowed[key], kp + (key,), f"{label}.{key}" if label else key)
-        present = [k for k in spec.one_of if k in out or any(k == kk[0] for kk in keys)]
+            out[key] = check(value_node, field_spec, None if kp is None else kp + (key,))
+        present = [k for k in spec.one_of if k in keys]
         if spec.one_of and len(present) != 1:
             what = " or ".join(spec.one_of)
             if not present:
-                self.error(pos(node), f"{label or 'the runbook'} needs one of {what}")
+                self.error(pos(node), f"{_label(kp) or 'the runbook'} needs one of {what}")
             else:
-                self.error(pos(node), f"{label} has both {' and '.join(present)}; keep exactly one of {what}")
+                self.error(pos(node), f"{_label(kp)} has both {' and '.join(present)}; keep exactly one of {what}")
         for key in spec.required:
-            if key not in out and not any(key == kk[0] for kk in keys):
-                self.error(pos(node), f"{label or 'the runbook'}: missing required key {key!r}")
+            if key not in keys:
+                self.error(pos(node), f"{_label(kp) or 'the runbook'}: missing required key {key!r}")
         if spec is s.STEP and len(present) == 1:
             for key in s.STEP_REQUIRED[present[0]]:
-                if not any(key == kk[0] for kk in keys):
-                    self.error(pos(node), f"{label}: {KINDS[StepKind(present[0])].article} "
+                if key not in keys:
+                    self.error(pos(node), f"{_label(kp)}: {KINDS[StepKind(present[0])].article} "
                                           f"{present[0]} step needs {key!r}")
         return out
 
@@ -367,6 +429,15 @@ class Checker:
             for k, v in node.value:
                 self._scan_tags(k, label, depth + 1)
                 self._scan_tags(v, label, depth + 1)
+
+
+# Each spec type's check (by exact type: the spec classes have no subclasses).
+_CHECKS: dict[type[s.Spec], Callable[..., Checked]] = {
+    s.Text: Checker._check_Text, s.Obj: Checker._check_Obj, s.MapOf: Checker._check_MapOf,
+    s.ListOf: Checker._check_ListOf, s.Enum: Checker._check_Enum, s.Number: Checker._check_Number,
+    s.Int: Checker._check_Int, s.Bool: Checker._check_Bool, s.When: Checker._check_When,
+    s.TextMap: Checker._check_TextMap,
+}
 
 
 def mapping(value: Checked | None) -> dict[str, Checked]:
@@ -388,18 +459,19 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         node = c.where.get(kp) or c.where.get(kp[:-1])
         return pos(node) if node is not None else (1, 1)
 
-    def refs(text: Checked | None, allowed: Iterable[str], kp: KeyPath, what: str) -> None:
-        if not isinstance(text, str) or not sections_ok["params"]:
-            return
-        allowed = set(allowed)
+    def refs(text: Checked | None, allowed: Collection[str], kp: KeyPath, what: str) -> None:
+        if not isinstance(text, str) or "${" not in text or not sections_ok["params"]:
+            return  # every placeholder has a ${ in it
         for name in placeholders(text):
             if name not in allowed and not is_env_name(name):  # ${env.NAME}: config.yaml's, known when it runs
-                c.error(at(*kp), f"${{{name}}} names no {what}" + _suggest(name, allowed)
-                        + ("" if _suggest(name, allowed) else f" (known: {_listing(sorted(allowed))})"))
-        for name, texts in env_fallbacks(text).items():
-            if any("$" in t for t in texts):
-                c.error(at(*kp), f"the fallback in ${{{name}:-…}} is plain text; it cannot hold a placeholder "
-                        "or a $ (write the value itself)")
+                known = set(allowed)
+                c.error(at(*kp), f"${{{name}}} names no {what}" + _suggest(name, known)
+                        + ("" if _suggest(name, known) else f" (known: {_listing(sorted(known))})"))
+        if ":-" in text:
+            for name, texts in env_fallbacks(text).items():
+                if any("$" in t for t in texts):
+                    c.error(at(*kp), f"the fallback in ${{{name}:-…}} is plain text; it cannot hold a placeholder "
+                            "or a $ (write the value itself)")
 
     for name, p in params.items():
         if reserved_name(name):
@@ -440,11 +512,14 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                         f"metrics.{name}: warn {warn:g} is {'below' if below else 'above'} crit {crit:g}; "
                         f"with direction {'below' if below else 'above'} the warning line comes before the critical one")
 
+    dashed = any(isinstance(dv := mapping(p).get("default"), str) and dv.startswith("-")  # what _dash_defaults
+                 for p in params.values())                                               # can report
     for name, cmd in commands.items():
         if not isinstance(cmd, dict):
             continue
         for i, arg in enumerate(items(cmd.get("run"))):
-            refs(arg, params, ("commands", name, "run", i), "parameter")
+            if isinstance(arg, str) and "${" in arg:  # (refs says nothing of text without a placeholder)
+                refs(arg, params, ("commands", name, "run", i), "parameter")
         shell = cmd.get("shell")
         refs(shell, params, ("commands", name, "shell"), "parameter")
         if isinstance(shell, str) and sections_ok["params"]:
@@ -454,7 +529,8 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                     c.error(at("commands", name, "shell"),
                             f"commands.{name}.shell: ${{{var}:-…}} has different fallbacks "
                             f"({', '.join(repr(t) for t in dict.fromkeys(texts))}); give it one")
-        _dash_defaults(c, name, cmd, params, at)
+        if dashed:
+            _dash_defaults(c, name, cmd, params, at)
         if cmd.get("danger") is True and cmd.get("read_only") is True:
             c.error(at("commands", name, "read_only"),
                     f"commands.{name}: danger and read_only contradict each other; a command that changes "
@@ -470,14 +546,14 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
     step_names = set(steps)
     text_names = set(params) | set(metrics)
 
-    def target(value: Checked | None, kp: KeyPath, label: str) -> None:
+    def target(value: Checked | None, kp: KeyPath) -> None:
         if not isinstance(value, str):
             return
         if value.startswith(m.JUMP_PREFIX):
-            if not re.fullmatch(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
-                c.error(at(*kp), f"{label} {value!r}: write runbook: followed by a runbook id")
+            if not _fullmatch(s.ID_PATTERN, value[len(m.JUMP_PREFIX):]):
+                c.error(at(*kp), f"{_label(kp)} {value!r}: write runbook: followed by a runbook id")
         elif value not in step_names:
-            c.error(at(*kp), f"{label}: no step named {value!r}" + _suggest(value, step_names)
+            c.error(at(*kp), f"{_label(kp)}: no step named {value!r}" + _suggest(value, step_names)
                     + ("" if _suggest(value, step_names) else f" (steps: {_listing(steps)})"))
 
     start = d.get("start")
@@ -487,37 +563,42 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
     for sid, step in steps.items():
         if not isinstance(step, dict):
             continue
-        label = f"steps.{sid}"
+        label = f"steps.{sid}"  # in messages, as are the key paths below (_label)
         for key in ("ask", "do", "detail", "say"):
-            refs(step.get(key), text_names, ("steps", sid, key), "parameter or metric")
+            text = step.get(key)
+            if isinstance(text, str) and "${" in text:
+                refs(text, text_names, ("steps", sid, key), "parameter or metric")
         for i, item in enumerate(items(step.get("checklist"))):
-            refs(item, text_names, ("steps", sid, "checklist", i), "parameter or metric")
+            if isinstance(item, str) and "${" in item:
+                refs(item, text_names, ("steps", sid, "checklist", i), "parameter or metric")
         shown = step.get("metric")
         if isinstance(shown, str) and sections_ok["metrics"] and shown not in metrics:
             c.error(at("steps", sid, "metric"), f"{label}.metric: no metric named {shown!r}"
                     + _suggest(shown, metrics) + ("" if _suggest(shown, metrics) else f" (metrics: {_listing(metrics)})"))
-        command_names: list[tuple[str, KeyPath, str]] = []
+        command_names: list[tuple[str, KeyPath]] = []
         command = step.get("command")
         if isinstance(command, str):
-            command_names.append((command, ("steps", sid, "command"), f"{label}.command"))
-        command_names += [(n, ("steps", sid, "commands", i), f"{label}.commands[{i + 1}]")
+            command_names.append((command, ("steps", sid, "command")))
+        command_names += [(n, ("steps", sid, "commands", i))
                           for i, n in enumerate(items(step.get("commands"))) if isinstance(n, str)]
-        for name, kp, lab in command_names:
+        for name, kp in command_names:
             if sections_ok["commands"] and name not in commands:
-                c.error(at(*kp), f"{lab}: no command named {name!r}" + _suggest(name, commands)
+                c.error(at(*kp), f"{_label(kp)}: no command named {name!r}" + _suggest(name, commands)
                         + ("" if _suggest(name, commands) else f" (commands: {_listing(commands)})"))
-        target(step.get("next"), ("steps", sid, "next"), f"{label}.next")
+        target(step.get("next"), ("steps", sid, "next"))
         choices = items(step.get("choices"))
         if len(choices) > 9:
             c.error(at("steps", sid, "choices", 9), f"{label}: at most 9 choices (keys 1-9); split the question")
         for i, choice in enumerate(choices):
             if not isinstance(choice, dict):
                 continue
-            clabel = f"{label}.choices[{i + 1}]"
-            refs(choice.get("label"), text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
-            target(choice.get("next"), ("steps", sid, "choices", i, "next"), f"{clabel}.next")
+            choice_label = choice.get("label")
+            if isinstance(choice_label, str) and "${" in choice_label:
+                refs(choice_label, text_names, ("steps", sid, "choices", i, "label"), "parameter or metric")
+            target(choice.get("next"), ("steps", sid, "choices", i, "next"))
             when = choice.get("when")
             if isinstance(when, m.When):
+                clabel = f"{label}.choices[{i + 1}]"
                 if when.reads_metric and not step.get("metric"):
                     what, word = (when.trend, "trend") if when.trend else (when.state, "state")
                     c.error(at("steps", sid, "choices", i, "when"),
@@ -551,10 +632,10 @@ def _fallback_default(c: Checker, name: str, default: str, pattern: Checked | No
 def _shell_uses(c: Checker, name: str, template: str, params: Mapping[str, Checked]) -> None:
     """Each use of a parameter in a shell script that could turn its value into code, at its own line."""
     script = shell_text(template)
-    node = c.where.get(("commands", name, "shell"))
     for use in param_uses(script, [*params, *shell_env_names(template)]):
         if use.problem is None:
             continue
+        node = c.where.get(("commands", name, "shell"))  # positions are recorded only when one is needed
         where = pos(node) if node is not None else (1, 1)
         if node is not None:
             k = script.count(use.token, 0, use.offset) if use.offset >= 0 else 0
@@ -652,7 +733,7 @@ def _build(d: dict[str, Any], path: Path | None) -> m.Runbook:
 
     steps = {}
     for sid, st in d["steps"].items():
-        kind = next(k for k in StepKind if k in st)
+        kind = next(k for k in _STEP_KINDS if k in st)
         steps[sid] = m.Step(
             id=sid, kind=kind,
             text=st.get("say", "") if kind == StepKind.OUTCOME else st[kind],
@@ -691,13 +772,14 @@ def validate_text(text: str, path: str | Path = "<runbook>") -> tuple[m.Runbook 
         if node is None:
             return None, problems
         checker = Checker(name, text)
-        data = checker.check(node, s.RUNBOOK, (), "")
+        data = checker.check_document(node, s.RUNBOOK)
         if isinstance(data, dict):
             _semantics(checker, data)
         problems = sorted(checker.problems, key=lambda p: (p.line, p.col))
         if any(p.is_error for p in problems) or not isinstance(data, dict):
             return None, problems
-        return _build(data, Path(path) if path != "<runbook>" else None), problems
+        where = path if isinstance(path, Path) else Path(path) if path != "<runbook>" else None
+        return _build(data, where), problems
     except Exception as exc:  # a bug of ours must not stop the other runbooks from loading
         return None, [Problem(name, 1, 1, f"internal error while validating ({type(exc).__name__}: {exc}); "
                                           "please report it with this file")]
