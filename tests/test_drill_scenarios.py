@@ -76,6 +76,7 @@ CASES = [
     ("one-type-a-name", "      - gauge: llm_eval_pass_ratio", "      - gauge: llm_requests_total",
      "llm_requests_total is a gauge here and a counter in series.refusal_rate", "gauge: llm_requests_total"),
     ("syntax", "  eval_pass_rate:\n", "  eval_pass_rate: [\n", "YAML syntax error", None),
+    ("no-runbook-key", "runbook: llm-false-refusals\n", "", "the scenario: missing required key 'runbook'", None),
     # a section that failed its own check is skipped by the later checks, not iterated (was an internal error)
     ("changes-not-a-list", "    changes:\n      - {at: -14m, to: 0.105, over: 2m}\n      - {at: -5m, to: 0.122, over: 4m}\n",
      "    changes: soon\n", "series.refusal_rate.changes must be a list, not the text 'soon'", "changes: soon"),

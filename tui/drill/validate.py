@@ -414,7 +414,7 @@ def validate_scenario_text(text: str, path: str | Path, runbooks: Mapping[str, R
         if node is None:
             return None, [Problem(p.path, p.line, p.col, p.message.replace("a runbook needs", "a scenario needs"),
                                   p.severity) for p in problems]
-        checker = Checker(name)
+        checker = Checker(name, document="the scenario")
         data = checker.check_document(node, ds.SCENARIO)
         if not isinstance(data, dict):
             return None, sorted(checker.problems, key=lambda p: (p.line, p.col))

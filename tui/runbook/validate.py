@@ -131,9 +131,10 @@ class Checker:
     problem with its message and position). The positions of a valid document (`where`) are recorded by an
     exact pass only when something asks for them: a later check that reports a problem."""
 
-    def __init__(self, path: str, text: str = "") -> None:
+    def __init__(self, path: str, text: str = "", document: str = "the runbook") -> None:
         self.path = path
         self.text = text
+        self.document = document  # what a problem at the top level names: "the runbook", "the drill"
         self.problems: list[Problem] = []
         self.budget = _NODE_BUDGET
         self._where: dict[KeyPath, yaml.Node] = {}
@@ -144,7 +145,7 @@ class Checker:
     def where(self) -> dict[KeyPath, yaml.Node]:
         """The node of each checked value by key path, and of each key at (*path, key, "<key>")."""
         if self._unrecorded is not None:
-            exact = Checker(self.path, self.text)
+            exact = Checker(self.path, self.text, self.document)
             exact.check(*self._unrecorded, ())
             self._where, self._unrecorded = exact._where, None
         return self._where
@@ -401,12 +402,12 @@ class Checker:
         if spec.one_of and len(present) != 1:
             what = " or ".join(spec.one_of)
             if not present:
-                self.error(pos(node), f"{_label(kp) or 'the runbook'} needs one of {what}")
+                self.error(pos(node), f"{_label(kp) or self.document} needs one of {what}")
             else:
                 self.error(pos(node), f"{_label(kp)} has both {' and '.join(present)}; keep exactly one of {what}")
         for key in spec.required:
             if key not in keys:
-                self.error(pos(node), f"{_label(kp) or 'the runbook'}: missing required key {key!r}")
+                self.error(pos(node), f"{_label(kp) or self.document}: missing required key {key!r}")
         if spec is s.STEP and len(present) == 1:
             for key in s.STEP_REQUIRED[present[0]]:
                 if key not in keys:
