@@ -215,13 +215,13 @@ class FormScreen(Dialog[list[str] | None]):
 class NoteArea(TextArea):
     """The note's text. Enter and the new-line keys are handled here, in the order the keys arrive: as
     screen bindings they ran ahead of characters still queued for the area, so a fast typist's last
-    letters (or a paste's end) could be cut off a saved note. (Textual's TextArea guide shows this
-    `_on_key` override as the way to change what a key does.)"""
+    letters (or a paste's end) could be cut off a saved note. This class's `on_key` runs before
+    TextArea's own key handler; prevent_default() keeps that one from seeing these keys."""
 
     class Save(Message):
         pass
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -230,8 +230,6 @@ class NoteArea(TextArea):
             event.stop()
             event.prevent_default()
             self.insert("\n")
-        else:
-            await super()._on_key(event)
 
 
 class NoteScreen(Dialog[str | None]):
