@@ -13,13 +13,12 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from secrets import token_hex
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui.config import is_git_remote, settings_secrets
 from tui.errors import OncallError
 from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
 from tui.journal.clock import wall_ms as clock_wall_ms  # unpatched by the scenes that patch wall_ms here
-from tui.journal.gitsync import GitRemote, git_pass
 from tui.journal.merge import Refusal
 from tui.journal.model import (
     CATEGORIES,
@@ -46,6 +45,9 @@ from tui.journal.redact import redact, redact_data
 from tui.journal.schema import Invalid, check_event, check_incident_shape, content_id, valid_registers
 from tui.journal.store import LogDB, LogStorage
 from tui.journal.sync import SyncStatus, sync_pass
+
+if TYPE_CHECKING:  # imported when the journal is shared through git: a local journal opens without it
+    from tui.journal.gitsync import GitRemote
 
 SyncMode = Literal["background", "inline", "off"]
 _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_reason", "missed_signals",
@@ -74,7 +76,11 @@ class Journal:
                  now_ms: Callable[[], int] | None = None) -> None:
         self.path = Path(path)
         # A git remote (git+file://, git+ssh://, git+https://) or the path of one shared file.
-        self._git = GitRemote.for_journal(shared, self.path) if isinstance(shared, str) and is_git_remote(shared) else None
+        self._git: GitRemote | None = None
+        if isinstance(shared, str) and is_git_remote(shared):
+            from tui.journal.gitsync import GitRemote
+
+            self._git = GitRemote.for_journal(shared, self.path)
         self.shared: Path | str | None = (shared if self._git is not None else Path(shared)) if shared else None
         self.user = user
         self._mode: SyncMode = sync_on_write
@@ -442,6 +448,8 @@ class Journal:
         else:
             with self._sync_mutex:
                 if self._git is not None:
+                    from tui.journal.gitsync import git_pass
+
                     status = git_pass(self._storage, self._git, self.user, lock_timeout=self._lock_timeout,
                                       now_ms=self._wall_ms, refused=self._refused)
                 else:
