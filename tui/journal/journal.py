@@ -41,7 +41,6 @@ from tui.journal.model import (
     register,
 )
 from tui.journal.quarantine import Quarantine
-from tui.journal.redact import redact, redact_data
 from tui.journal.schema import Invalid, check_event, check_incident_shape, content_id, valid_registers
 from tui.journal.store import LogDB, LogStorage
 from tui.journal.sync import SyncStatus, sync_pass
@@ -176,7 +175,14 @@ class Journal:
         return self._clock.now()
 
     def _clean(self, text: str) -> str:
+        from tui.journal.redact import redact  # at the first write: opening and reading the journal need none
+
         return redact(text, self._secrets)
+
+    def _clean_data(self, data: Any) -> Any:
+        from tui.journal.redact import redact_data
+
+        return redact_data(data, self._secrets)
 
     def _after_write(self) -> None:
         if self.shared is None or self._mode == "off":
@@ -301,7 +307,7 @@ class Journal:
         values: dict[str, Any] = {
             "title": title, "severity": severity, "category": category, "status": "investigating",
             ROLE_PREFIX + LEAD: self.user, "runbooks": [runbook] if runbook else [],
-            "params": redact_data({str(k): str(v) for k, v in (params or {}).items()}, self._secrets),
+            "params": self._clean_data({str(k): str(v) for k, v in (params or {}).items()}),
             "drill": bool(drill), "detected_at": check_time("detected_at", detected_at) or now,
             "created_at": now, "created_by": self.user,
             "alert": self._clean(alert) if alert else None,
@@ -333,7 +339,7 @@ class Journal:
         ms = self._time_ms()
         doc: dict[str, Any] = {"incident_id": iid, "time": iso_utc(ms), "hlc": self._stamp(), "author": self.user,
                                "kind": kind, "text": self._clean(str(text)),
-                               "data": redact_data(data, self._secrets) if data else {},
+                               "data": self._clean_data(data) if data else {},
                                "nonce": token_hex(8)}  # the same note twice is two events
         doc = {"id": content_id(doc), **doc}  # the id commits to the content (tui/journal/schema.py)
         self._storage.put("events", [(doc["id"], doc)])
@@ -400,13 +406,13 @@ class Journal:
             elif name == "runbooks":
                 out[name] = [str(r) for r in value or ()]
             elif name == "params":
-                out[name] = redact_data({str(k): str(v) for k, v in (value or {}).items()}, self._secrets)
+                out[name] = self._clean_data({str(k): str(v) for k, v in (value or {}).items()})
             elif name in ("drill", "local"):
                 out[name] = bool(value)
             elif name in _TEXT_FIELDS:
                 out[name] = None if value is None else self._clean(str(value))
             else:
-                out[name] = redact_data(value, self._secrets)
+                out[name] = self._clean_data(value)
         return out
 
     def add_runbook(self, incident_id: str, runbook: str) -> Incident:
