@@ -130,3 +130,25 @@ async def test_the_search_index_is_read_at_the_first_search_not_at_start_up(tmp_
         assert len(built) == 1 and app.loaded.index is not None  # once, at the first letter
         screen = app.screen
         assert isinstance(screen, PickerScreen) and screen.keys and screen.keys[0] == "refusal-spike"
+
+
+async def test_the_incident_screens_css_is_parsed_when_it_is_first_shown(tmp_path: Path) -> None:
+    import inspect
+
+    from tests.screenshots import params as to_params
+    from tui.app.screens.incident import IncidentScreen
+    from tui.app.screens.params import ParamsScreen
+
+    def parsed(screen: type) -> bool:
+        return app.stylesheet.has_source(inspect.getfile(screen), f"{screen.__name__}.DEFAULT_CSS")
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
+        assert not parsed(ParamsScreen) and not parsed(IncidentScreen)
+        await to_params(pilot)
+        assert parsed(ParamsScreen) and not parsed(IncidentScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        assert parsed(IncidentScreen)
+        assert app.screen.query_one("#step").styles.border_top[0] == "round"  # and it styles the screen
