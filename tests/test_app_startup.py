@@ -1,5 +1,6 @@
 """Start-up: the first frame lists the runbooks read while Textual imported (it never waits for them),
-the theme is in place from the first frame, and nothing switches the garbage collector."""
+the theme is in place from the first frame, nothing switches the garbage collector, and the search
+index is read at the first search, not at start-up."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def test_the_first_list_drawn_has_the_prefetched_runbooks(tmp_path: Path, 
 
     monkeypatch.setattr(app.services, "load_library", no_waiting)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
     assert lists and "loading" not in lists[0] and "refusal-spike" in lists[0]
 
 
@@ -39,7 +40,7 @@ async def test_building_and_running_the_app_leaves_the_garbage_collector_alone(t
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     assert gc.isenabled()  # building the app (Textual imported, runbooks being read) switched nothing off
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
         assert gc.isenabled()
     assert gc.isenabled() and gc.get_freeze_count() == frozen  # and froze nothing
 
@@ -70,7 +71,7 @@ async def test_the_key_bar_lists_the_screens_keys(tmp_path: Path) -> None:
 
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
         await pilot.pause()
         shown = str(app.screen.query_one(KeyBar).render())
         for key in ("⏎ open", "/ search", "esc clear / back", "^r refresh alerts", "^p palette"):
@@ -102,6 +103,52 @@ async def test_runbooks_still_being_read_after_a_moment_are_loading_then_listed(
     monkeypatch.setattr(Services, "_read_library", slow_read)
     app = make_app(settings_for(tmp_path), cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.index is not None)
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
     assert "loading" in lists[0] and "refusal-spike" not in lists[0]
     assert "refusal-spike" in lists[-1]
+
+
+async def test_the_search_index_is_read_at_the_first_search_not_at_start_up(tmp_path: Path, monkeypatch) -> None:
+    from tui.app.services import Services
+
+    built: list[object] = []
+    build = Services.build_index
+
+    def recording(library):  # type: ignore[no-untyped-def]
+        built.append(library)
+        return build(library)
+
+    monkeypatch.setattr(Services, "build_index", staticmethod(recording))
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
+        await app.workers.wait_for_complete()  # everything start-up does in the background is done
+        await pilot.pause()
+        assert built == [] and app.loaded is not None and app.loaded.index is None
+        await pilot.press(*"refusal")
+        await pilot.pause()
+        assert len(built) == 1 and app.loaded.index is not None  # once, at the first letter
+        screen = app.screen
+        assert isinstance(screen, PickerScreen) and screen.keys and screen.keys[0] == "refusal-spike"
+
+
+async def test_the_incident_screens_css_is_parsed_when_it_is_first_shown(tmp_path: Path) -> None:
+    import inspect
+
+    from tests.screenshots import params as to_params
+    from tui.app.screens.incident import IncidentScreen
+    from tui.app.screens.params import ParamsScreen
+
+    def parsed(screen: type) -> bool:
+        return app.stylesheet.has_source(inspect.getfile(screen), f"{screen.__name__}.DEFAULT_CSS")
+
+    app = make_app(settings_for(tmp_path), cursor_blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded is not None and app.loaded.journal_ready)
+        assert not parsed(ParamsScreen) and not parsed(IncidentScreen)
+        await to_params(pilot)
+        assert parsed(ParamsScreen) and not parsed(IncidentScreen)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        assert parsed(IncidentScreen)
+        assert app.screen.query_one("#step").styles.border_top[0] == "round"  # and it styles the screen

@@ -140,13 +140,14 @@ class OncallApp(App[int]):
         self.call_from_thread(self._library_ready, library)
 
     def _load_rest(self, library: Any) -> None:
-        """Thread, started once the list is on screen: the journal, then the search index."""
+        """Thread, started once the list is on screen: the journal (its open incidents are listed).
+
+        The search index is not built here: it is read at the first letter typed (Loaded.search_index, a
+        few milliseconds), so a start that joins an incident or opens an alert never pays for it."""
         journal, error = self.services.open_journal()
         if journal is not None and journal.shared is not None:
             journal.sync()  # before the open incidents are listed: a teammate's are among them
         self.call_from_thread(self._journal_ready, journal, error)
-        index = self.services.build_index(library)
-        self.call_from_thread(self._index_ready, index)
         if journal is not None:  # behind the picker: joining a long incident then takes no time to read it
             self.services.warm_timelines(journal)
 
@@ -197,10 +198,6 @@ class OncallApp(App[int]):
         status = journal.sync()
         if status.ok and status.pulled:
             self.call_from_thread(self._refresh_pickers)
-
-    def _index_ready(self, index: Any) -> None:
-        if self.loaded is not None and self.loaded.index is None:
-            self.loaded.index = index
 
     def _refresh_pickers(self) -> None:
         from tui.app.screens.picker import PickerScreen

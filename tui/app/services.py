@@ -36,17 +36,17 @@ AlertsFetcher = Callable[["Mapping[str, Runbook]"], "Awaitable[list[AlertLink]]"
 
 @dataclass
 class Loaded:
-    """The slow parts, loaded off the UI thread after the first screen is up, in the order they are needed:
-    the runbooks (listed at once), then the journal (open incidents), then the search index."""
+    """The slow parts, in the order they are needed: the runbooks (listed at once), then the journal (open
+    incidents, read off the UI thread once the list is drawn), then the search index (at the first search)."""
 
     library: Library | None = None
-    index: SearchIndex | None = None  # None until built
+    index: SearchIndex | None = None  # None until the first search
     journal: Journal | None = None
     journal_error: str | None = None
     journal_ready: bool = False  # opened, or failed with journal_error
 
     def search_index(self, services: Services) -> SearchIndex | None:
-        """The index, built now if the background build has not finished yet (a fast typist)."""
+        """The index, read (from the cache) or built at the first search."""
         if self.index is None and self.library is not None:
             self.index = services.build_index(self.library)
         return self.index

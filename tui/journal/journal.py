@@ -13,13 +13,12 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from secrets import token_hex
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui.config import is_git_remote, settings_secrets
 from tui.errors import OncallError
 from tui.journal.clock import HybridClock, is_stamp, iso_utc, wall_ms
 from tui.journal.clock import wall_ms as clock_wall_ms  # unpatched by the scenes that patch wall_ms here
-from tui.journal.gitsync import GitRemote, git_pass
 from tui.journal.merge import Refusal
 from tui.journal.model import (
     CATEGORIES,
@@ -42,10 +41,12 @@ from tui.journal.model import (
     register,
 )
 from tui.journal.quarantine import Quarantine
-from tui.journal.redact import redact, redact_data
 from tui.journal.schema import Invalid, check_event, check_incident_shape, content_id, valid_registers
 from tui.journal.store import LogDB, LogStorage
 from tui.journal.sync import SyncStatus, sync_pass
+
+if TYPE_CHECKING:  # imported when the journal is shared through git: a local journal opens without it
+    from tui.journal.gitsync import GitRemote
 
 SyncMode = Literal["background", "inline", "off"]
 _TEXT_FIELDS = ("title", "impact", "root_cause", "trigger", "alert", "decision_reason", "missed_signals",
@@ -74,7 +75,11 @@ class Journal:
                  now_ms: Callable[[], int] | None = None) -> None:
         self.path = Path(path)
         # A git remote (git+file://, git+ssh://, git+https://) or the path of one shared file.
-        self._git = GitRemote.for_journal(shared, self.path) if isinstance(shared, str) and is_git_remote(shared) else None
+        self._git: GitRemote | None = None
+        if isinstance(shared, str) and is_git_remote(shared):
+            from tui.journal.gitsync import GitRemote
+
+            self._git = GitRemote.for_journal(shared, self.path)
         self.shared: Path | str | None = (shared if self._git is not None else Path(shared)) if shared else None
         self.user = user
         self._mode: SyncMode = sync_on_write
@@ -170,7 +175,14 @@ class Journal:
         return self._clock.now()
 
     def _clean(self, text: str) -> str:
+        from tui.journal.redact import redact  # at the first write: opening and reading the journal need none
+
         return redact(text, self._secrets)
+
+    def _clean_data(self, data: Any) -> Any:
+        from tui.journal.redact import redact_data
+
+        return redact_data(data, self._secrets)
 
     def _after_write(self) -> None:
         if self.shared is None or self._mode == "off":
@@ -295,7 +307,7 @@ class Journal:
         values: dict[str, Any] = {
             "title": title, "severity": severity, "category": category, "status": "investigating",
             ROLE_PREFIX + LEAD: self.user, "runbooks": [runbook] if runbook else [],
-            "params": redact_data({str(k): str(v) for k, v in (params or {}).items()}, self._secrets),
+            "params": self._clean_data({str(k): str(v) for k, v in (params or {}).items()}),
             "drill": bool(drill), "detected_at": check_time("detected_at", detected_at) or now,
             "created_at": now, "created_by": self.user,
             "alert": self._clean(alert) if alert else None,
@@ -327,7 +339,7 @@ class Journal:
         ms = self._time_ms()
         doc: dict[str, Any] = {"incident_id": iid, "time": iso_utc(ms), "hlc": self._stamp(), "author": self.user,
                                "kind": kind, "text": self._clean(str(text)),
-                               "data": redact_data(data, self._secrets) if data else {},
+                               "data": self._clean_data(data) if data else {},
                                "nonce": token_hex(8)}  # the same note twice is two events
         doc = {"id": content_id(doc), **doc}  # the id commits to the content (tui/journal/schema.py)
         self._storage.put("events", [(doc["id"], doc)])
@@ -394,13 +406,13 @@ class Journal:
             elif name == "runbooks":
                 out[name] = [str(r) for r in value or ()]
             elif name == "params":
-                out[name] = redact_data({str(k): str(v) for k, v in (value or {}).items()}, self._secrets)
+                out[name] = self._clean_data({str(k): str(v) for k, v in (value or {}).items()})
             elif name in ("drill", "local"):
                 out[name] = bool(value)
             elif name in _TEXT_FIELDS:
                 out[name] = None if value is None else self._clean(str(value))
             else:
-                out[name] = redact_data(value, self._secrets)
+                out[name] = self._clean_data(value)
         return out
 
     def add_runbook(self, incident_id: str, runbook: str) -> Incident:
@@ -442,6 +454,8 @@ class Journal:
         else:
             with self._sync_mutex:
                 if self._git is not None:
+                    from tui.journal.gitsync import git_pass
+
                     status = git_pass(self._storage, self._git, self.user, lock_timeout=self._lock_timeout,
                                       now_ms=self._wall_ms, refused=self._refused)
                 else:

@@ -35,6 +35,7 @@ from tui.app.messages import (
     StepChanged,
     SyncFinished,
 )
+from tui.app.screens import screen_css
 from tui.app.screens.incident_commands import CommandRunner, Running
 from tui.app.screens.incident_forms import IncidentForms
 from tui.app.widgets.breadcrumb import Breadcrumb
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
 
 
 class IncidentScreen(Screen[None]):
+    DEFAULT_CSS = screen_css.INCIDENT  # parsed when this screen is first shown
+    SCOPED_CSS = False
     PURPOSE = ("Work the incident one step at a time. Answer the question with its number (the suggested answer is "
                "pre-selected: Enter takes it), run the step's commands with r, go back with b. Metrics, command "
                "output and the shared journal are on the right; everything you do is journaled.")

@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui.app.screens import screen_css
 from tui.app.shown import plain, shown, styled
 from tui.app.widgets.field import Field
 from tui.app.widgets.wrapped_log import MAX_MATCHES, WrappedLog
@@ -87,6 +88,8 @@ class RunOutput:
 
 
 class OutputViewScreen(Screen[None]):
+    DEFAULT_CSS = screen_css.OUTPUT_VIEW  # parsed when this screen is first shown
+    SCOPED_CSS = False
     PURPOSE = ("A command's whole output: lines wrap, so a long one is read to its end. ↑↓ and pgup/pgdn scroll, "
                "/ searches (n next, N previous), w turns wrapping off and on, v picks another command's output.")
     BINDINGS = [

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
+from tui.app.screens import screen_css
 from tui.app.shown import shown, styled
 from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
@@ -20,6 +21,8 @@ from tui.runbook.render import check_params
 
 
 class ParamsScreen(Screen[dict[str, str] | None]):
+    DEFAULT_CSS = screen_css.PARAMS  # parsed when this screen is first shown
+    SCOPED_CSS = False
     PURPOSE = ("The values this runbook's commands and queries use. They are filled in from the defaults or the "
                "alert; check them, change any that are wrong, and press Enter to start.")
     BINDINGS = [

@@ -20,6 +20,7 @@ from tui.app.shown import plain_line, shown, styled
 from tui.app.widgets.env_badge import env_badge
 from tui.app.widgets.field import Field
 from tui.app.widgets.key_bar import KeyBar
+from tui.app.widgets.same import update_if_changed
 from tui.config import environment_for_labels
 
 LIST_LIMIT = 60  # rows listed (more than a screen holds); typing narrows the rest
@@ -197,7 +198,7 @@ class PickerScreen(Screen):
             parts.append(f"{len(app.alert_links)} alerts firing")
         if loaded is not None and loaded.journal_error:
             parts.append(f"journal: {loaded.journal_error}")
-        self.query_one("#picker-status", Static).update(shown(" · ".join(parts)))  # paths and errors quote files
+        update_if_changed(self.query_one("#picker-status", Static), shown(" · ".join(parts)))  # paths and errors quote files
 
     def _selected_key(self) -> str | None:
         option_list = self.query_one("#choices", OptionList)
@@ -228,7 +229,8 @@ class PickerScreen(Screen):
             elif key in app.library.valid:
                 rb = app.library.valid[key].summary
                 text = rb.summary + ("\nSymptoms: " + "; ".join(rb.symptoms) if rb.symptoms else "")
-        self.query_one("#picker-detail", Static).update(shown(text))
+        # Set by refresh_items, then again by the highlight it moved: the same text need not be laid out twice.
+        update_if_changed(self.query_one("#picker-detail", Static), shown(text))
 
     # -- events and actions -------------------------------------------------
 

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui.app.keys import current_keys
 from tui.app.shown import styled
+from tui.app.widgets.same import update_if_changed
 
 
 class KeyBar(Static):
@@ -29,4 +30,4 @@ class KeyBar(Static):
             style = "b $accent" if key.enabled else "dim"
             parts.append(styled(f"[{style}]$key[/] $what", key=key.display, what=key.binding.description))
         parts.append(Content.from_markup("[b $accent]^p[/] palette"))
-        self.update(Content("  ").join(parts))
+        update_if_changed(self, Content("  ").join(parts))  # a focus change often leaves the keys as they are
