@@ -130,7 +130,7 @@ async def _open_big(folder: Path, incident_id: str) -> tuple[float, float, float
         await _wait(pilot, lambda: app.loaded is not None and app.journal is not None, step=0.002)
         journal_open = time.perf_counter() - started
         await pilot.pause(0.2)
-        await _wait(pilot, lambda: app.loaded.index is not None, step=0.01)  # the warm-up follows the index
+        await _wait(pilot, lambda: app.loaded.journal_ready, step=0.01)  # the warm-up follows the journal
         await asyncio.to_thread(app.journal.events, incident_id)  # and waits for nothing else: join it now
         started = time.perf_counter()
         app.join_incident(incident_id)
