@@ -188,3 +188,11 @@ def test_kubectl_acts_in_the_environments_context_or_its_current_one(tmp_path: P
         done = subprocess.run([*prepared.argv, "--request-timeout=5s"], env={"PATH": os.environ["PATH"],
                               "HOME": str(tmp_path), **prepared.env}, capture_output=True, text=True, timeout=60)
         assert done.returncode != 0 and f"127.0.0.1:{port}" in done.stderr, done.stderr
+
+
+def test_a_query_fallback_that_could_not_go_where_it_stands_is_refused() -> None:
+    text = (DATA / "env-fallback.yaml").read_text()
+    bad = text.replace('namespace="${env.namespace:-ml-prod}"', 'namespace="x"}[${env.window:-5 minutes}]')
+    errors = [p.message for p in validate_text(bad)[1] if p.is_error]
+    assert len(errors) == 1 and errors[0].startswith("metrics.errors.query: a fallback cannot go where it stands")
+    assert "'5 minutes'" in errors[0]

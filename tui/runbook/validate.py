@@ -670,6 +670,12 @@ def _query_defaults(c: Checker, name: str, query: Checked | None, params: Mappin
             render_query(query, {**dict.fromkeys(placeholders(query), "x"), pname: defaults[pname]})
         except RenderError as exc:
             c.error(at("params", pname, "default"), f"params.{pname}.default cannot go into metrics.{name}.query: {exc}")
+    if ":-" in query and (fallbacks := env_fallbacks(query)):  # as with no environment: every fallback in place
+        try:
+            render_query(query, {n: "x" for n in placeholders(query) if n not in fallbacks})
+        except RenderError as exc:
+            c.error(at("metrics", name, "query"), f"metrics.{name}.query: a fallback cannot go where it stands "
+                    f"(used when the environment sets no such var): {exc}")
 
 
 def _dash_defaults(c: Checker, name: str, cmd: dict[str, Checked], params: Mapping[str, Checked], at: At) -> None:
