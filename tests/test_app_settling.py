@@ -114,10 +114,12 @@ async def _walk(app: Any, clock: Any, sources: list[Source]) -> None:
         await wait_for(pilot, lambda: screen.controller.readings["restarts_15m"].state == "settling")
         pane, step = screen.query_one("#metrics"), screen.query_one("#step-evidence")
         assert screen.selected is None  # 6 restarts, but from before the rollback: escalate is not pre-selected
-        assert "SETTLING 15:00 (CRIT >3)" in str(pane.render())
+        # The 1 s tick may have shown the settling window at the screen's earlier time ("15:04") before the
+        # clock moved: wait for the pane to take the snapshot at the fix's time.
+        await wait_for(pilot, lambda: "SETTLING 15:00 (CRIT >3)" in str(pane.render()))
         assert "wait 15 min: the 15-minute window still holds samples from before the incident was marked " \
                "contained" in str(pane.render())
-        assert "Wait 15 min" in str(step.render())
+        await wait_for(pilot, lambda: "Wait 15 min" in str(step.render()))  # the step view's own message
 
         clock.advance(299)
         source.push()  # the next poll, five minutes on
