@@ -112,3 +112,22 @@ def test_an_approval_is_for_the_exact_value_even_where_the_display_masks_it(jour
     assert other.returncode == 1 and "other-value-2" not in other.stdout, other.stdout
     same = run_oncall([*run, "code=first-value-1"], env("alice"))
     assert same.returncode == 0 and "password=first-value-1" in same.stdout, same.stderr
+
+
+@pytest.mark.parametrize("where", ["argv", "query"])
+@pytest.mark.parametrize("token", ["${ns:-default}", "${env.kube_context-}", "${env.kube_context:=x}"])
+def test_a_shell_style_default_where_oncall_fills_values_is_refused(where: str, token: str) -> None:
+    """Outside a shell script only `${env.NAME:-text}` takes a fallback; `${ns:-default}` stayed in the argv or
+    the query as those very characters (kubectl got a namespace named `${ns:-default}`)."""
+    params = "  ns: {prompt: N, default: a}"
+    if where == "argv":
+        found = errors(params, commands=f"  c: {{title: C, run: [kubectl, get, pods, '-n={token}']}}")
+    else:
+        found = errors(params, query=f"'up{{namespace=\"{token}\"}}'")
+    assert len(found) == 1 and token in found[0] and "${env.NAME:-text}" in found[0], found
+
+
+def test_bash_own_defaults_and_the_escape_stay_accepted() -> None:
+    params = "  ns: {prompt: N, default: a}"
+    assert errors(params, commands="  c: {title: C, shell: 'echo \"${ns:-x}\" \"$${HOME:-y}\"'}") == []
+    assert errors(params, query="'up{a=\"$${x:-y}\"}'", commands="  c: {title: C, run: [echo, '$${ns:-x}']}") == []

@@ -83,6 +83,16 @@ def env_fallbacks(text: str) -> dict[str, list[str]]:
     return found
 
 
+_BRACED = re.compile(r"\$\{[^}\n]*\}?")
+
+
+def stray_expansions(text: str) -> list[str]:
+    """Each `${...}` of a template that is neither a placeholder nor escaped (`${ns:-default}`, `${env.x-y}`):
+    oncall leaves those characters as they are, which outside a shell script is never what was meant."""
+    taken = {m.start() + (1 if m.group(0) == "$${" else 0) for m in PLACEHOLDER.finditer(text)}
+    return [m.group(0) for m in _BRACED.finditer(text) if m.start() not in taken]
+
+
 def value_of(m: re.Match[str], values: Mapping[str, str]) -> str | None:
     """The value a placeholder stands for: its name's, else (like the shell's `:-`, when that is unset or
     empty) its fallback, else None."""

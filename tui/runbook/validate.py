@@ -34,6 +34,7 @@ from tui.runbook.render import (
     reserved_name,
     shell_env_names,
     shell_text,
+    stray_expansions,
 )
 from tui.runbook.shellscan import param_uses
 from tui.times import duration_s
@@ -505,6 +506,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         if not isinstance(metric, dict):
             continue
         refs(metric.get("query"), params, ("metrics", name, "query"), "parameter")
+        _stray(c, metric.get("query"), ("metrics", name, "query"), at)
         _query_defaults(c, name, metric.get("query"), bare, at)
         warn, crit = metric.get("warn"), metric.get("crit")
         if isinstance(warn, float) and isinstance(crit, float):
@@ -521,6 +523,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         for i, arg in enumerate(items(cmd.get("run"))):
             if isinstance(arg, str) and "${" in arg:  # (refs says nothing of text without a placeholder)
                 refs(arg, params, ("commands", name, "run", i), "parameter")
+                _stray(c, arg, ("commands", name, "run", i), at)
         shell = cmd.get("shell")
         refs(shell, params, ("commands", name, "shell"), "parameter")
         if isinstance(shell, str) and sections_ok["params"]:
@@ -628,6 +631,16 @@ def _fallback_default(c: Checker, name: str, default: str, pattern: Checked | No
     if wrong:
         c.error(at("params", name, "default"), f"params.{name}.default {default!r} gives {value!r} when the "
                 f"environment sets no such var, which does not match its own pattern {pattern}")
+
+
+def _stray(c: Checker, text: Checked | None, kp: KeyPath, at: At) -> None:
+    """Where oncall fills values itself (an argv, a query), a `${...}` it does not fill stays as written."""
+    if not isinstance(text, str) or "${" not in text:
+        return
+    for token in stray_expansions(text):
+        c.error(at(*kp), f"{_label(kp)}: {token} is not filled in here (it would stay as these characters); "
+                "write ${name} for a parameter (its default is in params), ${env.NAME:-text} for an "
+                "environment's var with a fallback, or $${ for a literal ${")
 
 
 def _bare_defaults(params: Mapping[str, Checked]) -> dict[str, str]:
