@@ -131,3 +131,22 @@ def test_bash_own_defaults_and_the_escape_stay_accepted() -> None:
     params = "  ns: {prompt: N, default: a}"
     assert errors(params, commands="  c: {title: C, shell: 'echo \"${ns:-x}\" \"$${HOME:-y}\"'}") == []
     assert errors(params, query="'up{a=\"$${x:-y}\"}'", commands="  c: {title: C, run: [echo, '$${ns:-x}']}") == []
+
+
+DIALOG = APPROVE.replace('''  rotate:
+    title: Rotate the password
+    run: [printf, '%s\\\\n', "password=${code}"]
+    approve: true''', '''  rotate:
+    title: Turn the guardrail's auth off
+    run: [kubectl, set, env, deployment/guardrail, "GUARDRAIL_AUTH=${code}"]
+    danger: true''').replace("default: first-value-1", "default: disabled")
+
+
+@pytest.mark.xfail(strict=True, reason="prepare_command redacts the display with the journal's credential heuristics: "
+                   "GUARDRAIL_AUTH=disabled is shown as GUARDRAIL_AUTH=[REDACTED] (review finding)")
+def test_the_danger_dialog_shows_a_value_that_is_no_secret() -> None:
+    rb, problems = validate_text(DIALOG)
+    assert rb is not None, problems
+    prepared = prepare_command(rb, "rotate", rb.default_params())
+    assert prepared.argv[-1] == "GUARDRAIL_AUTH=disabled"
+    assert prepared.display.endswith("GUARDRAIL_AUTH=disabled")  # what the responder confirms
