@@ -147,3 +147,12 @@ def test_the_danger_dialog_shows_a_value_that_is_no_secret() -> None:
     prepared = prepare_command(rb, "rotate", rb.default_params())
     assert prepared.argv[-1] == "GUARDRAIL_AUTH=disabled"
     assert prepared.display.endswith("GUARDRAIL_AUTH=disabled")  # what the responder confirms
+
+
+def test_an_environments_value_that_cannot_go_into_a_query_says_where_to_change_it() -> None:
+    from tui.runbook.render import render_query
+
+    with pytest.raises(OncallError) as caught:
+        render_query("rate(x[${env.window}])", {"env.window": "5 minutes"})
+    assert str(caught.value).startswith("${env.window}='5 minutes' is used in a PromQL query outside")
+    assert str(caught.value).endswith("change the environment's value in config.yaml.")  # no --param can fix it
