@@ -83,6 +83,16 @@ def env_fallbacks(text: str) -> dict[str, list[str]]:
     return found
 
 
+_BRACED = re.compile(r"\$\{[^}\n]*\}?")
+
+
+def stray_expansions(text: str) -> list[str]:
+    """Each `${...}` of a template that is neither a placeholder nor escaped (`${ns:-default}`, `${env.x-y}`):
+    oncall leaves those characters as they are, which outside a shell script is never what was meant."""
+    taken = {m.start() + (1 if m.group(0) == "$${" else 0) for m in PLACEHOLDER.finditer(text)}
+    return [m.group(0) for m in _BRACED.finditer(text) if m.start() not in taken]
+
+
 def value_of(m: re.Match[str], values: Mapping[str, str]) -> str | None:
     """The value a placeholder stands for: its name's, else (like the shell's `:-`, when that is unset or
     empty) its fallback, else None."""
@@ -312,24 +322,29 @@ def promql_quote(value: str) -> str:
 
 
 def _promql_value(name: str, value: str, context: str) -> str:
+    # An environment's var is no parameter: nobody can pass it, its value is changed in config.yaml.
+    who = f"${{{name}}}" if is_env_name(name) else f"Parameter {name}"
+    fix = "change the environment's value in config.yaml" if is_env_name(name) else "pass such a value"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise RenderError(f"Parameter {name} is not valid text (it holds bytes that are not UTF-8); "
-                          "pass a plain value.") from None
+        raise RenderError(f"{who} is not valid text (it holds bytes that are not UTF-8); "
+                          + ("change the environment's value in config.yaml." if is_env_name(name)
+                             else "pass a plain value.")) from None
     if context in ('"', "'"):
         return _promql_escape(value, context)
     if context == "`":
         # Prometheus reads a raw string up to the next backtick; some PromQL parsers take a backslash
         # as an escape there, so a value that holds one could end the string early for them.
         if any(ch in value for ch in "`\\\r"):
-            raise RenderError(f"Parameter {name}={value!r} is used inside a PromQL `raw string`, which cannot "
-                              "hold a backtick, a backslash or a carriage return; pass a value without them, "
-                              "or quote it with \"...\" in the runbook.")
+            raise RenderError(f"{who}={value!r} is used inside a PromQL `raw string`, which cannot "
+                              "hold a backtick, a backslash or a carriage return; "
+                              + ("change the environment's value in config.yaml" if is_env_name(name)
+                                 else "pass a value without them") + ", or quote it with \"...\" in the runbook.")
         return value
     if not _PROMQL_BARE.fullmatch(value):
-        raise RenderError(f"Parameter {name}={value!r} is used in a PromQL query outside a quoted string, where "
-                          "it must be a number, a duration (5m) or a name of letters, digits and _; pass such a value.")
+        raise RenderError(f"{who}={value!r} is used in a PromQL query outside a quoted string, where "
+                          f"it must be a number, a duration (5m) or a name of letters, digits and _; {fix}.")
     return value
 
 

@@ -34,6 +34,7 @@ from tui.runbook.render import (
     reserved_name,
     shell_env_names,
     shell_text,
+    stray_expansions,
 )
 from tui.runbook.shellscan import param_uses
 from tui.times import duration_s
@@ -500,11 +501,13 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
             refs(default, plain, ("params", name, "default"), "parameter without a derived default")
             _fallback_default(c, name, default, mapping(p).get("pattern"), params, at)
 
+    bare = _bare_defaults(params)  # the defaults as they are with no environment
     for name, metric in metrics.items():
         if not isinstance(metric, dict):
             continue
         refs(metric.get("query"), params, ("metrics", name, "query"), "parameter")
-        _query_defaults(c, name, metric.get("query"), params, at)
+        _stray(c, metric.get("query"), ("metrics", name, "query"), at)
+        _query_defaults(c, name, metric.get("query"), bare, at)
         warn, crit = metric.get("warn"), metric.get("crit")
         if isinstance(warn, float) and isinstance(crit, float):
             below = metric.get("direction") == "below"
@@ -513,14 +516,14 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                         f"metrics.{name}: warn {warn:g} is {'below' if below else 'above'} crit {crit:g}; "
                         f"with direction {'below' if below else 'above'} the warning line comes before the critical one")
 
-    dashed = any(isinstance(dv := mapping(p).get("default"), str) and dv.startswith("-")  # what _dash_defaults
-                 for p in params.values())                                               # can report
+    dashed = any(dv.startswith("-") for dv in bare.values())  # what _dash_defaults can report
     for name, cmd in commands.items():
         if not isinstance(cmd, dict):
             continue
         for i, arg in enumerate(items(cmd.get("run"))):
             if isinstance(arg, str) and "${" in arg:  # (refs says nothing of text without a placeholder)
                 refs(arg, params, ("commands", name, "run", i), "parameter")
+                _stray(c, arg, ("commands", name, "run", i), at)
         shell = cmd.get("shell")
         refs(shell, params, ("commands", name, "shell"), "parameter")
         if isinstance(shell, str) and sections_ok["params"]:
@@ -531,7 +534,7 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
                             f"commands.{name}.shell: ${{{var}:-…}} has different fallbacks "
                             f"({', '.join(repr(t) for t in dict.fromkeys(texts))}); give it one")
         if dashed:
-            _dash_defaults(c, name, cmd, params, at)
+            _dash_defaults(c, name, cmd, params, bare, at)
         if cmd.get("danger") is True and cmd.get("read_only") is True:
             c.error(at("commands", name, "read_only"),
                     f"commands.{name}: danger and read_only contradict each other; a command that changes "
@@ -630,6 +633,28 @@ def _fallback_default(c: Checker, name: str, default: str, pattern: Checked | No
                 f"environment sets no such var, which does not match its own pattern {pattern}")
 
 
+def _stray(c: Checker, text: Checked | None, kp: KeyPath, at: At) -> None:
+    """Where oncall fills values itself (an argv, a query), a `${...}` it does not fill stays as written."""
+    if not isinstance(text, str) or "${" not in text:
+        return
+    for token in stray_expansions(text):
+        c.error(at(*kp), f"{_label(kp)}: {token} is not filled in here (it would stay as these characters); "
+                "write ${name} for a parameter (its default is in params), ${env.NAME:-text} for an "
+                "environment's var with a fallback, or $${ for a literal ${")
+
+
+def _bare_defaults(params: Mapping[str, Checked]) -> dict[str, str]:
+    """Each parameter's default as it is with no environment and nothing typed (Runbook.default_params()):
+    a plain one as written, `${env.namespace:-ml-prod}` its fallback, `${model}-predictor` filled in."""
+    plain = {n: d for n, p in params.items() if isinstance(d := mapping(p).get("default"), str) and "${" not in d}
+    out = dict(plain)
+    for n, p in params.items():
+        default = mapping(p).get("default")
+        if isinstance(default, str) and "${" in default and (value := derived_default(default, plain)):
+            out[n] = value
+    return out
+
+
 def _shell_uses(c: Checker, name: str, template: str, params: Mapping[str, Checked]) -> None:
     """Each use of a parameter in a shell script that could turn its value into code, at its own line."""
     script = shell_text(template)
@@ -657,12 +682,11 @@ def _token_position(text: str, node: yaml.Node, token: str, k: int) -> Where | N
     return line, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
-def _query_defaults(c: Checker, name: str, query: Checked | None, params: Mapping[str, Checked], at: At) -> None:
-    """A default that could not go into the query where it is used would fail every poll: say so now."""
+def _query_defaults(c: Checker, name: str, query: Checked | None, defaults: Mapping[str, str], at: At) -> None:
+    """A default (as _bare_defaults gives it) that could not go into the query where it is used would fail
+    every poll: say so now."""
     if not isinstance(query, str):
         return
-    defaults = {n: default for n, p in params.items()
-                if isinstance(default := mapping(p).get("default"), str) and "${" not in default}
     for pname in dict.fromkeys(placeholders(query)):
         if pname not in defaults:
             continue
@@ -678,14 +702,16 @@ def _query_defaults(c: Checker, name: str, query: Checked | None, params: Mappin
                     f"(used when the environment sets no such var): {exc}")
 
 
-def _dash_defaults(c: Checker, name: str, cmd: dict[str, Checked], params: Mapping[str, Checked], at: At) -> None:
-    """A default that starts with '-' would be refused whenever the command runs: say so now."""
+def _dash_defaults(c: Checker, name: str, cmd: dict[str, Checked], params: Mapping[str, Checked],
+                   bare: Mapping[str, str], at: At) -> None:
+    """A default (as _bare_defaults gives it) that starts with '-' would be refused whenever the command runs:
+    say so now."""
     run = cmd.get("run")
     texts = run if isinstance(run, list) else [cmd.get("shell")]
     used = {n for t in texts if isinstance(t, str) for n in placeholders(t)}
     for pname in sorted(used):
         p = mapping(params.get(pname))
-        default, pattern = p.get("default"), p.get("pattern")
+        default, pattern = bare.get(pname), p.get("pattern")
         if (isinstance(default, str) and default.startswith("-")
                 and not allows_leading_dash(pattern if isinstance(pattern, str) else None, default)):
             c.error(at("params", pname, "default"),
