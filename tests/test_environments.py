@@ -269,3 +269,12 @@ def test_a_url_password_reaches_the_command_but_is_never_shown(home, tmp_path: P
     assert "hunter22" not in prepared.display and "[REDACTED]" in prepared.display
     dry = oncall({**home, "ONCALL_RUNBOOKS": str(folder)}, "run", "probe", "where_argv", "--dry-run")
     assert dry.returncode == 0 and "127.0.0.1:9/api/v1/query" in dry.stdout and "hunter22" not in dry.stdout
+
+
+def test_the_shown_command_masks_credentials_only() -> None:
+    from tui.launch.command import shown_command
+
+    shown = shown_command("curl https://u:pw@prom.example/api -H 'Authorization: Bearer tok-1234567890' -n ml-prod "
+                          "GUARDRAIL_AUTH=disabled", ("tok-1234567890", "prod", "pw"))
+    assert shown == ("curl https://u:[REDACTED]@prom.example/api -H 'Authorization: Bearer [REDACTED]' -n ml-prod "
+                     "GUARDRAIL_AUTH=disabled")  # a short secret ("prod") would mask a namespace: left alone

@@ -92,8 +92,6 @@ steps:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="Request.matches compares the masked display: an approval of one secret value "
-                   "lets another run (review finding; the fix needs a digest the shared journal cannot be guessed from)")
 def test_an_approval_is_for_the_exact_value_even_where_the_display_masks_it(journal_paths: JournalPaths) -> None:
     folder = journal_paths.root / "runbooks"
     folder.mkdir()
@@ -139,8 +137,6 @@ DIALOG = (APPROVE.replace("Rotate the password", "Turn the guardrail's auth off"
           .replace("approve: true", "danger: true").replace("default: first-value-1", "default: disabled"))
 
 
-@pytest.mark.xfail(strict=True, reason="prepare_command redacts the display with the journal's credential heuristics: "
-                   "GUARDRAIL_AUTH=disabled is shown as GUARDRAIL_AUTH=[REDACTED] (review finding)")
 def test_the_danger_dialog_shows_a_value_that_is_no_secret() -> None:
     rb, problems = validate_text(DIALOG)
     assert rb is not None, problems

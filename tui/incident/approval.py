@@ -9,8 +9,12 @@ danger command and the incident's severity is one of the config's
     answer    {"approval": "approved" | "declined", "request": ID}
     used      {"approval": "used", "request": ID}   (the requester ran the command once on it)
 
-A request is for the exact command: the same runbook, command and rendered
-command line (so the same parameters). An approval counts only when its author
+A request is for the exact command: the same runbook, command, argv and exported
+variables. The request carries a keyed digest of them (HMAC with a key that never
+leaves the requester's machine, beside their local journal), because the journal
+keeps only a redacted command line: two values that both show as [REDACTED] must
+not share one approval, and a digest without a key cannot be guessed back from the
+shared file. A request without a digest (older) matches on its command line. An approval counts only when its author
 is not the request's author (responder identity is the journal's author), it came
 after the request, and it is at most 30 minutes old; it allows one run, by the
 requester alone. Later answers to an answered request change nothing. The state is
@@ -20,10 +24,15 @@ a teammate's file cannot approve a request its own author made.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from tui.errors import OncallError
 from tui.journal.model import Event
@@ -51,13 +60,45 @@ class Request:
     status: str = "open"  # open | approved | declined | used | expired
     answered_by: str | None = None
     answered_at: datetime | None = None
+    digest: str = ""  # command_digest with the requester's key ("" for a request written before digests)
 
     @property
     def expires_at(self) -> datetime | None:
         return self.answered_at + VALID_FOR if self.answered_at and self.status in ("approved", "expired") else None
 
-    def matches(self, prepared: PreparedCommand) -> bool:
-        return (self.runbook, self.command, self.display) == (prepared.runbook_id, prepared.name, prepared.display)
+    def matches(self, prepared: PreparedCommand, key: bytes | None = None) -> bool:
+        if (self.runbook, self.command) != (prepared.runbook_id, prepared.name):
+            return False
+        if self.digest and key is not None:
+            return hmac.compare_digest(self.digest, command_digest(prepared, key))
+        from tui.journal.redact import redact
+
+        return self.display in (prepared.display, redact(prepared.display))  # the journal keeps it redacted
+
+
+def command_digest(prepared: PreparedCommand, key: bytes) -> str:
+    """What exactly runs (argv and exported variables), keyed: equal only for the very same command."""
+    what = json.dumps([prepared.runbook_id, prepared.name, list(prepared.argv), sorted(prepared.env.items())])
+    return hmac.new(key, what.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+
+
+def local_key(journal_path: Path) -> bytes:
+    """This machine's approval key, beside the local journal (created once, readable by its owner only)."""
+    path = Path(f"{journal_path}.approval-key")
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return bytes.fromhex(path.read_text().strip())
+    except OSError:
+        return key  # nowhere to keep it: requests made now match only in this process
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex())
+    return key
 
 
 def requests(events: Iterable[Event], now: datetime) -> list[Request]:
@@ -76,7 +117,7 @@ def requests(events: Iterable[Event], now: datetime) -> list[Request]:
             data = ev.data
             found[rid] = Request(rid, str(data.get("runbook", "")), str(data.get("command", "")),
                                  str(data.get("display", "")), _texts(data.get("params")), _texts(data.get("env")),
-                                 ev.author, when)
+                                 ev.author, when, digest=str(data.get("digest") or ""))
             continue
         req = found.get(rid)
         if req is None:
@@ -103,10 +144,11 @@ def _texts(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def latest_for(reqs: list[Request], prepared: PreparedCommand, requester: str) -> Request | None:
+def latest_for(reqs: list[Request], prepared: PreparedCommand, requester: str,
+               key: bytes | None = None) -> Request | None:
     """The newest request by `requester` for exactly this command that is still open or approved."""
     for req in reversed(reqs):
-        if req.matches(prepared) and req.requester == requester and req.status in ("open", "approved"):
+        if req.matches(prepared, key) and req.requester == requester and req.status in ("open", "approved"):
             return req
     return None
 
@@ -121,10 +163,13 @@ def request_text(prepared: PreparedCommand, requester: str, environment: str | N
     return "\n".join(lines)
 
 
-def request_data(prepared: PreparedCommand, environment: str | None = None) -> dict[str, object]:
+def request_data(prepared: PreparedCommand, environment: str | None = None,
+                 key: bytes | None = None) -> dict[str, object]:
     data: dict[str, object] = {"approval": "request", "request": "req-" + secrets.token_hex(3),
                                "runbook": prepared.runbook_id, "command": prepared.name, "display": prepared.display,
                                "params": dict(prepared.params), "env": dict(prepared.env)}
+    if key is not None:
+        data["digest"] = command_digest(prepared, key)
     if environment:
         data["environment"] = environment
     return data

@@ -185,11 +185,12 @@ class IncidentRecord:
         if not approval.needs_approval(prepared, self.incident.severity, severities):
             return None
         user = self.journal.user
-        req = approval.latest_for(self.approvals(), prepared, user)
+        key = approval.local_key(self.journal.path)
+        req = approval.latest_for(self.approvals(), prepared, user, key)
         if req is not None and req.status == "approved":
             return req
         if req is None:
-            data = approval.request_data(prepared, environment)
+            data = approval.request_data(prepared, environment, key)
             self.journal.add_event(self.incident_id, approval.KIND, approval.request_text(prepared, user, environment),
                                    data)
             rid = str(data["request"])

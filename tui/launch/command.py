@@ -34,6 +34,21 @@ if TYPE_CHECKING:
 
 # Environment variables that carry oncall's own secrets; commands never inherit them.
 _SECRET_ENV = re.compile(r"^ONCALL_.*(TOKEN|PASSWORD|SECRET)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:)([^\s/@]+)(@)")
+_MIN_SECRET = 8  # shorter known secrets are not masked: "prod" would turn -n ml-prod into a lie
+
+
+def shown_command(display: str, secrets: tuple[str, ...] = ()) -> str:
+    """The command as the screen, --dry-run and the danger dialog show it: a URL's password and oncall's own
+    secrets (its token, header values) masked, nothing else, so what a person confirms is what runs.
+    (The journal's redaction guesses at credential-shaped text too; here a guess would hide a real value.)"""
+    from tui.journal.redact import MASK
+
+    display = _URL_PASSWORD.sub(lambda m: m[1] + MASK + m[3], display)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= _MIN_SECRET:
+            display = display.replace(secret, MASK)
+    return display
 
 
 @dataclass(frozen=True)
@@ -63,7 +78,6 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], sett
     incident's alert belongs to: a danger command is refused when oncall is pinned to another.
     """
     from tui.config import command_environment, environment_values, settings_secrets
-    from tui.journal.redact import redact
 
     command = runbook.commands.get(name)
     if command is None:
@@ -103,10 +117,8 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], sett
                     f"at {environment}; run oncall with --env {incident_environment} to change it")
     return PreparedCommand(
         runbook_id=runbook.id, name=name, title=command.title,
-        # What is shown (screen, --dry-run, the danger dialog) never holds a credential: a Prometheus URL's
-        # password or a token reaches the command in its argv, and is masked where a person reads it.
         argv=tuple(render_command(command, rendered)),
-        display=redact(display_command(command, rendered, env), settings_secrets(settings) if settings else ()),
+        display=shown_command(display_command(command, rendered, env), settings_secrets(settings) if settings else ()),
         params=used, timeout=command.timeout, danger=command.danger, approve=command.approve,
         shell=command.run is None,
         env={**(command_environment(settings) if settings is not None else {}), **env},
