@@ -281,3 +281,18 @@ def test_opening_an_incident_from_an_alert_records_when_it_was_detected_and_what
     assert incident.runbooks[0] == runbook.id and incident.params == {"model": "m"}
     assert incident.detected_at.startswith("2026-11-22T02:48") and incident.alert == "LLMRefusalSpike"
     assert incident.alert_started_at.startswith("2026-11-22T02:40")
+
+
+def test_only_my_queued_updates_count_as_waiting(tmp_path: Path, library) -> None:
+    shared = tmp_path / "shared.jsonl"
+    with Journal(tmp_path / "alice.json", shared, user="alice", sync_on_write="inline") as alice:
+        mine = start(alice, library)
+        alice.add_event(mine.incident_id, "comms", "Rolled back.",  # asked to be sent, not yet delivered
+                        {"audience": "internal", "send": True, "targets": ["json://127.0.0.1:9/"]})
+        assert mine.queued_updates() == 1
+    with Journal(tmp_path / "bob.json", shared, user="bob", sync_on_write="inline") as bob:
+        bob.sync()
+        runbook = library.get("refusal-spike")
+        theirs = IncidentController(bob, mine.incident_id, fixed_clock(), runbook=runbook, params={},
+                                    resolver=library.get, user="bob")
+        assert theirs.queued_updates() == 0  # alice's to retry: bob's bar does not wait on it

@@ -202,7 +202,8 @@ class IncidentController(IncidentRecord):
             return False
 
     def queued_updates(self) -> int:
-        return len(pending(self.events()))
+        """My updates still waiting to go (a teammate's queued update is theirs to retry: not counted)."""
+        return sum(1 for event, _ in pending(self.events()) if event.author == self.journal.user)
 
     def retry_updates(self) -> list[SendResult]:
         """Deliver this incident's queued updates again (blocking: the app calls it from a thread)."""
