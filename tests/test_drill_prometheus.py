@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -74,16 +75,22 @@ def served(tmp_path_factory, catalog):
     out: dict[str, tuple[str, str]] = {}
     env = {**os.environ, "XDG_CONFIG_HOME": str(work / "config")}
     try:
-        sims = {}
-        for sid in sorted(catalog.scenarios):
-            port = free_port()
+        sim_logs = {}
+        for sid in sorted(catalog.scenarios):  # port 0: each simulator takes a free port itself and says which
             log = work / f"{sid}-simulate.log"
             logs.append(log)
             with log.open("wb") as f:
-                procs.append(subprocess.Popen([sys.executable, "-m", "tui", "simulate", sid, "--port", str(port)],
+                procs.append(subprocess.Popen([sys.executable, "-m", "tui", "simulate", sid, "--port", "0"],
                                               stdout=f, stderr=subprocess.STDOUT, env=env))
-            sims[sid] = f"http://127.0.0.1:{port}"
+            sim_logs[sid] = log
         deadline = time.monotonic() + DEADLINE
+        sims = {}
+        for sid, log in sim_logs.items():
+            _wait(f"oncall simulate {sid} to say its port", lambda log=log: "/metrics" in log.read_text(), deadline,
+                  procs, logs)
+            said = re.search(r"serving (http://127\.0\.0\.1:\d+)/metrics", log.read_text())
+            assert said is not None, log.read_text()
+            sims[sid] = said[1]
         with httpx.Client(timeout=5.0) as c:
             for sid, url in sims.items():
                 _wait(f"oncall simulate {sid}", lambda url=url: c.get(f"{url}/state").status_code == 200, deadline, procs, logs)
