@@ -22,7 +22,7 @@ def test_a_remapped_key_is_the_one_the_gaps_name(make_journal) -> None:
     plain = build_report(journal, incident.id, Settings()).markdown()
     assert "press i (findings) on the incident screen and fill 'Impact'" in plain
     assert "press a on the incident screen to add one" in plain
-    keymap = {"incident.findings": "F,ctrl+f", "incident.action_item": "ctrl+a", "incident.status": "*"}
+    keymap = {"incident.findings": "F,ctrl+f", "incident.action_item": "ctrl+a", "incident.status": "asterisk"}
     mine = build_report(journal, incident.id, replace(Settings(), keymap=keymap)).markdown()
     assert "press i " not in mine and "press a " not in mine
     assert "press F (findings) on the incident screen and fill 'Impact'" in mine

@@ -9,7 +9,8 @@ the app retry the queue (`retry_queued`).
 Delivery is at least once, never twice on purpose: the processes of one journal (an app and a CLI sync, two
 apps) take a lock file beside it to deliver, and a retry that finds it taken waits for the next round, when
 the `send` event of whoever held it is there to read. Each responder retries only the updates they wrote:
-a teammate's queued update is theirs (their targets, their secrets), and two machines never race to send it.
+a teammate's queued update is theirs (their targets, their secrets), so two responders never race to send
+it. (One responder on two machines still could: the lock is per local journal.)
 
 Apprise blocks (it posts with requests, within its own connect and read timeouts): call these off the UI thread.
 """
