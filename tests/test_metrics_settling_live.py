@@ -101,5 +101,9 @@ def test_after_the_fix_restarts_settle_for_the_window_then_read_ok_and_errors_fa
     assert right_after["errors"]["state"] != "settling"  # an instant query holds no window
 
     later = _until(capsys, base, ("--incident", incident), lambda rows: rows["restarts"]["state"] != "settling")
+    assert later["restarts"]["state"] in ("ok", "warn") and later["restarts"]["settles_in_s"] is None
+    if later["restarts"]["state"] == "warn":  # the window has passed by less than a scrape: the last restart was
+        # scraped just after the fix (and VictoriaMetrics' increase() also reads the sample before the window)
+        later = _until(capsys, base, ("--incident", incident), lambda rows: rows["restarts"]["state"] == "ok")
     assert (later["restarts"]["state"], later["restarts"]["settles_in_s"]) == ("ok", None)
     assert later["errors"]["trend"] == "falling", later["errors"]
