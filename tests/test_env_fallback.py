@@ -196,3 +196,18 @@ def test_a_query_fallback_that_could_not_go_where_it_stands_is_refused() -> None
     errors = [p.message for p in validate_text(bad)[1] if p.is_error]
     assert len(errors) == 1 and errors[0].startswith("metrics.errors.query: a fallback cannot go where it stands")
     assert "'5 minutes'" in errors[0]
+
+
+def test_an_empty_var_falls_back_where_asked_and_stays_empty_elsewhere(tmp_path: Path) -> None:
+    text = (DATA / "env-fallback.yaml").read_text().replace(
+        "'--context=${env.kube_context:-}', '${namespace}', '${env.region:-eu-west-1}']",
+        "'--context=${env.kube_context:-}', '${namespace}', '${env.region:-eu-west-1}', 'r=${env.region}']")
+    (tmp_path / "rb").mkdir()
+    (tmp_path / "rb" / "env-fallback.yaml").write_text(text)
+    config = tmp_path / "config.yaml"
+    config.write_text("environments:\n  blank: {vars: {region: ''}}\n")
+    settings = load_settings({"runbooks": [str(tmp_path / "rb")], "env": "blank", "journal": str(tmp_path / "j")},
+                             env={}, config_path=config)
+    rb = load_library([tmp_path / "rb"]).get("env-fallback")
+    prepared = prepare_command(rb, "where_argv", rb.default_params(env=environment_values(settings)), settings)
+    assert prepared.argv[-2:] == ("eu-west-1", "r=")

@@ -108,7 +108,8 @@ def prepare_command(runbook: Runbook, name: str, values: Mapping[str, str], sett
     check_env_values(env_used, argv=command.run is not None)
     shell_values = {**env_fallback, **env_used}  # a script reads one variable per name (validate checks its fallbacks agree)
     env = {**used, **{shell_var(n): v for n, v in shell_values.items()}} if command.run is None else {}
-    rendered = {**merged, **env_used}  # an argv's `${env.NAME:-text}` falls back where it stands
+    # An argv's `${env.NAME:-text}` falls back where it stands; an empty value is kept for a bare `${env.NAME}`.
+    rendered = {**merged, **{n: available[n] for n in names if is_env_name(n) and n in available}, **env_used}
     environment = settings.environment if settings is not None else None
     active = settings.active_environment if settings is not None else None
     conflict = None
