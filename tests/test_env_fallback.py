@@ -211,3 +211,10 @@ def test_an_empty_var_falls_back_where_asked_and_stays_empty_elsewhere(tmp_path:
     rb = load_library([tmp_path / "rb"]).get("env-fallback")
     prepared = prepare_command(rb, "where_argv", rb.default_params(env=environment_values(settings)), settings)
     assert prepared.argv[-2:] == ("eu-west-1", "r=")
+
+
+def test_an_escaped_env_placeholder_in_a_script_is_refused() -> None:
+    text = (DATA / "env-fallback.yaml").read_text().replace('region=${env.region:-eu-west-1}',
+                                                            'region=$${env.region:-eu-west-1}')
+    errors = [p.message for p in validate_text(text)[1] if p.is_error]
+    assert len(errors) == 1 and "hands bash ${env.…}, which it cannot read" in errors[0], errors

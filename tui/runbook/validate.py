@@ -528,6 +528,9 @@ def _semantics(c: Checker, d: dict[str, Checked]) -> None:
         refs(shell, params, ("commands", name, "shell"), "parameter")
         if isinstance(shell, str) and sections_ok["params"]:
             _shell_uses(c, name, shell, params)
+            if "$${env." in shell:  # bash would get ${env.…}, a name it cannot read ("bad substitution")
+                c.error(at("commands", name, "shell"), f"commands.{name}.shell: $${{env.…}} hands bash "
+                        "${env.…}, which it cannot read; write ${env.NAME} for the environment's var")
             for var, texts in env_fallbacks(shell).items():
                 if len(set(texts)) > 1:  # the script reads one variable for it: one value when it has none
                     c.error(at("commands", name, "shell"),
