@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -286,11 +285,11 @@ async def test_commands_are_answered_never_run_and_the_danger_gate_holds(catalog
     assert not sim.fixed
     lines: list[str] = []
     launch = launch_for(rollback, settings, confirmed=True, on_lines=lines.extend)
-    started = time.monotonic()
     result = await launch.run()
     assert result.ok and result.display.startswith("[SIMULATED] kubectl --context= rollout undo")
     assert lines == list(result.head) and "deployment.apps/support-llm-vllm rolled back" in lines
-    assert time.monotonic() - started < 5 and sim.fixed and not list(tmp_path.iterdir())
+    # answered by the scenario: no process ran (no log, no run folder), yet the simulated service is fixed
+    assert result.log_path is None and sim.fixed and not list(tmp_path.iterdir())
     slow = launch_for(prepare_command(sim.runbook, "rollout_status", {}), settings)
     slow.cancel()
     assert (await slow.run()).cancelled
