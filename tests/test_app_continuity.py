@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,15 @@ async def drawn(pilot) -> str:
 
     await pilot.pause()
     return terminal_view(pilot.app)[0]
+
+
+def opened_before(settings, runbook_id: str, shared: Path | None = None, **how: Any) -> str:
+    """An incident alice opened earlier (as `oncall` would have), with the runbook's defaults: its id."""
+    from tui.runbook.library import load_library
+
+    with Journal(settings.journal_path, shared, user="alice", sync_on_write="inline" if shared else "off") as journal:
+        runbook = load_library(settings.runbook_dirs).get(runbook_id)
+        return IncidentRecord.open(journal, Clock(), runbook, runbook.default_params(), **how).incident_id
 
 
 async def open_refusal_spike(pilot) -> None:
@@ -78,11 +88,7 @@ async def test_quitting_and_reopening_resumes_at_the_same_step(tmp_path: Path) -
 
 async def test_the_offer_can_start_a_new_incident_or_go_back(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    with Journal(settings.journal_path, user="alice", sync_on_write="off") as journal:
-        from tui.runbook.library import load_library
-
-        runbook = load_library(settings.runbook_dirs).get("refusal-spike")
-        first = IncidentRecord.open(journal, Clock(), runbook, runbook.default_params()).incident_id
+    first = opened_before(settings, "refusal-spike")
     app = make_app(settings, cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_refusal_spike(pilot)
@@ -104,11 +110,7 @@ async def test_the_offer_can_start_a_new_incident_or_go_back(tmp_path: Path) -> 
 async def test_a_second_responders_picker_lists_the_first_responders_incident(tmp_path: Path) -> None:
     shared = tmp_path / "shared.jsonl"
     alice = settings_for(tmp_path / "alice", shared_journal=shared)
-    with Journal(alice.journal_path, shared, user="alice", sync_on_write="inline") as journal:
-        from tui.runbook.library import load_library
-
-        runbook = load_library(alice.runbook_dirs).get("refusal-spike")
-        iid = IncidentRecord.open(journal, Clock(), runbook, runbook.default_params(), environment="prod-eu").incident_id
+    iid = opened_before(alice, "refusal-spike", shared, environment="prod-eu")
     bob = dataclasses.replace(settings_for(tmp_path / "bob", shared_journal=shared), user="bob")
     app = make_app(bob, cursor_blink=False)
     async with app.run_test(size=(160, 40)) as pilot:  # no `oncall journal sync` before: the app syncs
@@ -313,12 +315,8 @@ async def test_an_alert_of_another_environment_refuses_danger_in_the_app(tmp_pat
 
 
 async def test_t_marks_a_duplicate_of_another_incident(tmp_path: Path) -> None:
-    from tui.runbook.library import load_library
-
     settings = settings_for(tmp_path)
-    with Journal(settings.journal_path, user="alice", sync_on_write="off") as journal:
-        runbook = load_library(settings.runbook_dirs).get("fix-forward")
-        other = IncidentRecord.open(journal, Clock(), runbook, runbook.default_params()).incident_id
+    other = opened_before(settings, "fix-forward")
     app = make_app(settings, cursor_blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_refusal_spike(pilot)

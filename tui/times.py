@@ -46,3 +46,19 @@ def duration_s(text: str) -> int:
     if seconds is None:
         raise ValueError(f"not a duration: {text!r}")
     return int(seconds)
+
+
+def duration_text(seconds: float, *, short: bool = False) -> str:
+    """`45 s`, `12 min`, `2 h 05 min`, `1 d 3 h` (short: `45s`, `12m`, `2h 05m`, `1d 3h`, to read at a glance);
+    a negative span (clock skew) reads as such."""
+    if seconds < 0:
+        return "-" + duration_text(-seconds, short=short)
+    sec, mins, hrs, days = ("s", "m", "h", "d") if short else (" s", " min", " h", " d")
+    s = round(seconds)
+    if s < 60:
+        return f"{s}{sec}"
+    if s < 3600:
+        return f"{s // 60}{mins}"
+    if s < 86400:
+        return f"{s // 3600}{hrs} {s % 3600 // 60:02d}{mins}"
+    return f"{s // 86400}{days} {s % 86400 // 3600}{hrs}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tui.clock import Clock
 from tui.journal import Journal
 from tui.journal.model import Incident
-from tui.times import parse_time
+from tui.times import duration_text, parse_time
 
 _MOVES = ("answer", "done", "back", "resume")
 
@@ -44,15 +44,8 @@ class OpenIncident:
 
 
 def age_text(seconds: float) -> str:
-    """"45s", "12m", "3h 05m", "2d 4h": how long ago, to read at a glance."""
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
+    """"45s", "12m", "3h 05m", "2d 4h": how long ago, to read at a glance (whole seconds passed, never negative)."""
+    return duration_text(max(0, int(seconds)), short=True)
 
 
 def position(journal: Journal, incident: Incident) -> tuple[str | None, str | None]:

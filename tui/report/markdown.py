@@ -29,7 +29,7 @@ from tui.report.impact import Curve, Impact, Response, measure, response_times
 from tui.report.keys import report_keys
 from tui.runbook.model import Runbook
 from tui.text import md_cell, md_code, md_fence, md_lines, md_text, plain, plain_line
-from tui.times import parse_time
+from tui.times import duration_text, parse_time
 
 SECTIONS = (
     "Summary", "What happened", "Impact", "Why it reached users", "What slowed detection", "What reduced harm",
@@ -524,17 +524,8 @@ def _secs(seconds: float | None) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """`45 s`, `12 min`, `2 h 05 min`, `1 d 3 h`; negative spans (clock skew) read as such."""
-    if seconds < 0:
-        return "-" + format_duration(-seconds)
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min"
-    if s < 86400:
-        return f"{s // 3600} h {s % 3600 // 60:02d} min"
-    return f"{s // 86400} d {s % 86400 // 3600} h"
+    """`45 s`, `12 min`, `2 h 05 min`, `1 d 3 h` (tui.times.duration_text)."""
+    return duration_text(seconds)
 
 
 def _code_block(text: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""Review: runbooks the validator accepted although an `${env.NAME:-text}` fallback would fail at run time,
-and an approval that a different value of a masked argument could reuse."""
+"""What the validator accepts runs: an `${env.NAME:-text}` fallback or a shell-style `${x:-y}` that would fail
+at run time is refused up front; and what is masked on screen still runs, and is approved, exactly (an
+approval of one masked value never lets another run; the danger dialog hides no value that is not a secret)."""
 
 from __future__ import annotations
 
